@@ -1,0 +1,158 @@
+//! Client histories in Jepsen's model (DESIGN §5): each operation is an `invoke` followed by
+//! `ok`, `fail` (certainly did not happen) or `info` (may or may not have happened), with a
+//! process, a function, an optional key, a value and a time on the virtual clock.
+//!
+//! Owns the types and their two file forms: Jepsen EDN (one op map per line, Knossos style;
+//! keyed ops use Jepsen's `independent` tuples `[key value]`) and JSON lines.
+
+mod write;
+
+pub use write::{write_edn, write_json, HistoryFormat};
+
+use crate::sim::time::Nanos;
+
+/// The kind of a history entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OpType {
+    /// The client started the operation.
+    Invoke,
+    /// It took effect.
+    Ok,
+    /// It certainly did not take effect.
+    Fail,
+    /// Unknown: it may or may not have taken effect (e.g. timed out).
+    Info,
+}
+
+impl OpType {
+    /// Jepsen's name (`invoke`, `ok`, `fail`, `info`).
+    pub fn name(self) -> &'static str {
+        match self {
+            OpType::Invoke => "invoke",
+            OpType::Ok => "ok",
+            OpType::Fail => "fail",
+            OpType::Info => "info",
+        }
+    }
+}
+
+/// The operation's function.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Func {
+    /// Read a value.
+    Read,
+    /// Write a value.
+    Write,
+    /// Compare-and-set: value is `[expected new]`.
+    Cas,
+    /// Any other function name (from external histories).
+    Other(String),
+}
+
+impl Func {
+    /// The name as written in histories.
+    pub fn name(&self) -> &str {
+        match self {
+            Func::Read => "read",
+            Func::Write => "write",
+            Func::Cas => "cas",
+            Func::Other(s) => s,
+        }
+    }
+}
+
+/// A value in a history.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Value {
+    /// Absent / unknown (`nil`).
+    Nil,
+    /// An integer.
+    Int(i64),
+    /// A string.
+    Str(String),
+    /// A vector of values (e.g. a cas `[expected new]`).
+    List(Vec<Value>),
+}
+
+impl Value {
+    /// `Int(v)` for `Some(v)`, `Nil` for `None`.
+    pub fn from_opt(v: Option<i64>) -> Value {
+        v.map_or(Value::Nil, Value::Int)
+    }
+
+    /// The integer, if this is one.
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+}
+
+/// Who performed an operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Process {
+    /// A client process (a timed-out client continues as a new process, as in Jepsen).
+    Client(u64),
+    /// The fault injector.
+    Nemesis,
+}
+
+/// One history entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Op {
+    /// Position in the history, from 0.
+    pub index: u64,
+    /// Who.
+    pub process: Process,
+    /// Invoke or completion kind.
+    pub kind: OpType,
+    /// What.
+    pub f: Func,
+    /// The key, for keyed models.
+    pub key: Option<u64>,
+    /// The value (for an invoked read, `Nil`; for a completed read, what was read).
+    pub value: Value,
+    /// Virtual time in nanoseconds.
+    pub time: Nanos,
+    /// The node that answered, for completions the simulator recorded (not in EDN).
+    pub node: Option<String>,
+}
+
+/// A whole history, in time order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct History {
+    /// The entries.
+    pub ops: Vec<Op>,
+}
+
+impl History {
+    /// Appends an entry, giving it the next index.
+    pub fn push(&mut self, mut op: Op) {
+        op.index = self.ops.len() as u64;
+        self.ops.push(op);
+    }
+
+    /// Pairs each invocation with its completion (if any), in invocation order.
+    pub fn pairs(&self) -> Vec<(&Op, Option<&Op>)> {
+        let mut open: std::collections::BTreeMap<Process, usize> = Default::default();
+        let mut out: Vec<(&Op, Option<&Op>)> = Vec::new();
+        for op in &self.ops {
+            if op.process == Process::Nemesis {
+                continue;
+            }
+            match op.kind {
+                OpType::Invoke => {
+                    open.insert(op.process, out.len());
+                    out.push((op, None));
+                }
+                _ => {
+                    if let Some(i) = open.remove(&op.process) {
+                        out[i].1 = Some(op);
+                    }
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,159 @@
+//! Writing histories: Jepsen EDN (one op map per line) and JSON lines.
+
+use super::{History, Op, Process, Value};
+use std::io::{self, Write};
+
+/// A history file format, chosen by file extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HistoryFormat {
+    /// Jepsen EDN, one op map per line (`.edn`).
+    Edn,
+    /// One JSON object per line (`.json`, `.jsonl`).
+    Json,
+}
+
+impl HistoryFormat {
+    /// The format for a path: `.json`/`.jsonl` is JSON, anything else EDN.
+    pub fn for_path(path: &str) -> HistoryFormat {
+        if path.ends_with(".json") || path.ends_with(".jsonl") {
+            HistoryFormat::Json
+        } else {
+            HistoryFormat::Edn
+        }
+    }
+}
+
+fn edn_value(v: &Value, out: &mut String) {
+    match v {
+        Value::Nil => out.push_str("nil"),
+        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::Str(s) => out.push_str(&serde_json::to_string(s).unwrap_or_default()),
+        Value::List(items) => {
+            out.push('[');
+            for (i, it) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                edn_value(it, out);
+            }
+            out.push(']');
+        }
+    }
+}
+
+/// One op as an EDN map: `{:type :ok, :f :read, :value [k v], :process 0, :time 123, :index 4}`.
+/// Keyed ops use Jepsen's `independent` form, `:value [key value]`.
+pub fn edn_line(op: &Op) -> String {
+    let mut s = String::with_capacity(96);
+    s.push_str("{:type :");
+    s.push_str(op.kind.name());
+    s.push_str(", :f :");
+    s.push_str(op.f.name());
+    s.push_str(", :value ");
+    match op.key {
+        Some(k) => edn_value(
+            &Value::List(vec![Value::Int(k as i64), op.value.clone()]),
+            &mut s,
+        ),
+        None => edn_value(&op.value, &mut s),
+    }
+    s.push_str(", :process ");
+    match op.process {
+        Process::Client(p) => s.push_str(&p.to_string()),
+        Process::Nemesis => s.push_str(":nemesis"),
+    }
+    s.push_str(&format!(", :time {}, :index {}}}", op.time, op.index));
+    s
+}
+
+fn json_value(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Nil => serde_json::Value::Null,
+        Value::Int(i) => (*i).into(),
+        Value::Str(s) => s.clone().into(),
+        Value::List(items) => items.iter().map(json_value).collect(),
+    }
+}
+
+/// One op as a JSON object with keys `index, type, f, process, key?, value, time, node?`.
+pub fn json_op(op: &Op) -> serde_json::Value {
+    let mut m = serde_json::Map::new();
+    m.insert("index".into(), op.index.into());
+    m.insert("type".into(), op.kind.name().into());
+    m.insert("f".into(), op.f.name().into());
+    m.insert(
+        "process".into(),
+        match op.process {
+            Process::Client(p) => p.into(),
+            Process::Nemesis => "nemesis".into(),
+        },
+    );
+    if let Some(k) = op.key {
+        m.insert("key".into(), k.into());
+    }
+    m.insert("value".into(), json_value(&op.value));
+    m.insert("time".into(), op.time.into());
+    if let Some(n) = &op.node {
+        m.insert("node".into(), n.clone().into());
+    }
+    serde_json::Value::Object(m)
+}
+
+/// Writes the history as Jepsen EDN, one op map per line.
+pub fn write_edn(history: &History, out: &mut dyn Write) -> io::Result<()> {
+    for op in &history.ops {
+        writeln!(out, "{}", edn_line(op))?;
+    }
+    Ok(())
+}
+
+/// Writes the history as JSON lines.
+pub fn write_json(history: &History, out: &mut dyn Write) -> io::Result<()> {
+    for op in &history.ops {
+        writeln!(out, "{}", json_op(op))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Func, OpType};
+    use super::*;
+
+    fn op(key: Option<u64>, f: Func, value: Value) -> Op {
+        Op {
+            index: 3,
+            process: Process::Client(2),
+            kind: OpType::Ok,
+            f,
+            key,
+            value,
+            time: 1500,
+            node: None,
+        }
+    }
+
+    #[test]
+    fn edn_lines_follow_knossos_style() {
+        assert_eq!(
+            edn_line(&op(
+                None,
+                Func::Cas,
+                Value::List(vec![Value::Int(1), Value::Int(2)])
+            )),
+            "{:type :ok, :f :cas, :value [1 2], :process 2, :time 1500, :index 3}"
+        );
+        assert_eq!(
+            edn_line(&op(Some(4), Func::Read, Value::Nil)),
+            "{:type :ok, :f :read, :value [4 nil], :process 2, :time 1500, :index 3}"
+        );
+    }
+
+    #[test]
+    fn json_has_key_and_null() {
+        let j = json_op(&op(Some(4), Func::Read, Value::Nil));
+        assert_eq!(j["key"], 4);
+        assert!(j["value"].is_null());
+        assert_eq!(j["type"], "ok");
+    }
+}

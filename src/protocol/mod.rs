@@ -1,0 +1,95 @@
+//! The sans-IO protocol contract (DESIGN §2) and the protocols that ship with faultline.
+//!
+//! A protocol is a plain state machine. It never sees global time, sockets, threads or the
+//! engine: the engine calls its handlers and carries out, in order, the effects the handler
+//! recorded in its [`Context`]. This module owns the trait, the context, the client request
+//! and reply types, the read-only [`Observation`], and the registry of protocols by name.
+
+mod client;
+mod context;
+pub mod phold;
+pub mod registry;
+
+pub use client::{ClientRequest, Command, Reply};
+pub use context::{Context, Effect};
+
+use crate::sim::ids::NodeId;
+use serde::de::DeserializeOwned;
+use std::fmt::Debug;
+use std::hash::Hash;
+
+/// A replication or consensus protocol, as a deterministic state machine.
+///
+/// Every handler receives a [`Context`] through which it reads its own id, the members, its
+/// **local** clock and its own random stream, and records effects (send, broadcast, timers,
+/// durable writes, client replies, trace notes). The engine is generic over `Protocol`, so
+/// the event loop calls these handlers without dynamic dispatch.
+pub trait Protocol: Sized + 'static {
+    /// The name scenarios use in `[cluster] protocol = "…"`.
+    const NAME: &'static str;
+    /// Parameters, deserialized from `[cluster.params]` (unknown keys must be refused:
+    /// put `#[serde(deny_unknown_fields, default)]` on the struct).
+    type Params: DeserializeOwned + Default + Clone + Debug;
+    /// Messages between nodes. `Hash` feeds the trace hash; `Debug` the JSON trace.
+    type Msg: Clone + Hash + Debug;
+    /// Timer names: setting a timer that is already pending replaces it.
+    type Timer: Copy + Eq + Hash + Debug;
+    /// The durable image a node recovers after a crash.
+    type Durable: Clone + Default + Debug;
+    /// One durable write, applied to the image by [`Protocol::apply_write`] when it completes.
+    type Write: Clone + Debug;
+
+    /// How storage applies a completed write to the durable image. Writes complete in the
+    /// order they were issued; a write still in progress at a crash is lost.
+    fn apply_write(durable: &mut Self::Durable, write: Self::Write);
+
+    /// Starts (or restarts) a node. `recovered` is `None` on first boot and, after a crash,
+    /// exactly the durable image whose writes had completed.
+    fn start(
+        params: &Self::Params,
+        ctx: &mut Context<'_, Self>,
+        recovered: Option<&Self::Durable>,
+    ) -> Self;
+
+    /// A message from another node arrived.
+    fn on_message(&mut self, ctx: &mut Context<'_, Self>, from: NodeId, msg: Self::Msg);
+
+    /// A timer set earlier (in local time) fired.
+    fn on_timer(&mut self, ctx: &mut Context<'_, Self>, timer: Self::Timer);
+
+    /// A client request arrived. Answer it (now or later) with [`Context::reply`].
+    fn on_client(&mut self, ctx: &mut Context<'_, Self>, request: ClientRequest);
+
+    /// The durable write that returned `token` from [`Context::persist`] has completed.
+    fn on_persisted(&mut self, _ctx: &mut Context<'_, Self>, _token: u64) {}
+
+    /// A read-only view for invariant checkers and fault targets. Must not change behaviour.
+    fn observe(&self) -> Observation;
+}
+
+/// A node's role as far as fault targets and reports care.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Role {
+    /// Leads: a Raft leader, the primary of primary-backup.
+    Leader,
+    /// Follows a leader: a follower or backup.
+    Follower,
+    /// Trying to become leader.
+    Candidate,
+    /// The protocol has no roles (PHOLD, gossip).
+    #[default]
+    Peer,
+}
+
+/// What `observe()` exposes of a node: enough for `leader` targets and protocol invariants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Observation {
+    /// The node's role.
+    pub role: Role,
+    /// Term, epoch or view number (0 when the protocol has none).
+    pub term: u64,
+    /// Length of the node's log or number of applied updates.
+    pub log_len: u64,
+    /// Highest index known committed (0 when the protocol has none).
+    pub commit: u64,
+}

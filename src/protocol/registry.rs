@@ -1,0 +1,82 @@
+//! Protocols by name. The engine is generic over [`Protocol`]; the registry turns a name from
+//! a scenario into one monomorphised call through a [`ProtocolVisitor`], so choosing a
+//! protocol costs one match per run and nothing per event.
+
+use super::phold::Phold;
+use super::Protocol;
+
+/// Something to do with a protocol type chosen by name at run time.
+pub trait ProtocolVisitor {
+    /// What the visit returns.
+    type Output;
+    /// Called with the protocol type registered under the requested name.
+    fn visit<P: Protocol>(self) -> Self::Output;
+}
+
+/// A registered protocol, as `faultline list` shows it.
+#[derive(Clone, Copy, Debug)]
+pub struct ProtocolInfo {
+    /// The name scenarios use.
+    pub name: &'static str,
+    /// One line on what it is.
+    pub summary: &'static str,
+    /// Its `[cluster.params]` keys with defaults, one `key = default  # meaning` per line.
+    pub params: &'static str,
+}
+
+/// Every registered protocol, in the order `faultline list` shows them.
+pub const PROTOCOLS: &[ProtocolInfo] = &[ProtocolInfo {
+    name: Phold::NAME,
+    summary: "PHOLD benchmark: every delivery sends a new message to a random other node",
+    params: "messages_per_node = 16  # messages each node puts in flight at start",
+}];
+
+/// Runs `visitor` with the protocol registered as `name`; `None` if there is none.
+pub fn visit<V: ProtocolVisitor>(name: &str, visitor: V) -> Option<V::Output> {
+    match name {
+        Phold::NAME => Some(visitor.visit::<Phold>()),
+        _ => None,
+    }
+}
+
+/// The registered names, for error messages.
+pub fn names() -> Vec<&'static str> {
+    PROTOCOLS.iter().map(|p| p.name).collect()
+}
+
+/// Checks that `params` deserialize into `P::Params`; the error names the offending key.
+pub struct ParamsCheck<'a>(pub &'a toml::Table);
+
+impl ProtocolVisitor for ParamsCheck<'_> {
+    type Output = Result<(), String>;
+    fn visit<P: Protocol>(self) -> Result<(), String> {
+        parse_params::<P>(self.0).map(|_| ())
+    }
+}
+
+/// Deserializes `[cluster.params]` into the protocol's parameter struct.
+pub fn parse_params<P: Protocol>(table: &toml::Table) -> Result<P::Params, String> {
+    use serde::Deserialize;
+    P::Params::deserialize(toml::Value::Table(table.clone()))
+        .map_err(|e| e.message().trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_protocol_is_visitable() {
+        struct Name;
+        impl ProtocolVisitor for Name {
+            type Output = &'static str;
+            fn visit<P: Protocol>(self) -> &'static str {
+                P::NAME
+            }
+        }
+        for p in PROTOCOLS {
+            assert_eq!(visit(p.name, Name), Some(p.name));
+        }
+        assert_eq!(visit("nope", Name), None);
+    }
+}

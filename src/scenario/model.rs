@@ -1,0 +1,368 @@
+//! The validated scenario: what the engine runs. Built only by the parser in this module's
+//! parent, which has already checked every range, name and reference, so the engine can
+//! trust it without re-checking.
+
+use crate::sim::ids::NodeId;
+use crate::sim::rng::Probability;
+use crate::sim::time::Nanos;
+
+/// A fully validated scenario.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Short name (defaults to the file stem).
+    pub name: String,
+    /// Teaching text shown by `faultline explain`.
+    pub description: String,
+    /// The file it came from, as given on the command line (for replay commands).
+    pub path: String,
+    /// Default seed when the command line gives none.
+    pub seed: u64,
+    /// Workload time: clients issue operations and faults fire in `[0, duration)`.
+    pub duration: Nanos,
+    /// Quiet time after `duration`: faults healed, clients stopped, before final reads.
+    pub settle: Nanos,
+    /// What a correct simulator shows for this scenario.
+    pub expect: Expect,
+    /// The cluster: protocol, members, parameters.
+    pub cluster: Cluster,
+    /// Network behaviour.
+    pub network: Network,
+    /// Local clocks.
+    pub clocks: Clocks,
+    /// Durable storage.
+    pub storage: Storage,
+    /// Clients; `None` when the scenario has no `[workload]` (e.g. PHOLD).
+    pub workload: Option<Workload>,
+    /// Scripted faults, sorted by time.
+    pub faults: Vec<Fault>,
+    /// Seeded random faults.
+    pub nemesis: Option<Nemesis>,
+    /// Which checks run.
+    pub check: Checks,
+    /// Bounds on the run.
+    pub limits: Limits,
+}
+
+/// The verdict a scenario expects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// Every check passes.
+    Pass,
+    /// Some check fails (the scenario demonstrates an anomaly).
+    Fail,
+}
+
+/// `[cluster]`.
+#[derive(Clone, Debug)]
+pub struct Cluster {
+    /// Registered protocol name.
+    pub protocol: String,
+    /// Node names in member order; `NodeId(i)` is `nodes[i]`.
+    pub nodes: Vec<String>,
+    /// `[cluster.params]`, already checked to deserialize into the protocol's parameters.
+    pub params: toml::Table,
+}
+
+/// A per-message delay distribution. All parameters in nanoseconds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Latency {
+    /// Always `0`.
+    Constant(Nanos),
+    /// Uniform integer in `[min, max]`.
+    Uniform {
+        /// Smallest delay.
+        min: Nanos,
+        /// Largest delay.
+        max: Nanos,
+    },
+    /// Normal, truncated at zero (negative draws become 0).
+    Normal {
+        /// Mean.
+        mean: Nanos,
+        /// Standard deviation.
+        stddev: Nanos,
+    },
+    /// Exponential with the given mean.
+    Exponential {
+        /// Mean.
+        mean: Nanos,
+    },
+    /// Pareto with scale `scale` (the minimum) and shape `shape` (> 0), capped at `cap`.
+    Pareto {
+        /// Minimum delay.
+        scale: Nanos,
+        /// Tail index alpha.
+        shape: f64,
+        /// Largest delay (keeps heavy tails bounded).
+        cap: Nanos,
+    },
+}
+
+/// Loss, duplication, reordering and delay of one directed link.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LinkSpec {
+    /// Delay distribution.
+    pub latency: Latency,
+    /// Probability a message is dropped.
+    pub loss: Probability,
+    /// Probability a message is delivered twice (the copy has its own delay).
+    pub duplicate: Probability,
+    /// Probability a message is held back by an extra `reorder_delay`, so later ones overtake it.
+    pub reorder: Probability,
+    /// Extra delay for reordered messages.
+    pub reorder_delay: Nanos,
+}
+
+/// A per-link, per-direction override from `[[network.links]]`.
+#[derive(Clone, Debug)]
+pub struct LinkOverride {
+    /// Source node.
+    pub from: NodeId,
+    /// Destination node.
+    pub to: NodeId,
+    /// The link's full behaviour (defaults filled in from `[network]`).
+    pub spec: LinkSpec,
+}
+
+/// `[network]`.
+#[derive(Clone, Debug)]
+pub struct Network {
+    /// Behaviour of every node-to-node link unless overridden.
+    pub default: LinkSpec,
+    /// Directed overrides.
+    pub links: Vec<LinkOverride>,
+    /// Delay between clients and nodes (clients sit next to the node they talk to; client
+    /// links are never lost or partitioned).
+    pub client_latency: Latency,
+}
+
+/// `[clocks]`.
+#[derive(Clone, Debug)]
+pub struct Clocks {
+    /// Each node's drift is drawn uniformly from `[-max_drift_ppm, +max_drift_ppm]`.
+    pub max_drift_ppm: u32,
+    /// Each node's initial offset is drawn uniformly from `[0, max_offset]`.
+    pub max_offset: Nanos,
+    /// Per-node fixed values that replace the draws.
+    pub overrides: Vec<ClockOverride>,
+}
+
+/// `[[clocks.nodes]]`: fixed drift and/or offset for one node.
+#[derive(Clone, Debug)]
+pub struct ClockOverride {
+    /// The node.
+    pub node: NodeId,
+    /// Drift in parts per million (positive runs fast).
+    pub drift_ppm: Option<i64>,
+    /// Initial offset.
+    pub offset: Option<Nanos>,
+}
+
+/// `[storage]`.
+#[derive(Clone, Debug)]
+pub struct Storage {
+    /// Time for a durable write to complete.
+    pub write_latency: Latency,
+}
+
+/// The data model a workload's clients use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Model {
+    /// One register: read and write.
+    Register,
+    /// One register: read, write and compare-and-set.
+    CasRegister,
+    /// Many keys, each a cas-register.
+    Kv,
+}
+
+/// How keys are chosen.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum KeyDist {
+    /// Every key equally likely.
+    Uniform,
+    /// Zipfian with exponent `s` (> 0): key `k` (from 1) has weight `1 / k^s`.
+    Zipf(f64),
+}
+
+/// How fast clients issue operations.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Pace {
+    /// Each client issues its next op as soon as the previous completes.
+    Closed,
+    /// Each client issues `rate` ops per second on a schedule (exponential gaps), never with
+    /// more than one op outstanding (Jepsen's `stagger`).
+    Rate(f64),
+}
+
+/// Where clients send requests.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Targets {
+    /// Client `i` starts at node `i mod n`.
+    RoundRobin,
+    /// Client `i` starts at `nodes[i mod len]`.
+    Nodes(Vec<NodeId>),
+}
+
+/// `[workload]`.
+#[derive(Clone, Debug)]
+pub struct Workload {
+    /// The data model.
+    pub model: Model,
+    /// Number of client processes.
+    pub clients: u32,
+    /// Number of keys (1 for the register models).
+    pub keys: u32,
+    /// Relative weight of reads.
+    pub read: u32,
+    /// Relative weight of writes.
+    pub write: u32,
+    /// Relative weight of compare-and-set (0 for `register`).
+    pub cas: u32,
+    /// Pacing.
+    pub pace: Pace,
+    /// A request unanswered after this long is recorded as `info`.
+    pub timeout: Nanos,
+    /// Key choice.
+    pub key_dist: KeyDist,
+    /// Initial node of each client.
+    pub targets: Targets,
+    /// Redirects followed for one operation before it is recorded as `fail`.
+    pub max_redirects: u32,
+    /// Read every key after `settle` (needed by the durability check).
+    pub final_reads: bool,
+}
+
+/// Who a fault hits, resolved when it fires.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A node by name.
+    Node(NodeId),
+    /// The current leader per `observe()` (highest term wins; nothing if there is none).
+    Leader,
+    /// A node chosen by the nemesis stream.
+    Random,
+    /// A random minority: `(n - 1) / 2` nodes.
+    Minority,
+}
+
+/// One scripted fault.
+#[derive(Clone, Debug)]
+pub struct Fault {
+    /// When it fires (virtual time from the start of the run).
+    pub at: Nanos,
+    /// What it does.
+    pub kind: FaultKind,
+    /// Line in the scenario file (for reports).
+    pub line: usize,
+}
+
+/// What a fault does.
+#[derive(Clone, Debug)]
+pub enum FaultKind {
+    /// Split the cluster into groups; nodes not listed form one more group.
+    Partition(Vec<Vec<NodeId>>),
+    /// Cut the target(s) off from everyone else (both directions).
+    Isolate(Target),
+    /// Drop messages from `from` to `to` only.
+    Block {
+        /// Senders whose messages are dropped.
+        from: Target,
+        /// Receivers.
+        to: Target,
+    },
+    /// Remove every partition, isolation and block.
+    Heal,
+    /// Crash the target; restart it after `restart_after` (never if `None`).
+    Crash {
+        /// Who.
+        target: Target,
+        /// Delay before restart.
+        restart_after: Option<Nanos>,
+    },
+    /// Restart a crashed node now.
+    Restart(Target),
+    /// Freeze the target for `duration`.
+    Pause {
+        /// Who.
+        target: Target,
+        /// How long.
+        duration: Nanos,
+    },
+    /// Jump the target's clock and/or change its drift.
+    Clock {
+        /// Who.
+        target: Target,
+        /// Step added to the local clock (may be negative).
+        jump: i64,
+        /// New drift in ppm, if changed.
+        drift_ppm: Option<i64>,
+    },
+    /// Degrade the links between `from` and `to` for `duration` (both directions unless `one_way`).
+    Link {
+        /// One end.
+        from: Target,
+        /// Other end.
+        to: Target,
+        /// Replacement behaviour while degraded.
+        spec: LinkSpec,
+        /// How long (restored afterwards).
+        duration: Nanos,
+        /// Only `from → to`.
+        one_way: bool,
+    },
+}
+
+/// Kinds of fault the nemesis draws from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NemesisKind {
+    /// Partition a random minority from the rest.
+    Partition,
+    /// Isolate one random node.
+    Isolate,
+    /// Crash a random node; it restarts when the fault ends.
+    Crash,
+    /// Pause a random node.
+    Pause,
+    /// Jump a random node's clock by up to `max_clock_jump` either way.
+    Clock,
+    /// Make the links of a random node lossy.
+    Link,
+}
+
+/// `[nemesis]`.
+#[derive(Clone, Debug)]
+pub struct Nemesis {
+    /// Kinds to draw from (uniformly).
+    pub kinds: Vec<NemesisKind>,
+    /// Quiet gap between faults, drawn uniformly from this range.
+    pub interval: (Nanos, Nanos),
+    /// How long each fault lasts, drawn uniformly from this range.
+    pub fault_duration: (Nanos, Nanos),
+    /// Largest clock jump.
+    pub max_clock_jump: Nanos,
+    /// Loss on links degraded by the `link` kind.
+    pub link_loss: Probability,
+    /// Target `leader` instead of `random` for crash/isolate/pause with this probability.
+    pub target_leader: Probability,
+}
+
+/// `[check]`: which checkers run. Engine self-checks always run.
+#[derive(Clone, Debug)]
+pub struct Checks {
+    /// Every write acknowledged `ok` is visible in the final reads.
+    pub durability: bool,
+}
+
+/// `[limits]`: bounds that end a run early.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Hard bound on processed events; reaching it makes the verdict `unknown`.
+    pub max_events: u64,
+    /// Stop normally after this many message deliveries (benchmarks); `None` = no such stop.
+    pub stop_after_deliveries: Option<u64>,
+    /// Messages in flight above which the run stops as `unknown` (runaway protection).
+    pub max_in_flight: u64,
+    /// Virtual time allowed after `duration + settle` for final reads to finish.
+    pub final_read_window: Nanos,
+}
