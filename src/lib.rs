@@ -8,7 +8,15 @@
 //! Layers (data flows one way): [`scenario`] → [`sim`] (with [`net`], [`node`], [`faults`],
 //! [`workload`], [`protocol`]) → [`history`] and the trace → [`check`] → [`report`].
 
+pub mod check;
+pub mod cli;
+pub mod explore;
+pub mod faults;
 pub mod history;
+pub mod net;
+pub mod node;
 pub mod protocol;
+pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod workload;

@@ -2,8 +2,66 @@
 //! the trace with its hash. Single-threaded and deterministic (DESIGN §3): no wall clock, no
 //! OS entropy, no unordered iteration that can affect behaviour.
 
+mod dispatch;
+mod engine;
+mod event;
 pub mod ids;
+mod inject;
 pub mod queue;
 pub mod rng;
 pub mod time;
 pub mod trace;
+
+pub use event::{FiredFault, NetStats, RunOutput, StopReason};
+
+use crate::protocol::registry::{self, ProtocolVisitor};
+use crate::protocol::Protocol;
+use crate::scenario::Scenario;
+use trace::Trace;
+
+/// Why a run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The scenario names a protocol that is not registered.
+    #[error("unknown protocol `{0}`")]
+    UnknownProtocol(String),
+    /// `[cluster.params]` do not fit the protocol.
+    #[error("cluster.params: {0}")]
+    Params(String),
+    /// Writing the trace failed.
+    #[error("writing the trace failed: {0}")]
+    Trace(#[from] std::io::Error),
+}
+
+/// Runs `scenario` with `seed`, hashing every event into `trace` (and writing lines if the
+/// trace has a sink).
+pub fn run(scenario: &Scenario, seed: u64, trace: Trace<'_>) -> Result<RunOutput, RunError> {
+    struct Visit<'a, 't> {
+        scenario: &'a Scenario,
+        seed: u64,
+        trace: Trace<'t>,
+    }
+    impl ProtocolVisitor for Visit<'_, '_> {
+        type Output = Result<RunOutput, RunError>;
+        fn visit<P: Protocol>(self) -> Self::Output {
+            let params = registry::parse_params::<P>(&self.scenario.cluster.params)
+                .map_err(RunError::Params)?;
+            let sim = engine::Sim::<P>::new(self.scenario, params, self.seed, self.trace);
+            let (out, trace_error) = sim.run();
+            match trace_error {
+                Some(e) => Err(RunError::Trace(e)),
+                None => Ok(out),
+            }
+        }
+    }
+    let name = &scenario.cluster.protocol;
+    registry::visit(
+        name,
+        Visit {
+            scenario,
+            seed,
+            trace,
+        },
+    )
+    .ok_or_else(|| RunError::UnknownProtocol(name.clone()))?
+}

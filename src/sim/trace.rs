@@ -99,7 +99,7 @@ pub struct Trace<'w> {
 
 impl<'w> Trace<'w> {
     /// A trace that only hashes.
-    pub fn hash_only() -> Trace<'static> {
+    pub fn hash_only() -> Self {
         Trace {
             hasher: TraceHasher::default(),
             sink: None,

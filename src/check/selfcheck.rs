@@ -1,0 +1,59 @@
+//! The engine's self-checks: message accounting balances, no delivery crossed a cut or
+//! reached a node that was down, and no local clock ran backwards without a jump.
+
+use super::{CheckResult, Verdict};
+use crate::sim::RunOutput;
+
+/// Checks the engine's own invariants on a finished run.
+pub fn check_engine(out: &RunOutput) -> CheckResult {
+    let n = &out.net;
+    let mut witness = Vec::new();
+    let produced = n.sent + n.duplicated;
+    let consumed = n.delivered + n.dropped_loss + n.dropped_cut + n.dropped_crashed + n.in_flight;
+    if produced != consumed {
+        witness.push(format!(
+            "message accounting: sent {} + duplicated {} != delivered {} + lost {} + cut {} + to-crashed {} + in flight {}",
+            n.sent, n.duplicated, n.delivered, n.dropped_loss, n.dropped_cut, n.dropped_crashed, n.in_flight
+        ));
+    }
+    if n.audit_cut_crossings > 0 {
+        witness.push(format!(
+            "{} deliveries crossed a network cut",
+            n.audit_cut_crossings
+        ));
+    }
+    if n.audit_down_deliveries > 0 {
+        witness.push(format!(
+            "{} deliveries reached a node that was not up",
+            n.audit_down_deliveries
+        ));
+    }
+    if n.audit_clock_regressions > 0 {
+        witness.push(format!(
+            "{} local clock readings went backwards without a jump",
+            n.audit_clock_regressions
+        ));
+    }
+    let verdict = if witness.is_empty() {
+        Verdict::Pass
+    } else {
+        Verdict::Fail
+    };
+    let summary = if witness.is_empty() {
+        format!(
+            "messages balance ({produced} sent incl. {} duplicates = {} delivered + {} dropped + {} in flight); no cut crossed; clocks monotonic",
+            n.duplicated,
+            n.delivered,
+            n.dropped_loss + n.dropped_cut + n.dropped_crashed,
+            n.in_flight
+        )
+    } else {
+        format!("{} engine invariant(s) broken", witness.len())
+    };
+    CheckResult {
+        name: "engine",
+        verdict,
+        summary,
+        witness,
+    }
+}

@@ -1,0 +1,101 @@
+//! The command line (DESIGN §7). The only layer that reads the wall clock, touches files
+//! named by the user, or prints progress. Exit codes: 0 pass, 1 a check failed, 2 bad input
+//! or usage, 3 inconclusive.
+
+mod determinism;
+mod explore;
+mod list;
+mod run;
+mod test;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Exit code: every check passed.
+pub const EXIT_PASS: i32 = 0;
+/// Exit code: a check failed (or, for `test`, a scenario did not meet its `expect`).
+pub const EXIT_FAIL: i32 = 1;
+/// Exit code: bad input or usage.
+pub const EXIT_BAD_INPUT: i32 = 2;
+/// Exit code: inconclusive (a limit was reached).
+pub const EXIT_UNKNOWN: i32 = 3;
+
+/// faultline: a deterministic distributed-systems simulator.
+#[derive(Parser, Debug)]
+#[command(name = "faultline", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run one scenario with one seed and check it.
+    Run(run::RunArgs),
+    /// Run scenario files and compare each verdict with its `expect`.
+    Test(test::TestArgs),
+    /// Run many seeds of a scenario and report every failing seed.
+    Explore(explore::ExploreArgs),
+    /// Run a seed twice and compare the traces event by event.
+    Determinism(determinism::DeterminismArgs),
+    /// List protocols, fault kinds, checks and workload models.
+    List,
+    /// Print a scenario's teaching text and what it sets up.
+    Explain {
+        /// The scenario file.
+        file: PathBuf,
+    },
+}
+
+/// A bad-input error: printed as one line, exit code 2.
+pub(crate) struct BadInput(pub String);
+
+impl<E: std::fmt::Display> From<E> for BadInput {
+    fn from(e: E) -> Self {
+        BadInput(e.to_string())
+    }
+}
+
+/// Parses `std::env::args`, runs the command and returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                EXIT_BAD_INPUT
+            } else {
+                EXIT_PASS
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Run(a) => run::run(a),
+        Command::Test(a) => test::test(a),
+        Command::Explore(a) => explore::explore(a),
+        Command::Determinism(a) => determinism::determinism(a),
+        Command::List => Ok(list::list()),
+        Command::Explain { file } => list::explain(&file),
+    };
+    match result {
+        Ok(code) => code,
+        Err(BadInput(msg)) => {
+            eprintln!("error: {msg}");
+            EXIT_BAD_INPUT
+        }
+    }
+}
+
+/// Loads a scenario or reports why not.
+pub(crate) fn load(path: &std::path::Path) -> Result<crate::scenario::Scenario, BadInput> {
+    crate::scenario::load(path).map_err(|e| BadInput(e.to_string()))
+}
+
+/// The exit code for a verdict.
+pub(crate) fn exit_for(v: crate::check::Verdict) -> i32 {
+    match v {
+        crate::check::Verdict::Pass => EXIT_PASS,
+        crate::check::Verdict::Fail => EXIT_FAIL,
+        crate::check::Verdict::Unknown => EXIT_UNKNOWN,
+    }
+}

@@ -1,0 +1,140 @@
+//! Faults: resolving targets (`leader`, `random`, `minority`, a node) when a fault fires, and
+//! the seeded nemesis that draws faults of chosen kinds at random intervals and durations.
+//! This module decides what happens; the engine carries it out and schedules the undo.
+
+use crate::protocol::{Observation, Role};
+use crate::scenario::{FaultKind, LinkSpec, Nemesis, NemesisKind, Target};
+use crate::sim::ids::NodeId;
+use crate::sim::rng::Stream;
+use crate::sim::time::Nanos;
+
+/// Resolves `target` to nodes. `observed[i]` is node i's observation if it is up.
+/// `leader` picks the up node claiming leadership with the highest term (lowest id on ties);
+/// it resolves to nothing when no node leads.
+pub fn resolve(target: &Target, observed: &[Option<Observation>], rng: &mut Stream) -> Vec<NodeId> {
+    let n = observed.len() as u64;
+    match target {
+        Target::Node(id) => vec![*id],
+        Target::Leader => leader(observed).into_iter().collect(),
+        Target::Random => vec![NodeId(rng.below(n) as u32)],
+        Target::Minority => {
+            let k = (n.saturating_sub(1) / 2) as usize;
+            let mut all: Vec<NodeId> = (0..n as u32).map(NodeId).collect();
+            // Partial Fisher–Yates: the first k entries are a uniform random subset.
+            for i in 0..k {
+                let j = i + rng.below(n - i as u64) as usize;
+                all.swap(i, j);
+            }
+            let mut chosen = all[..k].to_vec();
+            chosen.sort();
+            chosen
+        }
+    }
+}
+
+/// The current leader per `observe()`, if any.
+pub fn leader(observed: &[Option<Observation>]) -> Option<NodeId> {
+    observed
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| {
+            o.filter(|o| o.role == Role::Leader)
+                .map(|o| (o.term, std::cmp::Reverse(i)))
+        })
+        .max()
+        .map(|(_, std::cmp::Reverse(i))| NodeId(i as u32))
+}
+
+/// A fault the nemesis decided to inject, and how long it lasts.
+#[derive(Clone, Debug)]
+pub struct Drawn {
+    /// The fault (targets still symbolic where `leader` was drawn).
+    pub kind: FaultKind,
+    /// How long until it is undone.
+    pub duration: Nanos,
+}
+
+/// Draws the nemesis's next quiet gap.
+pub fn next_gap(spec: &Nemesis, rng: &mut Stream) -> Nanos {
+    rng.between(spec.interval.0, spec.interval.1)
+}
+
+/// Draws the nemesis's next fault. `link_spec` is the network's default link behaviour
+/// (the degraded link keeps its latency but gets `link_loss`).
+pub fn draw(spec: &Nemesis, rng: &mut Stream, link_spec: &LinkSpec) -> Drawn {
+    let kind = spec.kinds[rng.below(spec.kinds.len() as u64) as usize];
+    let duration = rng.between(spec.fault_duration.0, spec.fault_duration.1);
+    let who = if rng.chance(spec.target_leader) {
+        Target::Leader
+    } else {
+        Target::Random
+    };
+    let kind = match kind {
+        NemesisKind::Partition => FaultKind::Isolate(Target::Minority),
+        NemesisKind::Isolate => FaultKind::Isolate(who),
+        NemesisKind::Crash => FaultKind::Crash {
+            target: who,
+            restart_after: Some(duration),
+        },
+        NemesisKind::Pause => FaultKind::Pause {
+            target: who,
+            duration,
+        },
+        NemesisKind::Clock => {
+            let span = spec.max_clock_jump;
+            let jump = rng.between(0, 2 * span) as i64 - span as i64;
+            FaultKind::Clock {
+                target: Target::Random,
+                jump,
+                drift_ppm: None,
+            }
+        }
+        NemesisKind::Link => FaultKind::Link {
+            from: Target::Random,
+            to: Target::Random,
+            spec: LinkSpec {
+                loss: spec.link_loss,
+                ..*link_spec
+            },
+            duration,
+            one_way: false,
+        },
+    };
+    Drawn { kind, duration }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obs(role: Role, term: u64) -> Option<Observation> {
+        Some(Observation {
+            role,
+            term,
+            ..Observation::default()
+        })
+    }
+
+    #[test]
+    fn leader_is_highest_term_leader() {
+        let o = vec![
+            obs(Role::Leader, 1),
+            obs(Role::Follower, 3),
+            None,
+            obs(Role::Leader, 2),
+        ];
+        assert_eq!(leader(&o), Some(NodeId(3)));
+        assert_eq!(leader(&[obs(Role::Follower, 1)]), None);
+    }
+
+    #[test]
+    fn minority_is_a_strict_minority_of_distinct_nodes() {
+        let mut rng = Stream::new(1, "m");
+        for n in 1..9 {
+            let o = vec![None; n];
+            let m = resolve(&Target::Minority, &o, &mut rng);
+            assert_eq!(m.len(), (n - 1) / 2);
+            assert!(m.windows(2).all(|w| w[0] < w[1]));
+        }
+    }
+}

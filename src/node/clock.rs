@@ -1,0 +1,111 @@
+//! A node's local clock: an offset, a drift in parts per million, and jumps.
+//!
+//! `local(t) = base_local + (t - base_global) * (1_000_000 + drift_ppm) / 1_000_000`, in exact
+//! integer arithmetic (floor). Changing the drift or jumping rebases the clock at the current
+//! instant. Protocol timers are durations of local time: they run at the clock's rate, and a
+//! jump moves the clock's reading but not timers already pending (like a monotonic timer
+//! beside a wall clock that was stepped).
+
+use crate::sim::time::Nanos;
+
+const PPM: i128 = 1_000_000;
+
+/// One node's local clock.
+#[derive(Clone, Debug)]
+pub struct LocalClock {
+    base_global: Nanos,
+    base_local: Nanos,
+    drift_ppm: i64,
+}
+
+impl LocalClock {
+    /// A clock reading `offset` at global time 0 and running at `1 + drift_ppm / 1e6`.
+    /// `drift_ppm` must be above -1,000,000.
+    pub fn new(offset: Nanos, drift_ppm: i64) -> LocalClock {
+        LocalClock {
+            base_global: 0,
+            base_local: offset,
+            drift_ppm: drift_ppm.max(-999_999),
+        }
+    }
+
+    /// The reading at global time `now` (which must not precede the last rebase).
+    #[inline]
+    pub fn read(&self, now: Nanos) -> Nanos {
+        let dt = i128::from(now.saturating_sub(self.base_global));
+        let local = i128::from(self.base_local) + dt * (PPM + i128::from(self.drift_ppm)) / PPM;
+        local.clamp(0, i128::from(u64::MAX)) as Nanos
+    }
+
+    /// The global time it takes this clock to advance by `local` (rounded up, so a timer
+    /// never fires before its local deadline).
+    #[inline]
+    pub fn global_span(&self, local: Nanos) -> Nanos {
+        if self.drift_ppm == 0 {
+            return local;
+        }
+        let rate = PPM + i128::from(self.drift_ppm);
+        let g = (i128::from(local) * PPM + rate - 1) / rate;
+        g.min(i128::from(u64::MAX / 4)) as Nanos
+    }
+
+    /// Steps the clock by `delta` (may be negative; the reading never goes below 0).
+    pub fn jump(&mut self, now: Nanos, delta: i64) {
+        let cur = self.read(now);
+        self.base_local =
+            (i128::from(cur) + i128::from(delta)).clamp(0, i128::from(u64::MAX)) as Nanos;
+        self.base_global = now;
+    }
+
+    /// Changes the drift from `now` on.
+    pub fn set_drift(&mut self, now: Nanos, drift_ppm: i64) {
+        self.base_local = self.read(now);
+        self.base_global = now;
+        self.drift_ppm = drift_ppm.max(-999_999);
+    }
+
+    /// Current drift in ppm.
+    pub fn drift_ppm(&self) -> i64 {
+        self.drift_ppm
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::time::{MILLIS, SECS};
+
+    #[test]
+    fn drift_and_offset() {
+        let c = LocalClock::new(5 * MILLIS, 1000); // +0.1%
+        assert_eq!(c.read(0), 5 * MILLIS);
+        assert_eq!(c.read(SECS), 5 * MILLIS + SECS + MILLIS);
+        let slow = LocalClock::new(0, -500_000);
+        assert_eq!(slow.read(SECS), SECS / 2);
+        assert_eq!(slow.global_span(SECS / 2), SECS);
+    }
+
+    #[test]
+    fn timers_never_fire_early() {
+        for drift in [-300_000, -7, 0, 13, 250_000] {
+            let c = LocalClock::new(0, drift);
+            for local in [1, 999, 1_000_003, 7 * SECS] {
+                let g = c.global_span(local);
+                assert!(c.read(g) >= local, "drift {drift} local {local}");
+                assert!(g == 0 || c.read(g - 1) < local || drift > 0);
+            }
+        }
+    }
+
+    #[test]
+    fn jumps_and_drift_changes_rebase() {
+        let mut c = LocalClock::new(0, 0);
+        c.jump(SECS, -300 * MILLIS);
+        assert_eq!(c.read(SECS), 700 * MILLIS);
+        assert_eq!(c.read(2 * SECS), 1700 * MILLIS);
+        c.set_drift(2 * SECS, 100_000);
+        assert_eq!(c.read(3 * SECS), 2800 * MILLIS);
+        c.jump(3 * SECS, -10 * SECS);
+        assert_eq!(c.read(3 * SECS), 0, "clamped at zero");
+    }
+}

@@ -1,0 +1,8 @@
+//! Nodes: the host around one protocol instance (status, local clock, timers, storage).
+//! The engine drives hosts; a host never schedules events itself.
+
+mod clock;
+mod host;
+
+pub use clock::LocalClock;
+pub use host::{NodeHost, Status};

@@ -1,0 +1,157 @@
+//! `[cluster.params]` of `primary-backup`: the parameter struct, its defaults, the one-line
+//! documentation `faultline list` prints, and the serde helpers that read durations written
+//! as strings (`"50ms"`). Owns no protocol behaviour.
+
+use crate::sim::time::{parse_duration, Nanos, MILLIS};
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+use std::fmt;
+
+/// The parameters, one `key = default  # meaning` per line, as `faultline list` shows them.
+pub const PARAMS_DOC: &str = "\
+replication = \"sync\"  # \"sync\": ack a write once every live backup persisted it; \"async\": ack at once (teaching: loses acknowledged writes on failover)
+fencing = true  # epochs, majority votes and leases; false = split-brain teaching switch (loses acknowledged writes when a partition heals)
+heartbeat = \"50ms\"  # primary heartbeat interval (local time)
+failover_timeout = \"300ms\"  # a backup that has not heard the primary for this long takes over
+lease = \"200ms\"  # lease a heartbeat ack grants; also how recently a backup must be heard to stay in the sync set
+drift_margin_ppm = 20000  # the primary shortens its lease by this much; safe while every clock drifts at most about half of it";
+
+/// How the primary acknowledges writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Replication {
+    /// Acknowledge once every backup in the sync set has applied and persisted the write,
+    /// and the primary's own durable write completed.
+    #[default]
+    Sync,
+    /// Teaching switch: acknowledge at once after applying in memory; ship to backups
+    /// afterwards without waiting. A primary crash loses acknowledged writes.
+    Async,
+}
+
+/// `[cluster.params]` of `primary-backup`. See [`PARAMS_DOC`] for the keys and defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrimaryBackupParams {
+    /// Synchronous or asynchronous acknowledgement of writes.
+    pub replication: Replication,
+    /// Epoch fencing with majority votes and leases (`true`), or the split-brain teaching
+    /// switch (`false`).
+    pub fencing: bool,
+    /// Heartbeat interval of the primary, in local time.
+    #[serde(deserialize_with = "positive_duration")]
+    pub heartbeat: Nanos,
+    /// Silence from the primary after which a backup takes over.
+    #[serde(deserialize_with = "positive_duration")]
+    pub failover_timeout: Nanos,
+    /// Lease granted by one heartbeat acknowledgement; also the liveness window of the
+    /// sync set.
+    #[serde(deserialize_with = "positive_duration")]
+    pub lease: Nanos,
+    /// Safety margin, in parts per million of `lease`, by which the primary ends its lease
+    /// early to cover clock drift. Safe while every node's drift stays below
+    /// `margin / (2 - margin)` (about half the margin).
+    #[serde(deserialize_with = "margin_ppm")]
+    pub drift_margin_ppm: u32,
+}
+
+impl Default for PrimaryBackupParams {
+    fn default() -> Self {
+        PrimaryBackupParams {
+            replication: Replication::Sync,
+            fencing: true,
+            heartbeat: 50 * MILLIS,
+            failover_timeout: 300 * MILLIS,
+            lease: 200 * MILLIS,
+            drift_margin_ppm: 20_000,
+        }
+    }
+}
+
+impl PrimaryBackupParams {
+    /// How long after sending a heartbeat the primary may rely on the acknowledgements it
+    /// gets for it: `lease * (1 - drift_margin_ppm / 10^6)`, rounded down.
+    pub fn lease_hold(&self) -> Nanos {
+        let cut = u128::from(self.lease) * u128::from(self.drift_margin_ppm) / 1_000_000;
+        self.lease - cut as Nanos
+    }
+}
+
+struct DurationVisitor;
+
+impl Visitor<'_> for DurationVisitor {
+    type Value = Nanos;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a positive duration string such as \"50ms\"")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Nanos, E> {
+        match parse_duration(text) {
+            Ok(0) => Err(E::custom(format!("`{text}` must be longer than zero"))),
+            Ok(n) => Ok(n),
+            Err(e) => Err(E::custom(e)),
+        }
+    }
+}
+
+/// Reads a duration string such as `"50ms"`; zero, negative and malformed values are
+/// serde errors that say what is wrong.
+fn positive_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Nanos, D::Error> {
+    d.deserialize_str(DurationVisitor)
+}
+
+/// Reads the drift margin: an integer number of ppm below 1,000,000.
+fn margin_ppm<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let v = u32::deserialize(d)?;
+    if v >= 1_000_000 {
+        return Err(de::Error::custom(format!(
+            "drift_margin_ppm = {v} leaves no lease; it must be below 1000000"
+        )));
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<PrimaryBackupParams, String> {
+        let table: toml::Table = text.parse().map_err(|e| format!("{e}"))?;
+        PrimaryBackupParams::deserialize(toml::Value::Table(table)).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn defaults_and_duration_strings() {
+        assert_eq!(parse("").unwrap(), PrimaryBackupParams::default());
+        let p = parse(
+            "replication = \"async\"\nfencing = false\nheartbeat = \"20ms\"\n\
+             failover_timeout = \"1.5s\"\nlease = \"100ms\"\ndrift_margin_ppm = 50000",
+        )
+        .unwrap();
+        assert_eq!(p.replication, Replication::Async);
+        assert!(!p.fencing);
+        assert_eq!(p.heartbeat, 20 * MILLIS);
+        assert_eq!(p.failover_timeout, 1_500 * MILLIS);
+        assert_eq!(p.lease, 100 * MILLIS);
+        assert_eq!(p.lease_hold(), 95 * MILLIS);
+        assert_eq!(PrimaryBackupParams::default().lease_hold(), 196 * MILLIS);
+    }
+
+    #[test]
+    fn rejects_unknown_keys_bad_types_and_bad_values() {
+        assert!(parse("leases = \"1s\"").unwrap_err().contains("leases"));
+        assert!(parse("heartbeat = 50").unwrap_err().contains("duration string"));
+        assert!(parse("heartbeat = \"50\"").unwrap_err().contains("missing unit"));
+        assert!(parse("lease = \"0ms\"").unwrap_err().contains("longer than zero"));
+        assert!(parse("failover_timeout = \"-1s\"")
+            .unwrap_err()
+            .contains("negative"));
+        assert!(parse("replication = \"semi\"").unwrap_err().contains("semi"));
+        assert!(parse("fencing = \"yes\"").is_err());
+        assert!(parse("drift_margin_ppm = 1000000")
+            .unwrap_err()
+            .contains("below"));
+        assert!(parse("drift_margin_ppm = -3").is_err());
+    }
+}

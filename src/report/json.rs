@@ -1,0 +1,42 @@
+//! The JSON report: one object with scenario, seed, version, trace hash, verdicts,
+//! witnesses, counts, latency percentiles, faults and the replay command.
+
+use super::percentiles;
+use crate::explore::{replay_command, Outcome};
+use crate::scenario::{Expect, Scenario};
+use serde_json::{json, Value};
+
+/// Builds the JSON report of one run.
+pub fn json_report(scenario: &Scenario, outcome: &Outcome) -> Value {
+    let out = &outcome.output;
+    let n = &out.net;
+    let lat = percentiles(&out.ops.ok_latencies);
+    json!({
+        "scenario": scenario.name,
+        "path": scenario.path,
+        "protocol": scenario.cluster.protocol,
+        "nodes": out.nodes,
+        "seed": out.seed,
+        "version": env!("CARGO_PKG_VERSION"),
+        "trace_hash": format!("{:016x}", out.trace_hash),
+        "verdict": outcome.verdict.name(),
+        "expect": match scenario.expect { Expect::Pass => "pass", Expect::Fail => "fail" },
+        "stop": out.stop.name(),
+        "end_time_ns": out.end_time,
+        "events": out.events,
+        "messages": {
+            "sent": n.sent, "duplicated": n.duplicated, "delivered": n.delivered,
+            "dropped_loss": n.dropped_loss, "dropped_cut": n.dropped_cut,
+            "dropped_crashed": n.dropped_crashed, "in_flight": n.in_flight,
+        },
+        "timers_fired": n.timers_fired,
+        "writes_completed": n.writes_completed,
+        "ops": { "ok": out.ops.ok, "fail": out.ops.fail, "info": out.ops.info, "history_entries": out.history.ops.len() },
+        "latency_ns": { "p50": lat.p50, "p90": lat.p90, "p99": lat.p99, "max": lat.max },
+        "faults": out.faults.iter().map(|f| json!({ "time_ns": f.time, "source": f.source, "what": f.what })).collect::<Vec<_>>(),
+        "checks": outcome.checks.iter().map(|c| json!({
+            "name": c.name, "verdict": c.verdict.name(), "summary": c.summary, "witness": c.witness,
+        })).collect::<Vec<_>>(),
+        "replay": replay_command(scenario, out.seed),
+    })
+}

@@ -1,0 +1,93 @@
+//! The readable summary `faultline run` prints.
+
+use super::percentiles;
+use crate::explore::{replay_command, Outcome};
+use crate::scenario::Scenario;
+use crate::sim::time::format_duration;
+use std::fmt::Write;
+
+/// Formats the text summary of one run.
+pub fn text_report(scenario: &Scenario, outcome: &Outcome) -> String {
+    let out = &outcome.output;
+    let n = &out.net;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "scenario  {} ({}), seed {}",
+        scenario.name, scenario.path, out.seed
+    );
+    let _ = writeln!(
+        s,
+        "cluster   {} on {} node(s): {}",
+        scenario.cluster.protocol,
+        out.nodes.len(),
+        if out.nodes.len() <= 12 {
+            out.nodes.join(" ")
+        } else {
+            format!("{} … {}", out.nodes[0], out.nodes[out.nodes.len() - 1])
+        }
+    );
+    let _ = writeln!(
+        s,
+        "ran       {} of virtual time (duration {} + settle {}), {}; {} events",
+        format_duration(out.end_time),
+        format_duration(scenario.duration),
+        format_duration(scenario.settle),
+        out.stop.name(),
+        out.events
+    );
+    let _ = writeln!(
+        s,
+        "messages  {} sent, {} delivered, {} lost, {} cut, {} to crashed nodes, {} duplicated, {} in flight",
+        n.sent, n.delivered, n.dropped_loss, n.dropped_cut, n.dropped_crashed, n.duplicated, n.in_flight
+    );
+    if !out.faults.is_empty() {
+        let _ = writeln!(s, "faults");
+        for f in out.faults.iter().take(40) {
+            let _ = writeln!(
+                s,
+                "  {:>10}  {:<8} {}",
+                format_duration(f.time),
+                f.source,
+                f.what
+            );
+        }
+        if out.faults.len() > 40 {
+            let _ = writeln!(s, "  … and {} more (see --json)", out.faults.len() - 40);
+        }
+    }
+    if scenario.workload.is_some() {
+        let lat = percentiles(&out.ops.ok_latencies);
+        let _ = writeln!(
+            s,
+            "ops       {} ok, {} fail, {} info; ok latency p50 {} p90 {} p99 {} max {}",
+            out.ops.ok,
+            out.ops.fail,
+            out.ops.info,
+            format_duration(lat.p50),
+            format_duration(lat.p90),
+            format_duration(lat.p99),
+            format_duration(lat.max)
+        );
+    }
+    let _ = writeln!(s, "checks");
+    for c in &outcome.checks {
+        let _ = writeln!(
+            s,
+            "  {:<11} {:<7} {}",
+            c.name,
+            c.verdict.name().to_uppercase(),
+            c.summary
+        );
+        for w in c.witness.iter().take(10) {
+            let _ = writeln!(s, "      - {w}");
+        }
+        if c.witness.len() > 10 {
+            let _ = writeln!(s, "      … and {} more (see --json)", c.witness.len() - 10);
+        }
+    }
+    let _ = writeln!(s, "verdict   {}", outcome.verdict.name().to_uppercase());
+    let _ = writeln!(s, "trace     {:016x}", out.trace_hash);
+    let _ = writeln!(s, "replay    {}", replay_command(scenario, out.seed));
+    s
+}

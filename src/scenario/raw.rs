@@ -1,0 +1,215 @@
+//! The scenario file as serde sees it: one struct per section, unknown keys refused, every
+//! optional key an `Option` so that defaults are applied (and documented) in one place,
+//! `validate`. Values that can be checked alone are checked here by their types.
+
+use serde::Deserialize;
+
+use super::latency::Lat;
+use super::values::{Dur, DurRange, NodeNames, Prob, SignedDur};
+
+/// The whole file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawScenario {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub seed: Option<u64>,
+    pub duration: Dur,
+    pub settle: Option<Dur>,
+    pub expect: Option<RawExpect>,
+    pub cluster: RawCluster,
+    #[serde(default)]
+    pub network: RawNetwork,
+    #[serde(default)]
+    pub clocks: RawClocks,
+    #[serde(default)]
+    pub storage: RawStorage,
+    pub workload: Option<RawWorkload>,
+    #[serde(default)]
+    pub faults: Vec<RawFault>,
+    pub nemesis: Option<RawNemesis>,
+    #[serde(default)]
+    pub check: RawCheck,
+    #[serde(default)]
+    pub limits: RawLimits,
+}
+
+/// `expect`.
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum RawExpect {
+    Pass,
+    Fail,
+}
+
+/// `[cluster]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCluster {
+    pub protocol: String,
+    pub nodes: NodeNames,
+    pub params: Option<toml::Table>,
+}
+
+/// Link behaviour keys shared by `[network]`, `[[network.links]]` and `link` faults.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct RawLinkKeys {
+    pub latency: Option<Lat>,
+    pub loss: Option<Prob>,
+    pub duplicate: Option<Prob>,
+    pub reorder: Option<Prob>,
+    pub reorder_delay: Option<Dur>,
+}
+
+/// `[network]`.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNetwork {
+    pub latency: Option<Lat>,
+    pub loss: Option<Prob>,
+    pub duplicate: Option<Prob>,
+    pub reorder: Option<Prob>,
+    pub reorder_delay: Option<Dur>,
+    pub client_latency: Option<Lat>,
+    #[serde(default)]
+    pub links: Vec<RawLink>,
+}
+
+/// `[[network.links]]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLink {
+    pub from: String,
+    pub to: String,
+    pub latency: Option<Lat>,
+    pub loss: Option<Prob>,
+    pub duplicate: Option<Prob>,
+    pub reorder: Option<Prob>,
+    pub reorder_delay: Option<Dur>,
+}
+
+/// `[clocks]`.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawClocks {
+    pub max_drift_ppm: Option<u32>,
+    pub max_offset: Option<Dur>,
+    #[serde(default)]
+    pub nodes: Vec<RawClockNode>,
+}
+
+/// `[[clocks.nodes]]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawClockNode {
+    pub node: String,
+    pub drift_ppm: Option<i64>,
+    pub offset: Option<Dur>,
+}
+
+/// `[storage]`.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStorage {
+    pub write_latency: Option<Lat>,
+}
+
+/// `workload.model`.
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum RawModel {
+    Register,
+    CasRegister,
+    Kv,
+}
+
+/// `workload.key_dist`.
+#[derive(Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum RawKeyDist {
+    Uniform,
+    Zipf,
+}
+
+/// `[workload]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawWorkload {
+    pub model: RawModel,
+    pub clients: Option<u32>,
+    pub keys: Option<u32>,
+    pub read: Option<u32>,
+    pub write: Option<u32>,
+    pub cas: Option<u32>,
+    pub rate: Option<f64>,
+    pub timeout: Option<Dur>,
+    pub key_dist: Option<RawKeyDist>,
+    pub zipf_exponent: Option<f64>,
+    pub targets: Option<Vec<String>>,
+    pub max_redirects: Option<u32>,
+    pub final_reads: Option<bool>,
+}
+
+/// One `[[faults]]` entry: the union of every kind's keys. Which keys a kind allows is
+/// checked on the document before deserializing (see `faults::check_fault_keys`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFault {
+    pub at: Dur,
+    pub kind: String,
+    pub groups: Option<Vec<Vec<String>>>,
+    pub target: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub restart_after: Option<Dur>,
+    pub duration: Option<Dur>,
+    pub jump: Option<SignedDur>,
+    pub drift_ppm: Option<i64>,
+    pub one_way: Option<bool>,
+    pub latency: Option<Lat>,
+    pub loss: Option<Prob>,
+    pub duplicate: Option<Prob>,
+    pub reorder: Option<Prob>,
+    pub reorder_delay: Option<Dur>,
+}
+
+/// `nemesis.kinds` entries.
+#[derive(Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum RawNemesisKind {
+    Partition,
+    Isolate,
+    Crash,
+    Pause,
+    Clock,
+    Link,
+}
+
+/// `[nemesis]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNemesis {
+    pub kinds: Vec<RawNemesisKind>,
+    pub interval: Option<DurRange>,
+    pub duration: Option<DurRange>,
+    pub max_clock_jump: Option<Dur>,
+    pub link_loss: Option<Prob>,
+    pub target_leader: Option<Prob>,
+}
+
+/// `[check]`.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCheck {
+    pub durability: Option<bool>,
+}
+
+/// `[limits]`.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLimits {
+    pub max_events: Option<u64>,
+    pub stop_after_deliveries: Option<u64>,
+    pub max_in_flight: Option<u64>,
+    pub final_read_window: Option<Dur>,
+}

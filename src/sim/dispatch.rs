@@ -1,0 +1,246 @@
+//! Calling protocol handlers and carrying out their effects, in the order recorded.
+
+use super::engine::Sim;
+use super::event::Event;
+use crate::net::{latency, Fate};
+use crate::node::Status;
+use crate::protocol::{Context, Effect, Protocol};
+use crate::sim::ids::NodeId;
+use crate::workload::{Next, Outcome};
+
+impl<P: Protocol> Sim<'_, '_, P> {
+    /// Calls one handler of `node`'s protocol with a fresh context, then applies its effects.
+    #[inline]
+    pub(crate) fn call(&mut self, node: NodeId, f: impl FnOnce(&mut P, &mut Context<'_, P>)) {
+        let tracing = self.trace.is_writing();
+        let host = &mut self.nodes[node.index()];
+        let reading = host.clock.read(self.now);
+        if reading < host.last_reading {
+            self.stats.audit_clock_regressions += 1;
+        }
+        host.last_reading = reading;
+        if host.status != Status::Up {
+            self.stats.audit_down_deliveries += 1;
+            return;
+        }
+        let Some(p) = host.protocol.as_mut() else {
+            return;
+        };
+        let mut ctx = Context::new(
+            node,
+            &self.members,
+            reading,
+            &mut host.rng,
+            &mut self.effects,
+            &mut host.next_token,
+            tracing,
+        );
+        f(p, &mut ctx);
+        self.apply_effects(node);
+    }
+
+    /// Starts `node`'s protocol (first boot when `recovered` is false).
+    pub(crate) fn start_node(&mut self, node: NodeId, recovered: bool) {
+        let tracing = self.trace.is_writing();
+        let host = &mut self.nodes[node.index()];
+        host.status = Status::Up;
+        let reading = host.clock.read(self.now);
+        host.last_reading = reading;
+        let durable = recovered.then(|| host.durable.clone());
+        let mut ctx = Context::new(
+            node,
+            &self.members,
+            reading,
+            &mut host.rng,
+            &mut self.effects,
+            &mut host.next_token,
+            tracing,
+        );
+        let p = P::start(&self.params, &mut ctx, durable.as_ref());
+        self.nodes[node.index()].protocol = Some(p);
+        self.apply_effects(node);
+    }
+
+    fn apply_effects(&mut self, node: NodeId) {
+        if self.effects.is_empty() {
+            return;
+        }
+        let mut effects = std::mem::take(&mut self.effects);
+        for effect in effects.drain(..) {
+            match effect {
+                Effect::Send { to, msg } => self.send(node, to, msg),
+                Effect::Broadcast { msg } => {
+                    for i in 0..self.members.len() {
+                        let to = self.members[i];
+                        if to != node {
+                            self.send(node, to, msg.clone());
+                        }
+                    }
+                }
+                Effect::SetTimer { timer, after } => {
+                    let host = &mut self.nodes[node.index()];
+                    let generation = host.arm_timer(timer);
+                    let at = self.now + host.clock.global_span(after);
+                    let incarnation = host.incarnation;
+                    self.queue.push(
+                        at,
+                        Event::Timer {
+                            node,
+                            incarnation,
+                            timer,
+                            generation,
+                        },
+                    );
+                }
+                Effect::CancelTimer { timer } => self.nodes[node.index()].disarm_timer(timer),
+                Effect::Persist { write, token } => {
+                    let delay = latency::sample(
+                        &self.scenario.storage.write_latency,
+                        &mut self.disks[node.index()],
+                    );
+                    let host = &mut self.nodes[node.index()];
+                    let done = (self.now + delay).max(host.last_write_done);
+                    host.last_write_done = done;
+                    host.in_progress.push_back((token, write));
+                    let incarnation = host.incarnation;
+                    self.queue.push(
+                        done,
+                        Event::Persisted {
+                            node,
+                            incarnation,
+                            token,
+                            applied: false,
+                        },
+                    );
+                }
+                Effect::Reply { to, reply } => {
+                    let delay = latency::sample(
+                        &self.scenario.network.client_latency,
+                        &mut self.client_net,
+                    );
+                    let ev = Event::Response {
+                        client: to.client,
+                        node,
+                        seq: to.seq,
+                        outcome: Outcome::Reply(reply),
+                    };
+                    self.queue.push(self.now + delay, ev);
+                }
+                Effect::Note(text) => self.trace_note(node, text),
+            }
+        }
+        self.effects = effects;
+    }
+
+    fn trace_note(&mut self, node: NodeId, text: String) {
+        if self.trace.is_writing() {
+            let line = serde_json::json!({ "t": self.now, "ev": "note", "node": self.nodes[node.index()].name, "detail": text });
+            self.trace.write_line(&line.to_string());
+        }
+    }
+
+    /// Hands one message to the network.
+    #[inline]
+    fn send(&mut self, from: NodeId, to: NodeId, msg: P::Msg) {
+        self.stats.sent += 1;
+        match self.links.route(from, to) {
+            Fate::Deliver { delay, dup_delay } => {
+                if let Some(d) = dup_delay {
+                    self.stats.duplicated += 1;
+                    self.in_flight += 1;
+                    self.queue.push(
+                        self.now + d,
+                        Event::Deliver {
+                            to,
+                            from,
+                            msg: msg.clone(),
+                        },
+                    );
+                }
+                self.in_flight += 1;
+                self.queue
+                    .push(self.now + delay, Event::Deliver { to, from, msg });
+            }
+            Fate::Lost => self.stats.dropped_loss += 1,
+            Fate::Cut => self.stats.dropped_cut += 1,
+        }
+    }
+
+    /// Sends a client request to a node over the client link.
+    pub(crate) fn send_request(&mut self, client: u32, next: Next) {
+        let Some(clients) = self.clients.as_mut() else {
+            return;
+        };
+        match next {
+            Next::Send { node, request } => {
+                let delay =
+                    latency::sample(&self.scenario.network.client_latency, &mut self.client_net);
+                self.queue.push(
+                    self.now + delay,
+                    Event::Request {
+                        node,
+                        client,
+                        request,
+                    },
+                );
+                let timeout = self.now + clients.timeout();
+                self.queue.push(
+                    timeout,
+                    Event::ClientTimeout {
+                        client,
+                        seq: request.id.seq,
+                    },
+                );
+            }
+            Next::NextOpAt(at) => {
+                self.queue.push(at, Event::ClientStart { client });
+            }
+            Next::Nothing | Next::Done => {}
+        }
+    }
+
+    /// A client request arrives at `node`.
+    pub(crate) fn request_arrives(
+        &mut self,
+        node: NodeId,
+        client: u32,
+        request: crate::protocol::ClientRequest,
+    ) {
+        self.hash_client(5, node, client, request.id.seq);
+        if self.nodes[node.index()].status == Status::Crashed {
+            let delay =
+                latency::sample(&self.scenario.network.client_latency, &mut self.client_net);
+            let ev = Event::Response {
+                client,
+                node,
+                seq: request.id.seq,
+                outcome: Outcome::Refused,
+            };
+            self.queue.push(self.now + delay, ev);
+            return;
+        }
+        self.call(node, |p, ctx| p.on_client(ctx, request));
+    }
+
+    /// Hashes a client-related event into the trace.
+    pub(crate) fn hash_client(&mut self, kind: u64, node: NodeId, client: u32, seq: u64) {
+        let h = self.trace.hasher();
+        h.word(self.now);
+        h.word(kind);
+        h.word(u64::from(node.0));
+        h.word(u64::from(client));
+        h.word(seq);
+        self.trace.end_event();
+        if self.trace.is_writing() {
+            let ev = match kind {
+                5 => "request",
+                6 => "response",
+                7 => "client-timeout",
+                _ => "client-start",
+            };
+            let line = serde_json::json!({ "i": self.trace.events() - 1, "t": self.now, "ev": ev,
+                "node": self.nodes[node.index()].name, "client": client, "seq": seq });
+            self.trace.write_line(&line.to_string());
+        }
+    }
+}

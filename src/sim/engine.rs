@@ -1,0 +1,337 @@
+//! The run loop: pops events in `(time, seq)` order, hands them to nodes, clients and the
+//! fault injector, and hashes each one into the trace. Generic over the protocol, so every
+//! handler call is static.
+
+use super::event::{Event, FiredFault, NetStats, RunOutput, StopReason};
+use super::queue::EventQueue;
+use super::rng::Stream;
+use super::time::Nanos;
+use super::trace::Trace;
+use crate::net::Links;
+use crate::node::{LocalClock, NodeHost, Status};
+use crate::protocol::{Effect, Protocol};
+use crate::scenario::{Model, Scenario};
+use crate::sim::ids::NodeId;
+use crate::workload::Clients;
+use std::hash::Hash;
+
+/// The state of one run.
+pub(crate) struct Sim<'s, 't, P: Protocol> {
+    pub(crate) scenario: &'s Scenario,
+    pub(crate) params: P::Params,
+    pub(crate) seed: u64,
+    pub(crate) now: Nanos,
+    pub(crate) queue: EventQueue<Event<P>>,
+    pub(crate) nodes: Vec<NodeHost<P, Event<P>>>,
+    pub(crate) members: Vec<NodeId>,
+    pub(crate) links: Links,
+    pub(crate) disks: Vec<Stream>,
+    pub(crate) client_net: Stream,
+    pub(crate) fault_rng: Stream,
+    pub(crate) nemesis_rng: Stream,
+    pub(crate) nemesis_on: bool,
+    pub(crate) clients: Option<Clients>,
+    pub(crate) effects: Vec<Effect<P>>,
+    pub(crate) trace: Trace<'t>,
+    pub(crate) stats: NetStats,
+    pub(crate) in_flight: u64,
+    pub(crate) faults: Vec<FiredFault>,
+    pub(crate) finals_started: bool,
+}
+
+impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
+    /// Sets up nodes, clocks, streams, clients and the initial events.
+    pub(crate) fn new(
+        scenario: &'s Scenario,
+        params: P::Params,
+        seed: u64,
+        trace: Trace<'t>,
+    ) -> Self {
+        let names = &scenario.cluster.nodes;
+        let mut clock_rng = Stream::new(seed, "clocks");
+        let nodes = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                // Draw both values for every node even when overridden, so an override of
+                // one node does not shift the others' clocks.
+                let c = &scenario.clocks;
+                let span = u64::from(c.max_drift_ppm);
+                let mut drift = clock_rng.between(0, 2 * span) as i64 - span as i64;
+                let mut offset = clock_rng.between(0, c.max_offset);
+                if let Some(o) = c.overrides.iter().find(|o| o.node.index() == i) {
+                    drift = o.drift_ppm.unwrap_or(drift);
+                    offset = o.offset.unwrap_or(offset);
+                }
+                NodeHost::new(
+                    name.clone(),
+                    LocalClock::new(offset, drift),
+                    Stream::new(seed, &format!("node/{name}")),
+                )
+            })
+            .collect();
+        let mut sim = Sim {
+            scenario,
+            params,
+            seed,
+            now: 0,
+            queue: EventQueue::new(),
+            nodes,
+            members: (0..names.len() as u32).map(NodeId).collect(),
+            links: Links::new(&scenario.network, names, seed),
+            disks: names
+                .iter()
+                .map(|n| Stream::new(seed, &format!("disk/{n}")))
+                .collect(),
+            client_net: Stream::new(seed, "client-net"),
+            fault_rng: Stream::new(seed, "faults"),
+            nemesis_rng: Stream::new(seed, "nemesis"),
+            nemesis_on: scenario.nemesis.is_some(),
+            clients: scenario
+                .workload
+                .as_ref()
+                .map(|w| Clients::new(w, names, seed)),
+            effects: Vec::with_capacity(64),
+            trace,
+            stats: NetStats::default(),
+            in_flight: 0,
+            faults: Vec::new(),
+            finals_started: false,
+        };
+        for node in 0..names.len() as u32 {
+            sim.queue.push(0, Event::Boot { node: NodeId(node) });
+        }
+        if let Some(clients) = &mut sim.clients {
+            for c in 0..clients.len() {
+                let at = clients.first_start(c);
+                sim.queue.push(at, Event::ClientStart { client: c as u32 });
+            }
+        }
+        for (i, f) in scenario.faults.iter().enumerate() {
+            sim.queue.push(f.at, Event::Fault { index: i as u32 });
+        }
+        if let Some(n) = &scenario.nemesis {
+            let at = crate::faults::next_gap(n, &mut sim.nemesis_rng);
+            if at < scenario.duration {
+                sim.queue.push(at, Event::NemesisFault);
+            }
+        }
+        sim.queue.push(scenario.duration, Event::EndWorkload);
+        if scenario.workload.as_ref().is_some_and(|w| w.final_reads) {
+            sim.queue
+                .push(scenario.duration + scenario.settle, Event::FinalReads);
+        }
+        sim
+    }
+
+    /// The time after which nothing more happens.
+    fn end_time(&self) -> Nanos {
+        let s = self.scenario;
+        let mut end = s.duration + s.settle;
+        if s.workload.as_ref().is_some_and(|w| w.final_reads) {
+            end += s.limits.final_read_window;
+        }
+        end
+    }
+
+    /// Runs to completion or to a limit.
+    pub(crate) fn run(mut self) -> (RunOutput, Option<std::io::Error>) {
+        let end = self.end_time();
+        let limits = &self.scenario.limits;
+        let max_events = limits.max_events;
+        let stop_after = limits.stop_after_deliveries.unwrap_or(u64::MAX);
+        let max_in_flight = limits.max_in_flight;
+        let stop = loop {
+            let Some(t) = self.queue.peek_time() else {
+                break StopReason::Quiescent;
+            };
+            if t > end {
+                break StopReason::Completed;
+            }
+            if self.trace.events() >= max_events {
+                break StopReason::EventLimit;
+            }
+            if self.stats.delivered >= stop_after {
+                break StopReason::DeliveryTarget;
+            }
+            if self.in_flight > max_in_flight {
+                break StopReason::BacklogLimit;
+            }
+            let (time, _seq, event) = self.queue.pop().expect("peeked");
+            self.now = time;
+            self.step(event);
+            if self.finals_started && self.clients.as_ref().is_some_and(|c| c.finals_done()) {
+                break StopReason::Completed;
+            }
+        };
+        self.finish(stop)
+    }
+
+    #[inline]
+    pub(crate) fn hash_event(&mut self, kind: u64, a: u64, b: u64) {
+        let h = self.trace.hasher();
+        h.word(self.now);
+        h.word(kind);
+        h.word(a);
+        h.word(b);
+    }
+
+    pub(crate) fn trace_line(&mut self, ev: &str, node: Option<NodeId>, detail: String) {
+        if self.trace.is_writing() {
+            let mut line = serde_json::json!({ "i": self.trace.events(), "t": self.now, "ev": ev });
+            if let Some(n) = node {
+                line["node"] = self.nodes[n.index()].name.clone().into();
+            }
+            if !detail.is_empty() {
+                line["detail"] = detail.into();
+            }
+            self.trace.write_line(&line.to_string());
+        }
+    }
+
+    /// Processes one event.
+    fn step(&mut self, event: Event<P>) {
+        if let Some(node) = event.node_bound() {
+            let host = &mut self.nodes[node.index()];
+            if host.status == Status::Paused {
+                if let Event::Persisted {
+                    incarnation,
+                    token,
+                    applied: false,
+                    ..
+                } = event
+                {
+                    if incarnation == host.incarnation && host.complete_write(token) {
+                        self.stats.writes_completed += 1;
+                    }
+                    host.backlog.push(Event::Persisted {
+                        node,
+                        incarnation,
+                        token,
+                        applied: true,
+                    });
+                } else {
+                    host.backlog.push(event);
+                }
+                return;
+            }
+        }
+        match event {
+            Event::Deliver { to, from, msg } => self.deliver(to, from, msg),
+            Event::Timer {
+                node,
+                incarnation,
+                timer,
+                generation,
+            } => {
+                let host = &mut self.nodes[node.index()];
+                if host.status != Status::Up
+                    || host.incarnation != incarnation
+                    || !host.take_timer(timer, generation)
+                {
+                    return;
+                }
+                self.stats.timers_fired += 1;
+                self.hash_event(2, u64::from(node.0), generation);
+                timer.hash(self.trace.hasher());
+                self.trace.end_event();
+                if self.trace.is_writing() {
+                    self.trace_line("timer", Some(node), format!("{timer:?}"));
+                }
+                self.call(node, |p, ctx| p.on_timer(ctx, timer));
+            }
+            Event::Persisted {
+                node,
+                incarnation,
+                token,
+                applied,
+            } => {
+                let host = &mut self.nodes[node.index()];
+                if host.incarnation != incarnation || host.status != Status::Up {
+                    return;
+                }
+                if !applied {
+                    if !host.complete_write(token) {
+                        return;
+                    }
+                    self.stats.writes_completed += 1;
+                }
+                self.hash_event(3, u64::from(node.0), token);
+                self.trace.end_event();
+                self.trace_line("persisted", Some(node), format!("token {token}"));
+                self.call(node, |p, ctx| p.on_persisted(ctx, token));
+            }
+            other => self.step_control(other),
+        }
+    }
+
+    /// Delivers one message (the hot path).
+    #[inline]
+    fn deliver(&mut self, to: NodeId, from: NodeId, msg: P::Msg) {
+        self.in_flight -= 1;
+        let host = &self.nodes[to.index()];
+        if host.status != Status::Up {
+            self.stats.dropped_crashed += 1;
+            return;
+        }
+        if self.links.any_cut() {
+            if self.links.is_cut(from, to) {
+                self.stats.dropped_cut += 1;
+                return;
+            }
+            if !self.links.graph_allows(from, to) {
+                self.stats.audit_cut_crossings += 1;
+            }
+        }
+        self.stats.delivered += 1;
+        self.hash_event(1, u64::from(to.0), u64::from(from.0));
+        msg.hash(self.trace.hasher());
+        self.trace.end_event();
+        if self.trace.is_writing() {
+            let detail = format!("from {} {:?}", self.nodes[from.index()].name, msg);
+            self.trace_line("deliver", Some(to), detail);
+        }
+        self.call(to, |p, ctx| p.on_message(ctx, from, msg));
+    }
+
+    /// Builds the output once the loop has stopped.
+    fn finish(mut self, stop: StopReason) -> (RunOutput, Option<std::io::Error>) {
+        let mut in_flight = 0;
+        self.queue
+            .for_each(|e| in_flight += u64::from(matches!(e, Event::Deliver { .. })));
+        for n in &self.nodes {
+            in_flight += n
+                .backlog
+                .iter()
+                .filter(|e| matches!(e, Event::Deliver { .. }))
+                .count() as u64;
+        }
+        self.stats.in_flight = in_flight;
+        let keyed = self
+            .scenario
+            .workload
+            .as_ref()
+            .is_some_and(|w| w.model == Model::Kv);
+        let (history, ops, final_values) = match self.clients.take() {
+            Some(c) => (c.history, c.stats, c.final_values),
+            None => Default::default(),
+        };
+        let trace_error = self.trace.take_error();
+        let out = RunOutput {
+            seed: self.seed,
+            trace_hash: self.trace.digest(),
+            events: self.trace.events(),
+            end_time: self.now,
+            stop,
+            net: self.stats,
+            faults: self.faults,
+            history,
+            ops,
+            final_values,
+            keyed,
+            nodes: self.scenario.cluster.nodes.clone(),
+            digests: self.trace.digests.take(),
+        };
+        (out, trace_error)
+    }
+}

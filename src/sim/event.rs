@@ -1,0 +1,186 @@
+//! The events the engine schedules, and the statistics and outcome of a run.
+
+use crate::history::History;
+use crate::protocol::{ClientRequest, Protocol};
+use crate::sim::ids::NodeId;
+use crate::sim::time::Nanos;
+use crate::workload::{OpStats, Outcome};
+
+/// One scheduled event. Node-bound events of a paused node wait in its backlog.
+pub(crate) enum Event<P: Protocol> {
+    /// Boot node `node` for the first time.
+    Boot { node: NodeId },
+    /// A message arrives.
+    Deliver {
+        to: NodeId,
+        from: NodeId,
+        msg: P::Msg,
+    },
+    /// A timer fires if still armed with `generation` in life `incarnation`.
+    Timer {
+        node: NodeId,
+        incarnation: u32,
+        timer: P::Timer,
+        generation: u64,
+    },
+    /// A durable write completes (`applied` once the image took it, while the node was paused).
+    Persisted {
+        node: NodeId,
+        incarnation: u32,
+        token: u64,
+        applied: bool,
+    },
+    /// A client request arrives at a node.
+    Request {
+        node: NodeId,
+        client: u32,
+        request: ClientRequest,
+    },
+    /// A response arrives back at a client.
+    Response {
+        client: u32,
+        node: NodeId,
+        seq: u64,
+        outcome: Outcome,
+    },
+    /// A client's request times out.
+    ClientTimeout { client: u32, seq: u64 },
+    /// A client starts its next operation.
+    ClientStart { client: u32 },
+    /// Scripted fault number `index` fires.
+    Fault { index: u32 },
+    /// Restart `node` if it is still down in life `incarnation`.
+    Restart { node: NodeId, incarnation: u32 },
+    /// End pause `pause_id` of `node`.
+    Resume { node: NodeId, pause_id: u64 },
+    /// Restore a degraded link.
+    RestoreLink { from: NodeId, to: NodeId },
+    /// The nemesis injects its next fault.
+    NemesisFault,
+    /// The nemesis undoes its network fault.
+    NemesisHeal,
+    /// Workload time is over: clients stop, every fault heals.
+    EndWorkload,
+    /// Settle time is over: final reads start.
+    FinalReads,
+}
+
+impl<P: Protocol> Event<P> {
+    /// The node this event must wait for while paused, if any.
+    #[inline]
+    pub(crate) fn node_bound(&self) -> Option<NodeId> {
+        match self {
+            Event::Deliver { to, .. } => Some(*to),
+            Event::Timer { node, .. }
+            | Event::Persisted { node, .. }
+            | Event::Request { node, .. } => Some(*node),
+            _ => None,
+        }
+    }
+}
+
+/// Message accounting and the engine's self-check counters.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NetStats {
+    /// Messages handed to the network by protocols.
+    pub sent: u64,
+    /// Extra copies the network made.
+    pub duplicated: u64,
+    /// Messages delivered to a running node.
+    pub delivered: u64,
+    /// Dropped by random loss.
+    pub dropped_loss: u64,
+    /// Dropped because the link was cut (at send or arrival).
+    pub dropped_cut: u64,
+    /// Dropped because the destination was down at arrival (or crashed while paused).
+    pub dropped_crashed: u64,
+    /// Still in flight (or waiting at a paused node) when the run ended.
+    pub in_flight: u64,
+    /// Deliveries the independent audit found crossing a cut (must be 0).
+    pub audit_cut_crossings: u64,
+    /// Handler calls the audit found on a node that was not up (must be 0).
+    pub audit_down_deliveries: u64,
+    /// Clock readings that went backwards without a jump (must be 0).
+    pub audit_clock_regressions: u64,
+    /// Clock jumps applied.
+    pub clock_jumps: u64,
+    /// Timers that fired.
+    pub timers_fired: u64,
+    /// Durable writes completed.
+    pub writes_completed: u64,
+}
+
+/// Why a run stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    /// The scenario ran to its end (or final reads finished).
+    Completed,
+    /// `stop_after_deliveries` was reached (a planned stop).
+    DeliveryTarget,
+    /// Nothing left to do.
+    Quiescent,
+    /// `max_events` was reached: a limit, so checks cannot be trusted.
+    EventLimit,
+    /// `max_in_flight` was exceeded: a limit.
+    BacklogLimit,
+}
+
+impl StopReason {
+    /// True when the run hit a bound rather than finishing (verdict must be `unknown`).
+    pub fn is_limit(self) -> bool {
+        matches!(self, StopReason::EventLimit | StopReason::BacklogLimit)
+    }
+
+    /// A short name for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            StopReason::Completed => "completed",
+            StopReason::DeliveryTarget => "delivery target reached",
+            StopReason::Quiescent => "quiescent",
+            StopReason::EventLimit => "event limit reached",
+            StopReason::BacklogLimit => "in-flight limit reached",
+        }
+    }
+}
+
+/// A fault as it fired.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FiredFault {
+    /// Virtual time.
+    pub time: Nanos,
+    /// `script`, `nemesis` or `engine` (the end-of-workload heal).
+    pub source: &'static str,
+    /// What happened, with resolved targets.
+    pub what: String,
+}
+
+/// Everything a run produced, before checking.
+#[derive(Clone, Debug)]
+pub struct RunOutput {
+    /// The seed the run used.
+    pub seed: u64,
+    /// Hash over every processed event.
+    pub trace_hash: u64,
+    /// Events processed.
+    pub events: u64,
+    /// Virtual time at the end.
+    pub end_time: Nanos,
+    /// Why it stopped.
+    pub stop: StopReason,
+    /// Message accounting and self-check counters.
+    pub net: NetStats,
+    /// Faults that fired, in order.
+    pub faults: Vec<FiredFault>,
+    /// The client history (empty without a workload).
+    pub history: History,
+    /// Outcome counts and latencies.
+    pub ops: OpStats,
+    /// Last successful final read per key (`None` = never read successfully).
+    pub final_values: Vec<Option<Option<i64>>>,
+    /// Whether history ops carry keys.
+    pub keyed: bool,
+    /// Node names in member order.
+    pub nodes: Vec<String>,
+    /// Running digest after each event, when asked for (determinism comparison).
+    pub digests: Option<Vec<u64>>,
+}

@@ -1,0 +1,366 @@
+//! Control events: booting, clients, scripted faults, the nemesis, and the end-of-workload
+//! heal. Faults are resolved against `observe()` at the instant they fire.
+
+use super::engine::Sim;
+use super::event::{Event, FiredFault};
+use crate::faults;
+use crate::node::Status;
+use crate::protocol::{Observation, Protocol};
+use crate::scenario::{FaultKind, Target};
+use crate::sim::ids::NodeId;
+use crate::sim::time::{format_duration, format_signed};
+
+impl<P: Protocol> Sim<'_, '_, P> {
+    /// Handles every event that is not a delivery, timer or storage completion.
+    pub(crate) fn step_control(&mut self, event: Event<P>) {
+        match event {
+            Event::Boot { node } => {
+                self.hash_event(4, u64::from(node.0), 0);
+                self.trace.end_event();
+                self.trace_line("boot", Some(node), String::new());
+                self.start_node(node, false);
+            }
+            Event::Request {
+                node,
+                client,
+                request,
+            } => self.request_arrives(node, client, request),
+            Event::Response {
+                client,
+                node,
+                seq,
+                outcome,
+            } => {
+                self.hash_client(6, node, client, seq);
+                let now = self.now;
+                if let Some(c) = self.clients.as_mut() {
+                    let next = c.on_response(client as usize, seq, node, outcome, now);
+                    self.send_request(client, next);
+                }
+            }
+            Event::ClientTimeout { client, seq } => {
+                let now = self.now;
+                let Some(c) = self.clients.as_mut() else {
+                    return;
+                };
+                if !c.waiting_for(client as usize, seq) {
+                    return;
+                }
+                let next = c.on_timeout(client as usize, seq, now);
+                self.hash_client(7, NodeId(0), client, seq);
+                self.send_request(client, next);
+            }
+            Event::ClientStart { client } => {
+                let now = self.now;
+                let Some(c) = self.clients.as_mut() else {
+                    return;
+                };
+                let next = c.start_op(client as usize, now);
+                self.hash_client(8, NodeId(0), client, 0);
+                self.send_request(client, next);
+            }
+            Event::Fault { index } => {
+                let kind = self.scenario.faults[index as usize].kind.clone();
+                self.hash_event(9, u64::from(index), 0);
+                self.trace.end_event();
+                self.inject(&kind, "script", false);
+            }
+            Event::Restart { node, incarnation } => {
+                let host = &self.nodes[node.index()];
+                if host.status == Status::Crashed && host.incarnation == incarnation {
+                    self.restart(node, "script");
+                }
+            }
+            Event::Resume { node, pause_id } => {
+                if self.nodes[node.index()].pause_id == pause_id {
+                    self.resume(node, "script");
+                }
+            }
+            Event::RestoreLink { from, to } => {
+                self.hash_event(12, u64::from(from.0), u64::from(to.0));
+                self.trace.end_event();
+                self.links.restore(from, to);
+            }
+            Event::NemesisFault => {
+                if !self.nemesis_on {
+                    return;
+                }
+                let spec = self.scenario.nemesis.as_ref().expect("nemesis configured");
+                let drawn =
+                    faults::draw(spec, &mut self.nemesis_rng, &self.scenario.network.default);
+                self.hash_event(10, 0, drawn.duration);
+                self.trace.end_event();
+                self.inject(&drawn.kind, "nemesis", true);
+                self.queue
+                    .push(self.now + drawn.duration, Event::NemesisHeal);
+            }
+            Event::NemesisHeal => {
+                if !self.nemesis_on {
+                    return;
+                }
+                self.hash_event(11, 0, 0);
+                self.trace.end_event();
+                if self.links.any_cut() {
+                    self.links.heal();
+                    self.record("nemesis", "heal".into());
+                }
+                let spec = self.scenario.nemesis.as_ref().expect("nemesis configured");
+                let at = self.now + faults::next_gap(spec, &mut self.nemesis_rng);
+                if at < self.scenario.duration {
+                    self.queue.push(at, Event::NemesisFault);
+                }
+            }
+            Event::EndWorkload => self.end_workload(),
+            Event::FinalReads => {
+                self.hash_event(14, 0, 0);
+                self.trace.end_event();
+                self.finals_started = true;
+                let seed = self.seed;
+                if let Some(c) = self.clients.as_mut() {
+                    for id in c.add_final_readers(seed) {
+                        self.queue
+                            .push(self.now, Event::ClientStart { client: id as u32 });
+                    }
+                }
+            }
+            Event::Deliver { .. } | Event::Timer { .. } | Event::Persisted { .. } => {
+                unreachable!("handled by step")
+            }
+        }
+    }
+
+    fn record(&mut self, source: &'static str, what: String) {
+        self.trace_line("fault", None, format!("{source}: {what}"));
+        self.faults.push(FiredFault {
+            time: self.now,
+            source,
+            what,
+        });
+    }
+
+    fn observations(&self) -> Vec<Option<Observation>> {
+        self.nodes
+            .iter()
+            .map(|n| {
+                if n.status == Status::Up {
+                    n.protocol.as_ref().map(|p| p.observe())
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+
+    fn resolve(&mut self, target: &Target, from_nemesis: bool) -> Vec<NodeId> {
+        let observed = self.observations();
+        let rng = if from_nemesis {
+            &mut self.nemesis_rng
+        } else {
+            &mut self.fault_rng
+        };
+        faults::resolve(target, &observed, rng)
+    }
+
+    fn names(&self, nodes: &[NodeId]) -> String {
+        if nodes.is_empty() {
+            return "nobody".into();
+        }
+        nodes
+            .iter()
+            .map(|n| self.nodes[n.index()].name.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Carries out one fault now.
+    fn inject(&mut self, kind: &FaultKind, source: &'static str, nemesis: bool) {
+        match kind {
+            FaultKind::Partition(groups) => {
+                self.links.partition(groups);
+                let text: Vec<String> = groups
+                    .iter()
+                    .map(|g| format!("[{}]", self.names(g)))
+                    .collect();
+                self.record(source, format!("partition {}", text.join(" | ")));
+            }
+            FaultKind::Isolate(target) => {
+                let side = self.resolve(target, nemesis);
+                if !side.is_empty() {
+                    self.links.isolate(&side);
+                }
+                let what = format!("isolate {} ({target:?})", self.names(&side));
+                self.record(source, what);
+            }
+            FaultKind::Block { from, to } => {
+                let (a, b) = (self.resolve(from, nemesis), self.resolve(to, nemesis));
+                self.links.block(&a, &b);
+                let what = format!("block {} -> {}", self.names(&a), self.names(&b));
+                self.record(source, what);
+            }
+            FaultKind::Heal => {
+                self.links.heal();
+                self.record(source, "heal".into());
+            }
+            FaultKind::Crash {
+                target,
+                restart_after,
+            } => {
+                for node in self.resolve(target, nemesis) {
+                    let host = &mut self.nodes[node.index()];
+                    if host.status == Status::Crashed {
+                        continue;
+                    }
+                    let dropped = host
+                        .backlog
+                        .iter()
+                        .filter(|e| matches!(e, Event::Deliver { .. }))
+                        .count() as u64;
+                    self.stats.dropped_crashed += dropped;
+                    self.in_flight -= dropped;
+                    host.crash();
+                    let incarnation = host.incarnation;
+                    let restart =
+                        restart_after.map(|d| format!(", restart after {}", format_duration(d)));
+                    let what = format!(
+                        "crash {}{}",
+                        self.nodes[node.index()].name,
+                        restart.unwrap_or_default()
+                    );
+                    self.record(source, what);
+                    if let Some(d) = restart_after {
+                        self.queue
+                            .push(self.now + d, Event::Restart { node, incarnation });
+                    }
+                }
+            }
+            FaultKind::Restart(target) => {
+                for node in self.resolve(target, nemesis) {
+                    if self.nodes[node.index()].status == Status::Crashed {
+                        self.restart(node, source);
+                    }
+                }
+            }
+            FaultKind::Pause { target, duration } => {
+                for node in self.resolve(target, nemesis) {
+                    let host = &mut self.nodes[node.index()];
+                    if host.status != Status::Up {
+                        continue;
+                    }
+                    host.status = Status::Paused;
+                    host.pause_id += 1;
+                    let pause_id = host.pause_id;
+                    self.queue
+                        .push(self.now + duration, Event::Resume { node, pause_id });
+                    let what = format!(
+                        "pause {} for {}",
+                        self.nodes[node.index()].name,
+                        format_duration(*duration)
+                    );
+                    self.record(source, what);
+                }
+            }
+            FaultKind::Clock {
+                target,
+                jump,
+                drift_ppm,
+            } => {
+                for node in self.resolve(target, nemesis) {
+                    let now = self.now;
+                    let host = &mut self.nodes[node.index()];
+                    host.clock.jump(now, *jump);
+                    if let Some(d) = drift_ppm {
+                        host.clock.set_drift(now, *d);
+                    }
+                    host.last_reading = host.clock.read(now);
+                    self.stats.clock_jumps += 1;
+                    let drift = drift_ppm
+                        .map(|d| format!(", drift {d}ppm"))
+                        .unwrap_or_default();
+                    let what = format!("clock {} jump {}{drift}", host.name, format_signed(*jump));
+                    self.record(source, what);
+                }
+            }
+            FaultKind::Link {
+                from,
+                to,
+                spec,
+                duration,
+                one_way,
+            } => {
+                let (a, b) = (self.resolve(from, nemesis), self.resolve(to, nemesis));
+                for &x in &a {
+                    for &y in &b {
+                        let pairs: &[(NodeId, NodeId)] = if *one_way {
+                            &[(x, y)]
+                        } else {
+                            &[(x, y), (y, x)]
+                        };
+                        for &(p, q) in pairs {
+                            self.links.degrade(p, q, *spec);
+                            self.queue
+                                .push(self.now + duration, Event::RestoreLink { from: p, to: q });
+                        }
+                    }
+                }
+                let arrow = if *one_way { "->" } else { "<->" };
+                let what = format!(
+                    "degrade link {} {arrow} {} for {} (loss {})",
+                    self.names(&a),
+                    self.names(&b),
+                    format_duration(*duration),
+                    spec.loss.value
+                );
+                self.record(source, what);
+            }
+        }
+    }
+
+    fn restart(&mut self, node: NodeId, source: &'static str) {
+        self.hash_event(13, u64::from(node.0), 0);
+        self.trace.end_event();
+        let what = format!("restart {}", self.nodes[node.index()].name);
+        self.record(source, what);
+        self.start_node(node, true);
+    }
+
+    fn resume(&mut self, node: NodeId, source: &'static str) {
+        let host = &mut self.nodes[node.index()];
+        if host.status != Status::Paused {
+            return;
+        }
+        host.status = Status::Up;
+        let backlog = std::mem::take(&mut host.backlog);
+        let what = format!("resume {} ({} waiting events)", host.name, backlog.len());
+        self.hash_event(15, u64::from(node.0), backlog.len() as u64);
+        self.trace.end_event();
+        self.record(source, what);
+        for e in backlog {
+            self.queue.push(self.now, e);
+        }
+    }
+
+    /// Workload time is over: stop clients, heal the network, restore links, resume paused
+    /// nodes and restart crashed ones, so `settle` can show convergence.
+    fn end_workload(&mut self) {
+        self.hash_event(16, 0, 0);
+        self.trace.end_event();
+        self.nemesis_on = false;
+        if let Some(c) = self.clients.as_mut() {
+            c.stopped = true;
+        }
+        self.links.heal();
+        self.links.restore_all();
+        self.record(
+            "engine",
+            "end of workload: heal network, resume and restart nodes".into(),
+        );
+        for i in 0..self.nodes.len() {
+            let node = NodeId(i as u32);
+            match self.nodes[i].status {
+                Status::Paused => self.resume(node, "engine"),
+                Status::Crashed => self.restart(node, "engine"),
+                Status::Up => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,380 @@
+//! Seeded clients (DESIGN §4 `[workload]`): each client is a sequential process that issues
+//! one operation at a time to a node, follows redirects, and records the operation in the
+//! history on the virtual clock. A request unanswered by its timeout is recorded as `info`
+//! and the client continues as a new process, as in Jepsen. After `settle`, final readers read
+//! every key until they succeed. This module decides; the engine schedules.
+
+mod generate;
+
+pub use generate::OpGenerator;
+
+use crate::history::{Func, History, Op, OpType, Process, Value};
+use crate::protocol::{ClientRequest, Command, Reply};
+use crate::scenario::{Model, Pace, Targets, Workload};
+use crate::sim::ids::{NodeId, RequestId};
+use crate::sim::rng::Stream;
+use crate::sim::time::{Nanos, MILLIS};
+
+/// How a request ended, as the client sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The node answered.
+    Reply(Reply),
+    /// The node was down when the request arrived (connection refused: certainly not done).
+    Refused,
+}
+
+/// What the engine must do after a client event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// Nothing (a stale reply or timeout).
+    Nothing,
+    /// Send `request` to `node` now.
+    Send {
+        /// Destination.
+        node: NodeId,
+        /// The request (same id when resent after a redirect).
+        request: ClientRequest,
+    },
+    /// Start the client's next operation at this time.
+    NextOpAt(Nanos),
+    /// The client is finished.
+    Done,
+}
+
+#[derive(Clone, Debug)]
+struct Pending {
+    request: ClientRequest,
+    invoked: Nanos,
+    redirects: u32,
+}
+
+/// One client process.
+#[derive(Clone, Debug)]
+struct Client {
+    process: u64,
+    rng: Stream,
+    node: NodeId,
+    seq: u64,
+    pending: Option<Pending>,
+    last_issue: Nanos,
+    seen: Vec<Option<i64>>,
+    /// `Some(key)` for a final reader.
+    final_key: Option<u64>,
+    done: bool,
+}
+
+/// Latencies of completed operations, for percentiles.
+#[derive(Clone, Debug, Default)]
+pub struct OpStats {
+    /// Count of `ok` completions.
+    pub ok: u64,
+    /// Count of `fail` completions.
+    pub fail: u64,
+    /// Count of `info` completions.
+    pub info: u64,
+    /// Latency of every `ok` operation, in completion order.
+    pub ok_latencies: Vec<Nanos>,
+}
+
+/// All clients of a run, with the history they record.
+pub struct Clients {
+    spec: Workload,
+    gen: OpGenerator,
+    clients: Vec<Client>,
+    nodes: u32,
+    next_process: u64,
+    /// The recorded history.
+    pub history: History,
+    /// Outcome counts and latencies (regular clients only).
+    pub stats: OpStats,
+    /// Last successful final read of each key: `(key, value)`.
+    pub final_values: Vec<Option<Option<i64>>>,
+    names: Vec<String>,
+    /// No new regular operations after this.
+    pub stopped: bool,
+}
+
+const FINAL_RETRY: Nanos = 50 * MILLIS;
+
+impl Clients {
+    /// Clients for `spec` on a cluster with node names `names`, streams derived from `seed`.
+    pub fn new(spec: &Workload, names: &[String], seed: u64) -> Clients {
+        let nodes = names.len() as u32;
+        let gen = OpGenerator::new(spec);
+        let keys = gen.keys();
+        let clients = (0..spec.clients)
+            .map(|i| {
+                let node = match &spec.targets {
+                    Targets::RoundRobin => NodeId(i % nodes),
+                    Targets::Nodes(list) => list[i as usize % list.len()],
+                };
+                Client {
+                    process: u64::from(i),
+                    rng: Stream::new(seed, &format!("client/{i}")),
+                    node,
+                    seq: 0,
+                    pending: None,
+                    last_issue: 0,
+                    seen: vec![None; keys],
+                    final_key: None,
+                    done: false,
+                }
+            })
+            .collect();
+        Clients {
+            spec: spec.clone(),
+            gen,
+            clients,
+            nodes,
+            next_process: u64::from(spec.clients),
+            history: History::default(),
+            stats: OpStats::default(),
+            final_values: vec![None; keys],
+            names: names.to_vec(),
+            stopped: false,
+        }
+    }
+
+    /// Number of client processes (regular and final readers).
+    pub fn len(&self) -> usize {
+        self.clients.len()
+    }
+
+    /// True when there are no clients.
+    pub fn is_empty(&self) -> bool {
+        self.clients.is_empty()
+    }
+
+    /// When client `c` should first act (a small deterministic stagger).
+    pub fn first_start(&mut self, c: usize) -> Nanos {
+        let cl = &mut self.clients[c];
+        cl.rng.below(MILLIS)
+    }
+
+    /// Adds one final reader per key; returns their client indices.
+    pub fn add_final_readers(&mut self, seed: u64) -> Vec<usize> {
+        let keys = self.gen.keys();
+        (0..keys)
+            .map(|k| {
+                let id = self.clients.len();
+                self.clients.push(Client {
+                    process: self.next_process,
+                    rng: Stream::new(seed, &format!("final/{k}")),
+                    node: NodeId(k as u32 % self.nodes),
+                    seq: 0,
+                    pending: None,
+                    last_issue: 0,
+                    seen: vec![None; keys],
+                    final_key: Some(k as u64),
+                    done: false,
+                });
+                self.next_process += 1;
+                id
+            })
+            .collect()
+    }
+
+    /// True once every final reader has read its key.
+    pub fn finals_done(&self) -> bool {
+        self.clients
+            .iter()
+            .filter(|c| c.final_key.is_some())
+            .all(|c| c.done)
+    }
+
+    fn keyed(&self) -> bool {
+        self.spec.model == Model::Kv
+    }
+
+    fn record(
+        &mut self,
+        c: usize,
+        kind: OpType,
+        command: &Command,
+        value: Value,
+        time: Nanos,
+        node: Option<NodeId>,
+    ) {
+        let (f, default_value) = match *command {
+            Command::Read { .. } => (Func::Read, Value::Nil),
+            Command::Write { value, .. } => (Func::Write, Value::Int(value)),
+            Command::Cas { expected, new, .. } => (
+                Func::Cas,
+                Value::List(vec![Value::Int(expected), Value::Int(new)]),
+            ),
+        };
+        let value = if kind == OpType::Ok && f == Func::Read {
+            value
+        } else {
+            default_value
+        };
+        let key = if self.keyed() {
+            Some(command.key())
+        } else {
+            None
+        };
+        self.history.push(Op {
+            index: 0,
+            process: Process::Client(self.clients[c].process),
+            kind,
+            f,
+            key,
+            value,
+            time,
+            node: node.map(|n| self.names[n.index()].clone()),
+        });
+    }
+
+    /// Starts client `c`'s next operation (if it should run one).
+    pub fn start_op(&mut self, c: usize, now: Nanos) -> Next {
+        let cl = &mut self.clients[c];
+        if cl.done || cl.pending.is_some() {
+            return Next::Nothing;
+        }
+        let command = match cl.final_key {
+            Some(key) => Command::Read { key },
+            None if self.stopped => {
+                cl.done = true;
+                return Next::Done;
+            }
+            None => self.gen.next(&mut cl.rng, &mut cl.seen),
+        };
+        cl.seq += 1;
+        cl.last_issue = now;
+        let request = ClientRequest {
+            id: RequestId {
+                client: c as u32,
+                seq: cl.seq,
+            },
+            command,
+        };
+        cl.pending = Some(Pending {
+            request,
+            invoked: now,
+            redirects: 0,
+        });
+        let node = cl.node;
+        self.record(c, OpType::Invoke, &command, Value::Nil, now, None);
+        Next::Send { node, request }
+    }
+
+    /// The current request of client `c`, if it is waiting for `seq`.
+    pub fn waiting_for(&self, c: usize, seq: u64) -> bool {
+        self.clients[c]
+            .pending
+            .as_ref()
+            .is_some_and(|p| p.request.id.seq == seq)
+    }
+
+    fn finish(
+        &mut self,
+        c: usize,
+        kind: OpType,
+        value: Value,
+        now: Nanos,
+        node: Option<NodeId>,
+    ) -> Next {
+        let p = self.clients[c]
+            .pending
+            .take()
+            .expect("finishing a pending op");
+        self.record(c, kind, &p.request.command, value.clone(), now, node);
+        let cl = &mut self.clients[c];
+        if let Some(key) = cl.final_key {
+            if kind == OpType::Ok {
+                cl.done = true;
+                self.final_values[key as usize] = Some(value.as_int());
+                return Next::Done;
+            }
+            cl.node = NodeId((cl.node.0 + 1) % self.nodes);
+            return Next::NextOpAt(now + FINAL_RETRY);
+        }
+        match kind {
+            OpType::Ok => {
+                self.stats.ok += 1;
+                self.stats.ok_latencies.push(now - p.invoked);
+            }
+            OpType::Fail => self.stats.fail += 1,
+            _ => self.stats.info += 1,
+        }
+        let at = match self.spec.pace {
+            Pace::Closed => now,
+            Pace::Rate(rate) => {
+                let gap = -libm::log(cl.rng.open01()) / rate * 1e9;
+                now.max(cl.last_issue.saturating_add(gap as Nanos))
+            }
+        };
+        Next::NextOpAt(at)
+    }
+
+    /// A response for request `id` of client `c` arrived from `node` at `now`.
+    pub fn on_response(
+        &mut self,
+        c: usize,
+        seq: u64,
+        node: NodeId,
+        outcome: Outcome,
+        now: Nanos,
+    ) -> Next {
+        if !self.waiting_for(c, seq) {
+            return Next::Nothing;
+        }
+        match outcome {
+            Outcome::Reply(Reply::Ok(v)) => {
+                let cl = &mut self.clients[c];
+                let command = cl.pending.as_ref().expect("pending").request.command;
+                match command {
+                    Command::Read { key } => cl.seen[key as usize] = v,
+                    Command::Write { key, value }
+                    | Command::Cas {
+                        key, new: value, ..
+                    } => cl.seen[key as usize] = Some(value),
+                }
+                self.finish(c, OpType::Ok, Value::from_opt(v), now, Some(node))
+            }
+            Outcome::Reply(Reply::Fail) => {
+                self.finish(c, OpType::Fail, Value::Nil, now, Some(node))
+            }
+            Outcome::Refused => {
+                let cl = &mut self.clients[c];
+                cl.node = NodeId((node.0 + 1) % self.nodes);
+                self.finish(c, OpType::Fail, Value::Nil, now, Some(node))
+            }
+            Outcome::Reply(Reply::Redirect(hint)) => {
+                let max = self.spec.max_redirects;
+                let nodes = self.nodes;
+                let cl = &mut self.clients[c];
+                let p = cl.pending.as_mut().expect("pending");
+                if p.redirects >= max {
+                    return self.finish(c, OpType::Fail, Value::Nil, now, Some(node));
+                }
+                p.redirects += 1;
+                cl.node = match hint {
+                    Some(n) if n.0 < nodes => n,
+                    _ => NodeId((node.0 + 1) % nodes),
+                };
+                Next::Send {
+                    node: cl.node,
+                    request: p.request,
+                }
+            }
+        }
+    }
+
+    /// Client `c`'s request `seq` timed out at `now`: record `info`, continue as a new process.
+    pub fn on_timeout(&mut self, c: usize, seq: u64, now: Nanos) -> Next {
+        if !self.waiting_for(c, seq) {
+            return Next::Nothing;
+        }
+        let next = self.finish(c, OpType::Info, Value::Nil, now, None);
+        self.clients[c].process = self.next_process;
+        self.next_process += 1;
+        next
+    }
+
+    /// The timeout of every request.
+    pub fn timeout(&self) -> Nanos {
+        self.spec.timeout
+    }
+}
