@@ -32,7 +32,11 @@ impl LocalClock {
     /// The reading at global time `now` (which must not precede the last rebase).
     #[inline]
     pub fn read(&self, now: Nanos) -> Nanos {
-        let dt = i128::from(now.saturating_sub(self.base_global));
+        let dt = now.saturating_sub(self.base_global);
+        if self.drift_ppm == 0 {
+            return self.base_local.saturating_add(dt);
+        }
+        let dt = i128::from(dt);
         let local = i128::from(self.base_local) + dt * (PPM + i128::from(self.drift_ppm)) / PPM;
         local.clamp(0, i128::from(u64::MAX)) as Nanos
     }
@@ -100,12 +104,12 @@ mod tests {
     #[test]
     fn jumps_and_drift_changes_rebase() {
         let mut c = LocalClock::new(0, 0);
-        c.jump(SECS, -300 * MILLIS);
+        c.jump(SECS, -300_000_000);
         assert_eq!(c.read(SECS), 700 * MILLIS);
         assert_eq!(c.read(2 * SECS), 1700 * MILLIS);
         c.set_drift(2 * SECS, 100_000);
         assert_eq!(c.read(3 * SECS), 2800 * MILLIS);
-        c.jump(3 * SECS, -10 * SECS);
+        c.jump(3 * SECS, -10_000_000_000);
         assert_eq!(c.read(3 * SECS), 0, "clamped at zero");
     }
 }

@@ -8,6 +8,7 @@
 mod client;
 mod context;
 pub mod phold;
+pub mod primary_backup;
 pub mod registry;
 
 pub use client::{ClientRequest, Command, Reply};

@@ -3,6 +3,7 @@
 //! protocol costs one match per run and nothing per event.
 
 use super::phold::Phold;
+use super::primary_backup::PrimaryBackup;
 use super::Protocol;
 
 /// Something to do with a protocol type chosen by name at run time.
@@ -25,16 +26,24 @@ pub struct ProtocolInfo {
 }
 
 /// Every registered protocol, in the order `faultline list` shows them.
-pub const PROTOCOLS: &[ProtocolInfo] = &[ProtocolInfo {
-    name: Phold::NAME,
-    summary: "PHOLD benchmark: every delivery sends a new message to a random other node",
-    params: "messages_per_node = 16  # messages each node puts in flight at start",
-}];
+pub const PROTOCOLS: &[ProtocolInfo] = &[
+    ProtocolInfo {
+        name: Phold::NAME,
+        summary: "PHOLD benchmark: every delivery sends a new message to a random other node",
+        params: "messages_per_node = 16  # messages each node puts in flight at start",
+    },
+    ProtocolInfo {
+        name: PrimaryBackup::NAME,
+        summary: "primary-backup key-value store: leased primary elected by a majority, epochs",
+        params: super::primary_backup::PARAMS_DOC,
+    },
+];
 
 /// Runs `visitor` with the protocol registered as `name`; `None` if there is none.
 pub fn visit<V: ProtocolVisitor>(name: &str, visitor: V) -> Option<V::Output> {
     match name {
         Phold::NAME => Some(visitor.visit::<Phold>()),
+        PrimaryBackup::NAME => Some(visitor.visit::<PrimaryBackup>()),
         _ => None,
     }
 }

@@ -154,7 +154,8 @@ impl<'a> Source<'a> {
     /// located by the error's span; a missing key is named after the table that lacks it.
     pub(crate) fn serde_error(&self, e: &toml::de::Error) -> ScenarioError {
         let msg = one_line(e.message());
-        let offset = e.span().map(|s| s.start);
+        // An empty span is the document itself (e.g. a missing top-level key).
+        let offset = e.span().filter(|s| !s.is_empty()).map(|s| s.start);
         let mut path = offset.map(|o| self.path_at(o)).unwrap_or_default();
         let message = if let Some(field) = between(&msg, "missing field `", "`") {
             path = path.key(field);

@@ -157,7 +157,7 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
             if self.in_flight > max_in_flight {
                 break StopReason::BacklogLimit;
             }
-            let (time, _seq, event) = self.queue.pop().expect("peeked");
+            let (time, event) = self.queue.pop().expect("peeked");
             self.now = time;
             self.step(event);
             if self.finals_started && self.clients.as_ref().is_some_and(|c| c.finals_done()) {

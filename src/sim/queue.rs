@@ -1,44 +1,36 @@
-//! The event queue: a min-heap ordered by `(time, seq)` over events stored in a slab.
+//! The event queue: a monotone radix heap with FIFO buckets over events stored in a slab.
 //!
-//! `seq` is a global counter, so events scheduled for the same instant run in the order they
-//! were scheduled (DESIGN §3.5). Heap entries are small and fixed-size; the events themselves
-//! stay put in a slab whose slots are reused, so the hot path does not allocate once warm.
+//! Events pop in `(time, seq)` order, `seq` being the order they were scheduled: events for
+//! the same instant run in the order they were scheduled (DESIGN §3.5). The engine never
+//! schedules into the past, which lets a radix heap replace a comparison heap: an entry sits
+//! in bucket `b` = the position of the highest bit where its time differs from the last time
+//! popped, counted in 4-bit digits (level = highest differing digit, then the entry's digit there;
+//! a level-0 bucket holds one exact time). Popping takes from the current level-0 bucket in
+//! FIFO order; when it is empty, the lowest non-empty bucket becomes current (level 0) or is
+//! redistributed around its smallest time (higher levels), each move descending a level. Entries of
+//! equal time always share a bucket and move together in order, and a redistribution only
+//! fills buckets that were empty, so insertion order among equal times is preserved exactly.
+//! Entries are 16 bytes; events stay put in a slab whose slots are reused, so the hot path
+//! does not allocate once warm.
 
 use super::time::Nanos;
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Entry {
-    time: Nanos,
-    seq: u64,
-    slot: u32,
-}
+const DIGIT_BITS: u32 = 4;
+const DIGITS: usize = 1 << DIGIT_BITS;
+const LEVELS: usize = 64 / DIGIT_BITS as usize;
+const BUCKETS: usize = LEVELS * DIGITS;
+const WORDS: usize = BUCKETS / 64;
 
-impl Ord for Entry {
-    #[inline]
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Reversed: BinaryHeap is a max-heap and we want the earliest (time, seq) first.
-        other
-            .time
-            .cmp(&self.time)
-            .then_with(|| other.seq.cmp(&self.seq))
-    }
-}
-
-impl PartialOrd for Entry {
-    #[inline]
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-/// A deterministic priority queue of events of type `E`.
+/// A deterministic priority queue of events of type `E` for non-decreasing times.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry>,
+    buckets: Vec<Vec<(Nanos, u32)>>,
+    nonempty: [u64; WORDS],
+    current: usize,
+    head: usize,
+    last: Nanos,
+    len: usize,
     slab: Vec<Option<E>>,
     free: Vec<u32>,
-    next_seq: u64,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -47,20 +39,61 @@ impl<E> Default for EventQueue<E> {
     }
 }
 
+/// Bucket of `time` relative to `last`: level = highest differing digit, then that digit of
+/// `time`. Buckets in index order hold ever later times; level-0 buckets hold one exact time.
+#[inline]
+fn bucket_of(time: Nanos, last: Nanos) -> usize {
+    let diff = time ^ last;
+    let level = if diff == 0 {
+        0
+    } else {
+        (63 - diff.leading_zeros()) / DIGIT_BITS
+    };
+    let digit = (time >> (level * DIGIT_BITS)) as usize & (DIGITS - 1);
+    level as usize * DIGITS + digit
+}
+
 impl<E> EventQueue<E> {
     /// An empty queue.
     pub fn new() -> Self {
         EventQueue {
-            heap: BinaryHeap::new(),
+            buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
+            nonempty: [0; WORDS],
+            current: 0,
+            head: 0,
+            last: 0,
+            len: 0,
             slab: Vec::new(),
             free: Vec::new(),
-            next_seq: 0,
         }
     }
 
-    /// Schedules `event` at `time`; returns the sequence number it was given.
     #[inline]
-    pub fn push(&mut self, time: Nanos, event: E) -> u64 {
+    fn mark(&mut self, b: usize) {
+        self.nonempty[b / 64] |= 1 << (b % 64);
+    }
+
+    #[inline]
+    fn unmark(&mut self, b: usize) {
+        self.nonempty[b / 64] &= !(1 << (b % 64));
+    }
+
+    fn lowest_nonempty(&self) -> Option<usize> {
+        self.nonempty
+            .iter()
+            .enumerate()
+            .find(|(_, w)| **w != 0)
+            .map(|(i, w)| i * 64 + w.trailing_zeros() as usize)
+    }
+
+    /// Schedules `event` at `time`, which must not precede the last time popped.
+    #[inline]
+    pub fn push(&mut self, time: Nanos, event: E) {
+        assert!(
+            time >= self.last,
+            "event scheduled in the past ({time} < {})",
+            self.last
+        );
         let slot = match self.free.pop() {
             Some(s) => {
                 self.slab[s as usize] = Some(event);
@@ -71,39 +104,82 @@ impl<E> EventQueue<E> {
                 (self.slab.len() - 1) as u32
             }
         };
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.heap.push(Entry { time, seq, slot });
-        seq
+        let b = bucket_of(time, self.last);
+        self.buckets[b].push((time, slot));
+        self.mark(b);
+        self.len += 1;
     }
 
-    /// Removes and returns the earliest event with its time and sequence number.
+    /// Makes the current bucket hold the earliest entries; false when the queue is empty.
     #[inline]
-    pub fn pop(&mut self) -> Option<(Nanos, u64, E)> {
-        let e = self.heap.pop()?;
-        let ev = self.slab[e.slot as usize]
+    fn refill(&mut self) -> bool {
+        if self.head < self.buckets[self.current].len() {
+            return true;
+        }
+        if self.head > 0 {
+            self.buckets[self.current].clear();
+            self.head = 0;
+            self.unmark(self.current);
+        }
+        let Some(b) = self.lowest_nonempty() else {
+            return false;
+        };
+        if b < DIGITS {
+            // A level-0 bucket: one exact time, already in scheduling order.
+            self.current = b;
+            self.last = self.buckets[b][0].0;
+            return true;
+        }
+        let mut moving = std::mem::take(&mut self.buckets[b]);
+        self.unmark(b);
+        self.last = moving.iter().map(|e| e.0).min().expect("non-empty bucket");
+        for &(time, slot) in &moving {
+            let nb = bucket_of(time, self.last);
+            self.buckets[nb].push((time, slot));
+            self.mark(nb);
+        }
+        moving.clear();
+        self.buckets[b] = moving;
+        self.current = bucket_of(self.last, self.last);
+        true
+    }
+
+    /// Removes and returns the earliest event with its time.
+    #[inline]
+    pub fn pop(&mut self) -> Option<(Nanos, E)> {
+        if !self.refill() {
+            return None;
+        }
+        let (time, slot) = self.buckets[self.current][self.head];
+        self.head += 1;
+        self.len -= 1;
+        let ev = self.slab[slot as usize]
             .take()
             .expect("queued slot holds an event");
-        self.free.push(e.slot);
-        Some((e.time, e.seq, ev))
+        self.free.push(slot);
+        Some((time, ev))
     }
 
     /// The time of the earliest event, if any.
     #[inline]
-    pub fn peek_time(&self) -> Option<Nanos> {
-        self.heap.peek().map(|e| e.time)
+    pub fn peek_time(&mut self) -> Option<Nanos> {
+        if self.refill() {
+            Some(self.last)
+        } else {
+            None
+        }
     }
 
     /// Number of queued events.
     #[inline]
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.len
     }
 
     /// True when nothing is queued.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len == 0
     }
 
     /// Visits every queued event (in no particular order; for accounting only).
@@ -129,31 +205,47 @@ mod tests {
             let mut expected: Vec<(u64, usize)> = times.iter().copied().zip(0..).collect();
             expected.sort();
             let mut got = Vec::new();
-            while let Some((t, _, i)) = q.pop() {
+            while let Some((t, i)) = q.pop() {
                 got.push((t, i));
             }
             prop_assert_eq!(got, expected);
         }
 
         #[test]
-        fn interleaved_push_pop_matches_a_sorted_model(ops in proptest::collection::vec((any::<bool>(), 0u64..50), 0..300)) {
+        fn interleaved_push_pop_matches_a_sorted_model(
+            ops in proptest::collection::vec((any::<bool>(), 0u64..5, 0u32..40), 0..400)
+        ) {
+            // Pushes are never earlier than the last pop, as in the engine; delays span many
+            // bit widths so entries move between buckets.
             let mut q = EventQueue::new();
             let mut model: Vec<(u64, u64)> = Vec::new();
             let mut n = 0u64;
-            for (push, t) in ops {
+            let mut now = 0u64;
+            for (push, small, shift) in ops {
                 if push || model.is_empty() {
-                    let seq = q.push(t, n);
-                    prop_assert_eq!(seq, n);
+                    let t = now + (small << (shift % 40)) * u64::from(shift % 3 != 0);
+                    q.push(t, n);
                     model.push((t, n));
                     n += 1;
                 } else {
                     model.sort();
                     let (mt, mi) = model.remove(0);
-                    let (t2, s2, i2) = q.pop().unwrap();
-                    prop_assert_eq!((t2, s2, i2), (mt, mi, mi));
+                    prop_assert_eq!(q.peek_time(), Some(mt));
+                    let (t2, i2) = q.pop().unwrap();
+                    prop_assert_eq!((t2, i2), (mt, mi));
+                    now = t2;
                 }
                 prop_assert_eq!(q.len(), model.len());
             }
         }
+    }
+
+    #[test]
+    #[should_panic(expected = "in the past")]
+    fn refuses_the_past() {
+        let mut q = EventQueue::new();
+        q.push(10, ());
+        q.pop();
+        q.push(9, ());
     }
 }

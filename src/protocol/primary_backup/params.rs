@@ -141,13 +141,21 @@ mod tests {
     #[test]
     fn rejects_unknown_keys_bad_types_and_bad_values() {
         assert!(parse("leases = \"1s\"").unwrap_err().contains("leases"));
-        assert!(parse("heartbeat = 50").unwrap_err().contains("duration string"));
-        assert!(parse("heartbeat = \"50\"").unwrap_err().contains("missing unit"));
-        assert!(parse("lease = \"0ms\"").unwrap_err().contains("longer than zero"));
+        assert!(parse("heartbeat = 50")
+            .unwrap_err()
+            .contains("duration string"));
+        assert!(parse("heartbeat = \"50\"")
+            .unwrap_err()
+            .contains("missing unit"));
+        assert!(parse("lease = \"0ms\"")
+            .unwrap_err()
+            .contains("longer than zero"));
         assert!(parse("failover_timeout = \"-1s\"")
             .unwrap_err()
             .contains("negative"));
-        assert!(parse("replication = \"semi\"").unwrap_err().contains("semi"));
+        assert!(parse("replication = \"semi\"")
+            .unwrap_err()
+            .contains("semi"));
         assert!(parse("fencing = \"yes\"").is_err());
         assert!(parse("drift_margin_ppm = 1000000")
             .unwrap_err()

@@ -1,0 +1,329 @@
+//! `primary-backup`: a replicated key-value store with a leased primary elected by a
+//! majority, with epochs.
+//!
+//! # How it works (fencing = true, replication = sync: the correct configuration)
+//!
+//! - The first member (`NodeId(0)`) is primary of epoch 1 at first boot; the others are its
+//!   backups. The primary broadcasts [`Msg::Heartbeat`] every `heartbeat`.
+//! - **Leases.** A backup's [`Msg::HeartbeatAck`] is a lease grant: it votes for no one until
+//!   `lease` has passed on *its* clock since it sent the ack. Once acks for a heartbeat sent at
+//!   local time `h` come from a majority (the primary counts itself), the primary holds its
+//!   lease until `h + lease * (1 - drift_margin_ppm / 10^6)` on its own clock. If every clock
+//!   runs at a rate within `1 ± d` of true time, this is safe when `margin >= 2d / (1 + d)`,
+//!   i.e. for drift up to about half the margin (default 2%: drift up to 10,000 ppm). Clock
+//!   *jumps* are outside this bound: a jump can break lease safety (a good lesson).
+//! - **Serving.** Only the primary serves; others answer `Redirect(primary)`. Without a
+//!   valid lease the primary refuses new requests with `Fail`. A write gets the next
+//!   sequence number, is applied and persisted locally and sent ([`Msg::Replicate`]) to the
+//!   *sync set*: backups heard from within `lease`. The client is answered once the
+//!   primary's own write is durable, every sync-set backup still live acked it (after
+//!   persisting), the primary holds its lease, and a majority (primary included) has it — so
+//!   every acknowledged write is on a majority. A write applied but never committable is
+//!   never answered (the client records `info`). A cas whose expected value does not match is
+//!   answered `Fail` at once. Reads are answered from the primary's state, but only after
+//!   every write applied before them committed, and only under a valid lease.
+//! - **Backups** apply writes of their current epoch in sequence order, persist, then ack
+//!   ([`Msg::ReplicateAck`]); writes from an older epoch are refused with [`Msg::Fenced`]
+//!   (that is the fencing). On a gap, a lag that lasts over a heartbeat, or a state from an
+//!   older epoch they ask [`Msg::SyncRequest`] and install the [`Msg::Snapshot`] they get.
+//! - **Failover.** A backup that has not heard the primary for `failover_timeout` (plus a
+//!   random share of up to half of it) becomes a candidate, waits until every lease it granted
+//!   expired, persists a vote for itself in epoch `max_seen + 1` and then sends
+//!   [`Msg::VoteRequest`]. A node grants at most one vote per epoch, only to a candidate whose
+//!   `(state_epoch, applied_seq)` is at least its own and only once its own leases expired;
+//!   the grant is persisted before it is sent. With a majority the candidate becomes primary,
+//!   heartbeats at once, and first commits a barrier (its inherited state on a majority)
+//!   before it answers any client, so a read never returns a value that could still be lost.
+//!   A round that does not win is retried with a new epoch after a random timeout.
+//! - **Crash and restart.** Durable: epoch, last vote, state and its position. A restarted
+//!   node comes back as a backup of its recovered epoch (never as primary), honours for one
+//!   `lease` the leases it may have granted before the crash, and catches up by snapshot.
+//!
+//! Positions may go *down* on a node: installing a new epoch's snapshot discards writes of an
+//! older epoch that never committed. `observe()` reports `term` = epoch, `log_len` =
+//! applied sequence number and `commit` = committed sequence number (a backup learns it from
+//! heartbeats).
+//!
+//! # Teaching switches (documented anomalies)
+//!
+//! - `fencing = false`: no leases, no votes. When a backup's failover timeout passes, the
+//!   lowest-id node it heard from recently (itself included; backups broadcast
+//!   [`Msg::Alive`]) promotes itself with epoch `max_seen + 1` without asking anyone. A primary
+//!   acknowledges writes with whichever backups it still hears (alone if none); backups apply
+//!   `Replicate` from any primary whatever its epoch. When two primaries meet after a
+//!   partition heals, the one with the lower epoch steps down and installs the other's
+//!   snapshot. Anomaly: **lost acknowledged writes after split brain (durability check
+//!   fails)**, and stale reads from the deposed primary meanwhile.
+//! - `replication = "async"`: the primary acknowledges a write at once and ships it without
+//!   waiting. Anomaly: **lost acknowledged write after failover (durability check fails)**:
+//!   the most up-to-date survivor that becomes primary lacks what the crashed primary acked.
+//!
+//! The state is a `BTreeMap`; nothing iterates a hashed collection. All time is the node's
+//! local clock.
+
+mod election;
+mod messages;
+mod params;
+mod replication;
+mod store;
+#[cfg(test)]
+mod tests;
+
+pub use messages::{Msg, Timer};
+pub use params::{PrimaryBackupParams, Replication, PARAMS_DOC};
+pub use store::{Durable, Map, Write};
+
+use super::{ClientRequest, Context, Observation, Protocol, Role};
+use crate::sim::ids::{NodeId, RequestId};
+use crate::sim::time::Nanos;
+use std::collections::{BTreeMap, VecDeque};
+use store::Store;
+
+/// What to do when a durable write completes.
+#[derive(Clone, Copy, Debug)]
+enum AfterPersist {
+    /// A state write reached disk: the durable position is now `(state_epoch, seq)`; ack it
+    /// to `ack_to` (a primary) if set.
+    State {
+        state_epoch: u64,
+        seq: u64,
+        ack_to: Option<NodeId>,
+    },
+    /// A granted vote reached disk: the grant may now be sent.
+    GrantVote { to: NodeId, epoch: u64 },
+    /// The candidate's vote for itself reached disk: it may now ask the others.
+    Campaign { epoch: u64 },
+}
+
+/// A client request the primary has not answered yet (sync replication only).
+#[derive(Debug)]
+enum Pending {
+    /// Write `seq`, answered once committed. `client` is `None` for a new primary's barrier.
+    Write {
+        seq: u64,
+        client: Option<RequestId>,
+        required: Vec<NodeId>,
+    },
+    /// A read, answered once every write before it committed.
+    Read {
+        client: RequestId,
+        value: Option<i64>,
+    },
+}
+
+/// One `primary-backup` node.
+#[derive(Debug)]
+pub struct PrimaryBackup {
+    params: PrimaryBackupParams,
+    me: NodeId,
+    majority: usize,
+    role: Role,
+    /// The epoch adopted: the primary of it is the one followed (or this node).
+    epoch: u64,
+    /// The highest epoch seen anywhere, own proposals included.
+    max_seen: u64,
+    voted: Option<(u64, NodeId)>,
+    primary: Option<NodeId>,
+    store: Store,
+    /// `(state_epoch, seq)` of the last state write that completed.
+    durable: (u64, u64),
+    commit: u64,
+    /// Local time each member was last heard from.
+    heard: Vec<Option<Nanos>>,
+    heard_primary: Nanos,
+    /// Until when (local) this node promised not to vote.
+    granted_until: Nanos,
+    sync_asked: Option<Nanos>,
+    lag_mark: Option<u64>,
+    after: BTreeMap<u64, AfterPersist>,
+    // Primary only.
+    acked_hb: Vec<Option<Nanos>>,
+    matched: Vec<u64>,
+    lease_until: Nanos,
+    pending: VecDeque<Pending>,
+    // Candidate only.
+    proposal: Option<u64>,
+    votes: Vec<NodeId>,
+}
+
+impl PrimaryBackup {
+    fn boot(
+        params: &PrimaryBackupParams,
+        ctx: &mut Context<'_, Self>,
+        d: Option<&Durable>,
+    ) -> Self {
+        let n = ctx.members().len();
+        let now = ctx.now();
+        let mut node = PrimaryBackup {
+            params: *params,
+            me: ctx.id(),
+            majority: ctx.majority(),
+            role: Role::Follower,
+            epoch: 1,
+            max_seen: 1,
+            voted: None,
+            primary: ctx.members().first().copied(),
+            store: Store::initial(),
+            durable: (1, 0),
+            commit: 0,
+            heard: vec![None; n],
+            heard_primary: now,
+            granted_until: 0,
+            sync_asked: None,
+            lag_mark: None,
+            after: BTreeMap::new(),
+            acked_hb: vec![None; n],
+            matched: vec![0; n],
+            lease_until: 0,
+            pending: VecDeque::new(),
+            proposal: None,
+            votes: Vec::new(),
+        };
+        if let Some(d) = d {
+            node.epoch = d.epoch.max(1);
+            node.voted = d.voted;
+            node.max_seen = node.epoch.max(d.voted.map_or(0, |v| v.0));
+            node.store = Store::recover(d);
+            node.durable = node.store.position();
+            node.primary = None;
+            if params.fencing {
+                // Leases granted before the crash may still run: honour them.
+                node.granted_until = now.saturating_add(params.lease);
+            }
+        } else if node.primary == Some(node.me) {
+            node.role = Role::Leader;
+            node.reset_leadership();
+            node.tick(ctx);
+            return node;
+        }
+        node.arm_failover(ctx);
+        if !params.fencing {
+            ctx.set_timer(Timer::Tick, params.heartbeat);
+        }
+        node
+    }
+
+    /// Index of `id` in the per-member tables, if it is a member.
+    fn slot(&self, id: NodeId) -> Option<usize> {
+        (id.index() < self.heard.len()).then_some(id.index())
+    }
+}
+
+impl Protocol for PrimaryBackup {
+    const NAME: &'static str = "primary-backup";
+    type Params = PrimaryBackupParams;
+    type Msg = Msg;
+    type Timer = Timer;
+    type Durable = Durable;
+    type Write = Write;
+
+    fn apply_write(durable: &mut Durable, write: Write) {
+        store::apply_write(durable, write);
+    }
+
+    fn start(
+        params: &PrimaryBackupParams,
+        ctx: &mut Context<'_, Self>,
+        recovered: Option<&Durable>,
+    ) -> Self {
+        Self::boot(params, ctx, recovered)
+    }
+
+    fn on_message(&mut self, ctx: &mut Context<'_, Self>, from: NodeId, msg: Msg) {
+        let Some(i) = self.slot(from) else { return };
+        self.heard[i] = Some(ctx.now());
+        match msg {
+            Msg::Heartbeat {
+                epoch,
+                sent_at,
+                seq,
+                commit,
+            } => self.on_heartbeat(ctx, from, epoch, sent_at, seq, commit),
+            Msg::HeartbeatAck {
+                epoch,
+                sent_at,
+                durable_seq,
+            } => self.on_heartbeat_ack(ctx, from, epoch, sent_at, durable_seq),
+            Msg::Replicate {
+                epoch,
+                seq,
+                key,
+                value,
+            } => self.on_replicate(ctx, from, epoch, seq, key, value),
+            Msg::ReplicateAck { epoch, seq } => self.on_replicate_ack(ctx, from, epoch, seq),
+            Msg::SyncRequest { epoch } => self.on_sync_request(ctx, from, epoch),
+            Msg::Snapshot { epoch, seq, map } => self.on_snapshot(ctx, from, epoch, seq, map),
+            Msg::Fenced { epoch } | Msg::Alive { epoch } => {
+                self.peer_epoch(ctx, epoch);
+            }
+            Msg::VoteRequest {
+                epoch,
+                state_epoch,
+                applied_seq,
+            } => self.on_vote_request(ctx, from, epoch, (state_epoch, applied_seq)),
+            Msg::Vote {
+                epoch,
+                granted,
+                seen,
+            } => self.on_vote(ctx, from, epoch, granted, seen),
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Context<'_, Self>, timer: Timer) {
+        match timer {
+            Timer::Tick => self.tick(ctx),
+            Timer::Failover => self.on_failover(ctx),
+            Timer::Election => self.on_election_timer(ctx),
+        }
+    }
+
+    fn on_client(&mut self, ctx: &mut Context<'_, Self>, request: ClientRequest) {
+        self.serve(ctx, request);
+    }
+
+    fn on_persisted(&mut self, ctx: &mut Context<'_, Self>, token: u64) {
+        let Some(action) = self.after.remove(&token) else {
+            return;
+        };
+        match action {
+            AfterPersist::State {
+                state_epoch,
+                seq,
+                ack_to,
+            } => {
+                self.durable = (state_epoch, seq);
+                match ack_to {
+                    Some(to) => ctx.send(
+                        to,
+                        Msg::ReplicateAck {
+                            epoch: state_epoch,
+                            seq,
+                        },
+                    ),
+                    None => self.try_commit(ctx),
+                }
+            }
+            AfterPersist::GrantVote { to, epoch } => {
+                let seen = self.max_seen;
+                ctx.send(
+                    to,
+                    Msg::Vote {
+                        epoch,
+                        granted: true,
+                        seen,
+                    },
+                );
+            }
+            AfterPersist::Campaign { epoch } => self.campaign(ctx, epoch),
+        }
+    }
+
+    fn observe(&self) -> Observation {
+        Observation {
+            role: self.role,
+            term: self.epoch,
+            log_len: self.store.applied_seq,
+            commit: self.commit,
+        }
+    }
+}

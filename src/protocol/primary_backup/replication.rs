@@ -1,0 +1,313 @@
+//! The data path: the primary serving clients (reads behind pending writes, writes with
+//! sequence numbers, commits), backups applying and acknowledging writes in order, and
+//! catch-up by snapshot. Never decides who is primary; `election.rs` does.
+
+use super::{AfterPersist, Map, Msg, Pending, PrimaryBackup, Replication};
+use crate::protocol::{ClientRequest, Command, Context, Reply, Role};
+use crate::sim::ids::{NodeId, RequestId};
+use crate::sim::time::Nanos;
+
+type Ctx<'c, 'a> = &'c mut Context<'a, PrimaryBackup>;
+
+impl PrimaryBackup {
+    /// Whether backup `b` was heard from within `lease` (is in the sync set).
+    fn is_live(&self, b: NodeId, now: Nanos) -> bool {
+        self.heard[b.index()].is_some_and(|t| now.saturating_sub(t) < self.params.lease)
+    }
+
+    /// The sync set: backups heard from within `lease`, in member order.
+    pub(super) fn live_backups(&self, now: Nanos) -> Vec<NodeId> {
+        (0..self.heard.len())
+            .map(|i| NodeId(i as u32))
+            .filter(|&b| b != self.me && self.is_live(b, now))
+            .collect()
+    }
+
+    /// A client request: redirect unless primary, refuse without a lease, else serve.
+    pub(super) fn serve(&mut self, ctx: Ctx, request: ClientRequest) {
+        if self.role != Role::Leader {
+            let to = if self.role == Role::Follower {
+                self.primary
+            } else {
+                None
+            };
+            ctx.answer(&request, Reply::Redirect(to));
+            return;
+        }
+        if !self.lease_valid(ctx.now()) {
+            ctx.answer(&request, Reply::Fail);
+            return;
+        }
+        match request.command {
+            Command::Read { key } => {
+                let value = self.store.read(key);
+                if self.pending.is_empty() {
+                    ctx.answer(&request, Reply::Ok(value));
+                } else {
+                    let client = request.id;
+                    self.pending.push_back(Pending::Read { client, value });
+                }
+            }
+            Command::Write { key, value } => self.write(ctx, request.id, key, value),
+            Command::Cas { key, expected, new } => {
+                if self.store.read(key) == Some(expected) {
+                    self.write(ctx, request.id, key, new);
+                } else {
+                    ctx.answer(&request, Reply::Fail);
+                }
+            }
+        }
+    }
+
+    /// Applies, persists and ships one write; answers at once (async) or queues it (sync).
+    fn write(&mut self, ctx: Ctx, client: RequestId, key: u64, value: i64) {
+        let epoch = self.epoch;
+        let seq = self.store.applied_seq + 1;
+        let write = self.store.apply(epoch, seq, key, value);
+        let token = ctx.persist(write);
+        let state_epoch = epoch;
+        let ack_to = None;
+        self.after.insert(
+            token,
+            AfterPersist::State {
+                state_epoch,
+                seq,
+                ack_to,
+            },
+        );
+        let required = self.live_backups(ctx.now());
+        for &b in &required {
+            ctx.send(
+                b,
+                Msg::Replicate {
+                    epoch,
+                    seq,
+                    key,
+                    value,
+                },
+            );
+        }
+        match self.params.replication {
+            Replication::Async => {
+                self.commit = seq;
+                ctx.reply(client, Reply::Ok(None));
+            }
+            Replication::Sync => {
+                let client = Some(client);
+                self.pending.push_back(Pending::Write {
+                    seq,
+                    client,
+                    required,
+                });
+            }
+        }
+    }
+
+    /// Whether write `seq` may be acknowledged now: durable here, acked by every backup of
+    /// its sync set still live, and (fencing) under a lease and on a majority.
+    fn committable(&self, now: Nanos, seq: u64, required: &[NodeId]) -> bool {
+        if self.durable.0 != self.epoch || self.durable.1 < seq {
+            return false;
+        }
+        let missing = |b: &NodeId| self.is_live(*b, now) && self.matched[b.index()] < seq;
+        if required.iter().any(missing) {
+            return false;
+        }
+        if !self.params.fencing {
+            return true;
+        }
+        let me = self.me.index();
+        let acks = (0..self.matched.len())
+            .filter(|&i| i != me && self.matched[i] >= seq)
+            .count();
+        self.lease_valid(now) && 1 + acks >= self.majority
+    }
+
+    /// Answers, in order, every pending request that can be answered now.
+    pub(super) fn try_commit(&mut self, ctx: Ctx) {
+        if self.role != Role::Leader {
+            return;
+        }
+        let now = ctx.now();
+        while let Some(front) = self.pending.front() {
+            match front {
+                Pending::Read { client, value } => {
+                    let reply = if self.lease_valid(now) {
+                        Reply::Ok(*value)
+                    } else {
+                        Reply::Fail
+                    };
+                    ctx.reply(*client, reply);
+                }
+                Pending::Write {
+                    seq,
+                    client,
+                    required,
+                } => {
+                    if !self.committable(now, *seq, required) {
+                        return;
+                    }
+                    if let Some(c) = client {
+                        ctx.reply(*c, Reply::Ok(None));
+                    }
+                    self.commit = self.commit.max(*seq);
+                }
+            }
+            self.pending.pop_front();
+        }
+    }
+
+    /// Refuses every queued read (reads have no effect, so `Fail` is always truthful).
+    pub(super) fn fail_reads(&mut self, ctx: Ctx) {
+        if !self
+            .pending
+            .iter()
+            .any(|p| matches!(p, Pending::Read { .. }))
+        {
+            return;
+        }
+        let queue = std::mem::take(&mut self.pending);
+        for p in queue {
+            match p {
+                Pending::Read { client, .. } => ctx.reply(client, Reply::Fail),
+                write => self.pending.push_back(write),
+            }
+        }
+    }
+
+    /// A backup applies write `seq` in order (with fencing: only of its own epoch's history),
+    /// persists it and acks once durable; on a gap or an older state it asks for a snapshot.
+    pub(super) fn on_replicate(
+        &mut self,
+        ctx: Ctx,
+        from: NodeId,
+        epoch: u64,
+        seq: u64,
+        key: u64,
+        value: i64,
+    ) {
+        let current = self.accept_primary(ctx, from, epoch);
+        if self.role != Role::Follower || (!current && self.params.fencing) {
+            return;
+        }
+        let fits = !self.params.fencing || self.store.state_epoch == epoch;
+        let applied = self.store.applied_seq;
+        if fits && seq == applied + 1 {
+            let write = self.store.apply(epoch, seq, key, value);
+            let token = ctx.persist(write);
+            let ack_to = Some(from);
+            self.after.insert(
+                token,
+                AfterPersist::State {
+                    state_epoch: epoch,
+                    seq,
+                    ack_to,
+                },
+            );
+        } else if fits && seq <= applied {
+            self.reack(ctx, from, epoch, seq);
+        } else {
+            self.ask_sync(ctx, from);
+        }
+    }
+
+    /// Acknowledges a duplicate write or snapshot again if it is already durable.
+    fn reack(&self, ctx: Ctx, to: NodeId, epoch: u64, seq: u64) {
+        let (de, ds) = self.durable;
+        if de == epoch && ds >= seq {
+            ctx.send(to, Msg::ReplicateAck { epoch, seq: ds });
+        }
+    }
+
+    /// The primary records that `from` durably holds its history up to `seq`.
+    pub(super) fn on_replicate_ack(&mut self, ctx: Ctx, from: NodeId, epoch: u64, seq: u64) {
+        if !self.peer_epoch(ctx, epoch) {
+            return;
+        }
+        let i = from.index();
+        self.matched[i] = self.matched[i].max(seq);
+        self.try_commit(ctx);
+    }
+
+    /// The primary sends its whole state to a backup that asked.
+    pub(super) fn on_sync_request(&mut self, ctx: Ctx, from: NodeId, epoch: u64) {
+        if epoch > self.epoch {
+            self.peer_epoch(ctx, epoch);
+            return;
+        }
+        if self.role != Role::Leader {
+            return;
+        }
+        let snapshot = Msg::Snapshot {
+            epoch: self.epoch,
+            seq: self.store.applied_seq,
+            map: self.store.map.clone(),
+        };
+        ctx.send(from, snapshot);
+    }
+
+    /// A backup installs its primary's snapshot unless it already holds that much of the
+    /// same history, persists it and acks once durable.
+    pub(super) fn on_snapshot(&mut self, ctx: Ctx, from: NodeId, epoch: u64, seq: u64, map: Map) {
+        if !self.accept_primary(ctx, from, epoch) || self.role != Role::Follower {
+            return;
+        }
+        if self.store.state_epoch == epoch && seq <= self.store.applied_seq {
+            self.reack(ctx, from, epoch, seq);
+            return;
+        }
+        self.sync_asked = None;
+        self.lag_mark = None;
+        ctx.note(|| format!("installs snapshot of epoch {epoch} at seq {seq}"));
+        let write = self.store.install(epoch, seq, map);
+        let token = ctx.persist(write);
+        let ack_to = Some(from);
+        self.after.insert(
+            token,
+            AfterPersist::State {
+                state_epoch: epoch,
+                seq,
+                ack_to,
+            },
+        );
+    }
+
+    /// Asks `to` for a snapshot, at most once per two heartbeat intervals.
+    pub(super) fn ask_sync(&mut self, ctx: Ctx, to: NodeId) {
+        let now = ctx.now();
+        let recent = self
+            .sync_asked
+            .is_some_and(|t| now >= t && now - t < 2 * self.params.heartbeat);
+        if recent {
+            return;
+        }
+        self.sync_asked = Some(now);
+        ctx.send(to, Msg::SyncRequest { epoch: self.epoch });
+    }
+
+    /// On a heartbeat from the current primary: learn the commit point, and ask for a
+    /// snapshot if the state is from an older epoch or has lagged for a whole heartbeat.
+    pub(super) fn catch_up(
+        &mut self,
+        ctx: Ctx,
+        primary: NodeId,
+        epoch: u64,
+        seq: u64,
+        commit: u64,
+    ) {
+        if self.store.state_epoch != epoch {
+            self.ask_sync(ctx, primary);
+            return;
+        }
+        self.commit = commit.min(self.store.applied_seq);
+        let applied = self.store.applied_seq;
+        if applied < seq {
+            if self.lag_mark.is_some_and(|m| applied < m) {
+                self.ask_sync(ctx, primary);
+            }
+            self.lag_mark = Some(seq);
+        } else {
+            self.lag_mark = None;
+        }
+    }
+}
