@@ -14,6 +14,8 @@ mod latency;
 mod model;
 mod raw;
 mod source;
+#[cfg(test)]
+mod tests;
 mod validate;
 mod values;
 mod workload;

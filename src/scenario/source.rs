@@ -129,7 +129,7 @@ impl<'a> Source<'a> {
                 }
                 Seg::Index(i) => {
                     let Some(DeValue::Array(a)) = cur else { break };
-                    let Some(elem) = a.iter().nth(*i) else { break };
+                    let Some(elem) = a.get(*i) else { break };
                     span = elem.span();
                     cur = Some(elem.get_ref());
                 }

@@ -271,7 +271,10 @@ pub(crate) fn check_ppm(ctx: &Ctx<'_>, ppm: i64, path: &KeyPath) -> Result<i64, 
 fn clocks(ctx: &Ctx<'_>, raw: RawClocks) -> Result<Clocks, ScenarioError> {
     let path = KeyPath::root("clocks");
     let max_drift_ppm = raw.max_drift_ppm.unwrap_or(0);
-    check_ppm(ctx, i64::from(max_drift_ppm), &path.key("max_drift_ppm"))?;
+    if i64::from(max_drift_ppm) > MAX_PPM {
+        let msg = format!("{max_drift_ppm} ppm is out of range; expected 0 to {MAX_PPM}");
+        return Err(ctx.err(&path.key("max_drift_ppm"), msg));
+    }
     let mut overrides = Vec::new();
     let mut seen = HashSet::new();
     for (i, c) in raw.nodes.into_iter().enumerate() {

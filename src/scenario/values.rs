@@ -140,9 +140,14 @@ impl<'de> Visitor<'de> for RangeVisitor {
         }
         match items[..] {
             [min, max] => Self::check(min, max),
-            _ => Err(de::Error::custom(
-                "expected a list of exactly two durations [min, max]",
-            )),
+            _ => Err(de::Error::custom(format!(
+                "{} given; expected a list of exactly two durations [min, max]",
+                match items.len() {
+                    0 => "no durations",
+                    1 => "one duration",
+                    _ => "more than two durations",
+                }
+            ))),
         }
     }
 }

@@ -49,10 +49,18 @@ pub(crate) enum Event<P: Protocol> {
     ClientStart { client: u32 },
     /// Scripted fault number `index` fires.
     Fault { index: u32 },
-    /// Restart `node` if it is still down in life `incarnation`.
-    Restart { node: NodeId, incarnation: u32 },
-    /// End pause `pause_id` of `node`.
-    Resume { node: NodeId, pause_id: u64 },
+    /// Restart `node` if it is still down in life `incarnation` (`source` fired the crash).
+    Restart {
+        node: NodeId,
+        incarnation: u32,
+        source: &'static str,
+    },
+    /// End pause `pause_id` of `node` (`source` fired the pause).
+    Resume {
+        node: NodeId,
+        pause_id: u64,
+        source: &'static str,
+    },
     /// Restore a degraded link.
     RestoreLink { from: NodeId, to: NodeId },
     /// The nemesis injects its next fault.

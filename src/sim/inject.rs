@@ -65,15 +65,23 @@ impl<P: Protocol> Sim<'_, '_, P> {
                 self.trace.end_event();
                 self.inject(&kind, "script", false);
             }
-            Event::Restart { node, incarnation } => {
+            Event::Restart {
+                node,
+                incarnation,
+                source,
+            } => {
                 let host = &self.nodes[node.index()];
                 if host.status == Status::Crashed && host.incarnation == incarnation {
-                    self.restart(node, "script");
+                    self.restart(node, source);
                 }
             }
-            Event::Resume { node, pause_id } => {
+            Event::Resume {
+                node,
+                pause_id,
+                source,
+            } => {
                 if self.nodes[node.index()].pause_id == pause_id {
-                    self.resume(node, "script");
+                    self.resume(node, source);
                 }
             }
             Event::RestoreLink { from, to } => {
@@ -228,8 +236,14 @@ impl<P: Protocol> Sim<'_, '_, P> {
                     );
                     self.record(source, what);
                     if let Some(d) = restart_after {
-                        self.queue
-                            .push(self.now + d, Event::Restart { node, incarnation });
+                        self.queue.push(
+                            self.now + d,
+                            Event::Restart {
+                                node,
+                                incarnation,
+                                source,
+                            },
+                        );
                     }
                 }
             }
@@ -249,8 +263,14 @@ impl<P: Protocol> Sim<'_, '_, P> {
                     host.status = Status::Paused;
                     host.pause_id += 1;
                     let pause_id = host.pause_id;
-                    self.queue
-                        .push(self.now + duration, Event::Resume { node, pause_id });
+                    self.queue.push(
+                        self.now + duration,
+                        Event::Resume {
+                            node,
+                            pause_id,
+                            source,
+                        },
+                    );
                     let what = format!(
                         "pause {} for {}",
                         self.nodes[node.index()].name,

@@ -60,6 +60,12 @@ impl PrimaryBackup {
                 });
                 if !self.lease_valid(now) {
                     self.fail_reads(ctx);
+                    let since = self.lease_until.max(self.led_since);
+                    if now.saturating_sub(since) >= self.params.failover_timeout {
+                        ctx.note(|| format!("no majority lease in epoch {epoch} for too long"));
+                        self.follow(ctx, epoch, None);
+                        return;
+                    }
                 }
                 self.try_commit(ctx);
             }
@@ -221,6 +227,7 @@ impl PrimaryBackup {
         self.epoch = epoch;
         self.max_seen = self.max_seen.max(epoch);
         self.reset_leadership();
+        self.led_since = ctx.now();
         self.store.state_epoch = epoch;
         let seq = self.store.applied_seq;
         let token = ctx.persist(Write::Promote { epoch });
@@ -261,7 +268,7 @@ impl PrimaryBackup {
         }
         let was = self.role;
         if was == Role::Leader {
-            ctx.note(|| format!("steps down: epoch {epoch} is newer"));
+            ctx.note(|| format!("steps down; follows epoch {epoch}"));
             self.fail_reads(ctx);
             self.pending.clear();
             self.lease_until = 0;

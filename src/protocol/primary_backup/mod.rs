@@ -35,6 +35,9 @@
 //!   heartbeats at once, and first commits a barrier (its inherited state on a majority)
 //!   before it answers any client, so a read never returns a value that could still be lost.
 //!   A round that does not win is retried with a new epoch after a random timeout.
+//! - **Losing the majority.** A primary that has held no lease for `failover_timeout` steps
+//!   down (its requests then get `Redirect(None)`, so clients look elsewhere); its epoch's
+//!   unanswered writes are left to the clients' timeouts.
 //! - **Crash and restart.** Durable: epoch, last vote, state and its position. A restarted
 //!   node comes back as a backup of its recovered epoch (never as primary), honours for one
 //!   `lease` the leases it may have granted before the crash, and catches up by snapshot.
@@ -137,6 +140,8 @@ pub struct PrimaryBackup {
     lag_mark: Option<u64>,
     after: BTreeMap<u64, AfterPersist>,
     // Primary only.
+    /// Local time this node became primary.
+    led_since: Nanos,
     acked_hb: Vec<Option<Nanos>>,
     matched: Vec<u64>,
     lease_until: Nanos,
@@ -172,6 +177,7 @@ impl PrimaryBackup {
             sync_asked: None,
             lag_mark: None,
             after: BTreeMap::new(),
+            led_since: now,
             acked_hb: vec![None; n],
             matched: vec![0; n],
             lease_until: 0,

@@ -4,7 +4,7 @@
 use super::{n, read, write, Net};
 use crate::protocol::primary_backup::{Msg, PrimaryBackupParams, Replication};
 use crate::protocol::{Protocol, Reply, Role};
-use crate::sim::time::SECS;
+use crate::sim::time::{MILLIS, SECS};
 
 fn vote_request(epoch: u64, state_epoch: u64, applied_seq: u64) -> Msg {
     Msg::VoteRequest {
@@ -122,15 +122,23 @@ fn a_minority_primary_is_replaced_and_steps_down_on_heal() {
     net.settle();
     assert_eq!(net.request(n(0), write(1, 10)), Some(Reply::Ok(None)));
     net.cut(n(0), &[n(1), n(2)], true);
-    net.advance(SECS);
-    let leaders = net.leaders();
-    assert_eq!(leaders.len(), 2, "the old one still believes it leads");
+    net.advance(300 * MILLIS);
+    assert_eq!(net.leaders(), vec![n(0)]);
     assert_eq!(
         net.request(n(0), write(1, 99)),
         Some(Reply::Fail),
-        "but has no lease"
+        "no lease"
     );
-    let p = leaders[1];
+    net.advance(SECS);
+    let leaders = net.leaders();
+    assert_eq!(
+        leaders.len(),
+        1,
+        "the old primary stepped down without a majority"
+    );
+    let p = leaders[0];
+    assert_ne!(p, n(0));
+    assert_eq!(net.request(n(0), write(1, 99)), Some(Reply::Redirect(None)));
     assert_eq!(net.request(p, write(1, 11)), Some(Reply::Ok(None)));
     net.cut(n(0), &[n(1), n(2)], false);
     net.advance(SECS);

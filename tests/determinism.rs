@@ -1,0 +1,114 @@
+//! Determinism (DESIGN §3): the same scenario and seed give the same trace hash and the same
+//! JSON report, in one process and across processes; different seeds differ; golden hashes
+//! are pinned for shipped scenarios so a change that alters a run says so.
+
+use faultline::explore::run_seed;
+use faultline::report::json_report;
+use faultline::scenario::{self, Scenario};
+use faultline::sim::trace::Trace;
+use std::path::Path;
+use std::process::Command;
+
+fn load(path: &str) -> Scenario {
+    scenario::load(Path::new(path)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn report(s: &Scenario, seed: u64) -> serde_json::Value {
+    json_report(s, &run_seed(s, seed, Trace::hash_only()).unwrap())
+}
+
+#[test]
+fn same_seed_same_hash_and_report_in_one_process() {
+    for path in ["scenarios/pb-chaos.toml", "scenarios/pb-sync-crashes.toml"] {
+        let s = load(path);
+        for seed in [1, 7, 12345] {
+            let (a, b) = (report(&s, seed), report(&s, seed));
+            assert_eq!(a, b, "{path} seed {seed}");
+        }
+    }
+}
+
+#[test]
+fn different_seeds_give_different_hashes() {
+    let s = load("scenarios/pb-chaos.toml");
+    let hashes: std::collections::BTreeSet<String> = (1..=20)
+        .map(|seed| report(&s, seed)["trace_hash"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(hashes.len(), 20);
+}
+
+#[test]
+fn same_seed_same_report_across_processes() {
+    let run = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_faultline"))
+            .args(["run", "scenarios/pb-chaos.toml", "--seed", "3", "--json"])
+            .output()
+            .unwrap();
+        let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v.as_object_mut()
+            .unwrap()
+            .remove("wall_ms")
+            .expect("wall-clock field present");
+        v
+    };
+    let (a, b) = (run(), run());
+    assert_eq!(a, b);
+    // And the library, in this process, agrees with the binary.
+    assert_eq!(a, report(&load("scenarios/pb-chaos.toml"), 3));
+}
+
+#[test]
+fn trace_file_matches_the_hash_and_the_digests() {
+    let s = load("scenarios/pb-sync-crashes.toml");
+    let mut buf = Vec::new();
+    let traced = run_seed(&s, 1, Trace::to_writer(&mut buf)).unwrap();
+    let plain = run_seed(&s, 1, Trace::hash_only().keep_digests()).unwrap();
+    assert_eq!(
+        traced.output.trace_hash, plain.output.trace_hash,
+        "writing a trace must not change the run"
+    );
+    let digests = plain.output.digests.unwrap();
+    assert_eq!(digests.len() as u64, plain.output.events);
+    let text = String::from_utf8(buf).unwrap();
+    let event_lines = text.lines().filter(|l| l.starts_with("{\"i\":")).count() as u64;
+    assert_eq!(
+        event_lines, plain.output.events,
+        "one `i`-numbered line per hashed event"
+    );
+    for line in text.lines() {
+        serde_json::from_str::<serde_json::Value>(line).expect("every trace line is JSON");
+    }
+}
+
+#[test]
+fn determinism_command_reports_identical_runs() {
+    let out = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .args([
+            "determinism",
+            "scenarios/pb-split-brain.toml",
+            "--seed",
+            "4",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("deterministic"));
+}
+
+/// Pinned trace hashes. If a change alters one of these on purpose, update it and say why in
+/// the commit message: every seed anyone recorded now replays differently.
+const GOLDEN: [(&str, u64, &str); 2] = [
+    ("scenarios/bench/phold.toml", 1, "GOLDEN_PHOLD"),
+    ("scenarios/pb-sync-crashes.toml", 1, "GOLDEN_PB"),
+];
+
+#[test]
+fn golden_trace_hashes() {
+    for (path, seed, want) in GOLDEN {
+        let got = report(&load(path), seed)["trace_hash"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(got, want, "{path} seed {seed}: the trace hash changed");
+    }
+}

@@ -1,0 +1,141 @@
+//! The durability checker on hand-made histories: which acknowledged writes count as lost.
+
+use faultline::check::{check_durability, Verdict};
+use faultline::history::{Func, History, Op, OpType, Process, Value};
+use faultline::sim::{NetStats, RunOutput, StopReason};
+use faultline::workload::OpStats;
+
+fn op(process: u64, kind: OpType, f: Func, value: Value, time: u64) -> Op {
+    Op {
+        index: 0,
+        process: Process::Client(process),
+        kind,
+        f,
+        key: Some(0),
+        value,
+        time,
+        node: None,
+    }
+}
+
+/// A run whose history is `ops` (invoke/complete pairs) and whose final read of key 0 is `final_read`.
+fn run(ops: Vec<Op>, final_read: Option<Option<i64>>) -> RunOutput {
+    let mut history = History::default();
+    for o in ops {
+        history.push(o);
+    }
+    RunOutput {
+        seed: 1,
+        trace_hash: 0,
+        events: 0,
+        end_time: 0,
+        stop: StopReason::Completed,
+        net: NetStats::default(),
+        faults: vec![],
+        history,
+        ops: OpStats::default(),
+        final_values: vec![final_read],
+        keyed: true,
+        nodes: vec!["n1".into()],
+        digests: None,
+    }
+}
+
+fn write(p: u64, v: i64, t0: u64, t1: u64, kind: OpType) -> Vec<Op> {
+    vec![
+        op(p, OpType::Invoke, Func::Write, Value::Int(v), t0),
+        op(p, kind, Func::Write, Value::Int(v), t1),
+    ]
+}
+
+#[test]
+fn surviving_last_write_passes() {
+    let mut ops = write(0, 1, 0, 10, OpType::Ok);
+    ops.extend(write(0, 2, 20, 30, OpType::Ok));
+    let r = check_durability(&run(ops, Some(Some(2))));
+    assert_eq!(r.verdict, Verdict::Pass, "{r:?}");
+}
+
+#[test]
+fn final_value_from_an_earlier_write_names_the_lost_one() {
+    let mut ops = write(0, 1, 0, 10, OpType::Ok);
+    ops.extend(write(1, 2, 20, 30, OpType::Ok));
+    let r = check_durability(&run(ops, Some(Some(1))));
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert_eq!(r.witness.len(), 1);
+    assert!(
+        r.witness[0].contains("write of 2 by process 1"),
+        "{:?}",
+        r.witness
+    );
+    assert!(r.witness[0].contains("returned 1"), "{:?}", r.witness);
+}
+
+#[test]
+fn a_concurrent_write_may_overwrite() {
+    // Write 2 is concurrent with write 1, so the final value 1 may legitimately follow it.
+    let mut ops = vec![op(0, OpType::Invoke, Func::Write, Value::Int(1), 0)];
+    ops.extend(write(1, 2, 5, 8, OpType::Ok));
+    ops.push(op(0, OpType::Ok, Func::Write, Value::Int(1), 10));
+    let r = check_durability(&run(ops, Some(Some(1))));
+    assert_eq!(r.verdict, Verdict::Pass, "{r:?}");
+}
+
+#[test]
+fn an_info_write_may_land_late() {
+    let mut ops = write(0, 1, 0, 10, OpType::Info);
+    ops.extend(write(1, 2, 20, 30, OpType::Ok));
+    assert_eq!(
+        check_durability(&run(ops, Some(Some(1)))).verdict,
+        Verdict::Pass
+    );
+}
+
+#[test]
+fn absent_key_after_an_acknowledged_write_fails() {
+    let r = check_durability(&run(write(0, 1, 0, 10, OpType::Ok), Some(None)));
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert!(r.witness[0].contains("absent"));
+}
+
+#[test]
+fn a_value_nobody_wrote_or_only_a_failed_write_wrote_fails() {
+    let r = check_durability(&run(write(0, 1, 0, 10, OpType::Ok), Some(Some(99))));
+    assert!(r.witness[0].contains("no operation wrote"), "{r:?}");
+    let mut ops = write(0, 1, 0, 10, OpType::Ok);
+    ops.extend(write(1, 2, 20, 30, OpType::Fail));
+    let r = check_durability(&run(ops, Some(Some(2))));
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert!(r.witness[0].contains("failed"), "{r:?}");
+}
+
+#[test]
+fn cas_counts_as_a_write_of_its_new_value() {
+    let mut ops = write(0, 1, 0, 10, OpType::Ok);
+    ops.push(op(
+        1,
+        OpType::Invoke,
+        Func::Cas,
+        Value::List(vec![Value::Int(1), Value::Int(5)]),
+        20,
+    ));
+    ops.push(op(
+        1,
+        OpType::Ok,
+        Func::Cas,
+        Value::List(vec![Value::Int(1), Value::Int(5)]),
+        30,
+    ));
+    assert_eq!(
+        check_durability(&run(ops.clone(), Some(Some(5)))).verdict,
+        Verdict::Pass
+    );
+    let r = check_durability(&run(ops, Some(Some(1))));
+    assert!(r.witness[0].contains("cas of 5"), "{r:?}");
+}
+
+#[test]
+fn no_final_read_is_unknown_not_pass() {
+    let r = check_durability(&run(write(0, 1, 0, 10, OpType::Ok), None));
+    assert_eq!(r.verdict, Verdict::Unknown);
+}
