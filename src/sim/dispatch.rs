@@ -133,10 +133,7 @@ impl<P: Protocol> Sim<'_, '_, P> {
     }
 
     fn trace_note(&mut self, node: NodeId, text: String) {
-        if self.trace.is_writing() {
-            let line = serde_json::json!({ "t": self.now, "ev": "note", "node": self.nodes[node.index()].name, "detail": text });
-            self.trace.write_line(&line.to_string());
-        }
+        self.commentary("note", Some(node), text);
     }
 
     /// Hands one message to the network.
@@ -224,23 +221,14 @@ impl<P: Protocol> Sim<'_, '_, P> {
 
     /// Hashes a client-related event into the trace.
     pub(crate) fn hash_client(&mut self, kind: u64, node: NodeId, client: u32, seq: u64) {
-        let h = self.trace.hasher();
-        h.word(self.now);
-        h.word(kind);
-        h.word(u64::from(node.0));
-        h.word(u64::from(client));
-        h.word(seq);
-        self.trace.end_event();
-        if self.trace.is_writing() {
-            let ev = match kind {
-                5 => "request",
-                6 => "response",
-                7 => "client-timeout",
-                _ => "client-start",
-            };
-            let line = serde_json::json!({ "i": self.trace.events() - 1, "t": self.now, "ev": ev,
-                "node": self.nodes[node.index()].name, "client": client, "seq": seq });
-            self.trace.write_line(&line.to_string());
-        }
+        self.hash_event(kind, u64::from(node.0), u64::from(client));
+        self.trace.hasher().word(seq);
+        let ev = match kind {
+            5 => "request",
+            6 => "response",
+            7 => "client-timeout",
+            _ => "client-start",
+        };
+        self.end_event(ev, Some(node), |_| format!("client {client} seq {seq}"));
     }
 }

@@ -176,15 +176,38 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
         h.word(b);
     }
 
-    pub(crate) fn trace_line(&mut self, ev: &str, node: Option<NodeId>, detail: String) {
+    /// Closes the event whose fields were hashed: writes its numbered trace line (only when
+    /// a trace file is being written; `detail` is built only then) and counts it.
+    #[inline]
+    pub(crate) fn end_event(
+        &mut self,
+        ev: &str,
+        node: Option<NodeId>,
+        detail: impl FnOnce(&Self) -> String,
+    ) {
         if self.trace.is_writing() {
             let mut line = serde_json::json!({ "i": self.trace.events(), "t": self.now, "ev": ev });
             if let Some(n) = node {
                 line["node"] = self.nodes[n.index()].name.clone().into();
             }
+            let detail = detail(self);
             if !detail.is_empty() {
                 line["detail"] = detail.into();
             }
+            self.trace.write_line(&line.to_string());
+        }
+        self.trace.end_event();
+    }
+
+    /// Writes an unnumbered commentary line (a fault as it fired, a protocol note). It is not
+    /// an event and not part of the hash.
+    pub(crate) fn commentary(&mut self, ev: &str, node: Option<NodeId>, detail: String) {
+        if self.trace.is_writing() {
+            let mut line = serde_json::json!({ "t": self.now, "ev": ev });
+            if let Some(n) = node {
+                line["node"] = self.nodes[n.index()].name.clone().into();
+            }
+            line["detail"] = detail.into();
             self.trace.write_line(&line.to_string());
         }
     }
@@ -234,10 +257,7 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
                 self.stats.timers_fired += 1;
                 self.hash_event(2, u64::from(node.0), generation);
                 timer.hash(self.trace.hasher());
-                self.trace.end_event();
-                if self.trace.is_writing() {
-                    self.trace_line("timer", Some(node), format!("{timer:?}"));
-                }
+                self.end_event("timer", Some(node), |_| format!("{timer:?}"));
                 self.call(node, |p, ctx| p.on_timer(ctx, timer));
             }
             Event::Persisted {
@@ -257,8 +277,7 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
                     self.stats.writes_completed += 1;
                 }
                 self.hash_event(3, u64::from(node.0), token);
-                self.trace.end_event();
-                self.trace_line("persisted", Some(node), format!("token {token}"));
+                self.end_event("persisted", Some(node), |_| format!("token {token}"));
                 self.call(node, |p, ctx| p.on_persisted(ctx, token));
             }
             other => self.step_control(other),
@@ -286,11 +305,9 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
         self.stats.delivered += 1;
         self.hash_event(1, u64::from(to.0), u64::from(from.0));
         msg.hash(self.trace.hasher());
-        self.trace.end_event();
-        if self.trace.is_writing() {
-            let detail = format!("from {} {:?}", self.nodes[from.index()].name, msg);
-            self.trace_line("deliver", Some(to), detail);
-        }
+        self.end_event("deliver", Some(to), |sim| {
+            format!("from {} {:?}", sim.nodes[from.index()].name, msg)
+        });
         self.call(to, |p, ctx| p.on_message(ctx, from, msg));
     }
 

@@ -16,8 +16,7 @@ impl<P: Protocol> Sim<'_, '_, P> {
         match event {
             Event::Boot { node } => {
                 self.hash_event(4, u64::from(node.0), 0);
-                self.trace.end_event();
-                self.trace_line("boot", Some(node), String::new());
+                self.end_event("boot", Some(node), |_| String::new());
                 self.start_node(node, false);
             }
             Event::Request {
@@ -62,7 +61,7 @@ impl<P: Protocol> Sim<'_, '_, P> {
             Event::Fault { index } => {
                 let kind = self.scenario.faults[index as usize].kind.clone();
                 self.hash_event(9, u64::from(index), 0);
-                self.trace.end_event();
+                self.end_event("fault", None, |_| format!("scripted fault #{index}"));
                 self.inject(&kind, "script", false);
             }
             Event::Restart {
@@ -86,7 +85,13 @@ impl<P: Protocol> Sim<'_, '_, P> {
             }
             Event::RestoreLink { from, to } => {
                 self.hash_event(12, u64::from(from.0), u64::from(to.0));
-                self.trace.end_event();
+                self.end_event("restore-link", None, |sim| {
+                    format!(
+                        "{} -> {}",
+                        sim.nodes[from.index()].name,
+                        sim.nodes[to.index()].name
+                    )
+                });
                 self.links.restore(from, to);
             }
             Event::NemesisFault => {
@@ -97,7 +102,7 @@ impl<P: Protocol> Sim<'_, '_, P> {
                 let drawn =
                     faults::draw(spec, &mut self.nemesis_rng, &self.scenario.network.default);
                 self.hash_event(10, 0, drawn.duration);
-                self.trace.end_event();
+                self.end_event("nemesis", None, |_| String::new());
                 self.inject(&drawn.kind, "nemesis", true);
                 self.queue
                     .push(self.now + drawn.duration, Event::NemesisHeal);
@@ -107,7 +112,7 @@ impl<P: Protocol> Sim<'_, '_, P> {
                     return;
                 }
                 self.hash_event(11, 0, 0);
-                self.trace.end_event();
+                self.end_event("nemesis-heal", None, |_| String::new());
                 if self.links.any_cut() {
                     self.links.heal();
                     self.record("nemesis", "heal".into());
@@ -121,7 +126,7 @@ impl<P: Protocol> Sim<'_, '_, P> {
             Event::EndWorkload => self.end_workload(),
             Event::FinalReads => {
                 self.hash_event(14, 0, 0);
-                self.trace.end_event();
+                self.end_event("final-reads", None, |_| String::new());
                 self.finals_started = true;
                 let seed = self.seed;
                 if let Some(c) = self.clients.as_mut() {
@@ -138,7 +143,7 @@ impl<P: Protocol> Sim<'_, '_, P> {
     }
 
     fn record(&mut self, source: &'static str, what: String) {
-        self.trace_line("fault", None, format!("{source}: {what}"));
+        self.commentary("fault", None, format!("{source}: {what}"));
         self.faults.push(FiredFault {
             time: self.now,
             source,
@@ -337,7 +342,7 @@ impl<P: Protocol> Sim<'_, '_, P> {
 
     fn restart(&mut self, node: NodeId, source: &'static str) {
         self.hash_event(13, u64::from(node.0), 0);
-        self.trace.end_event();
+        self.end_event("restart", Some(node), |_| String::new());
         let what = format!("restart {}", self.nodes[node.index()].name);
         self.record(source, what);
         self.start_node(node, true);
@@ -352,7 +357,7 @@ impl<P: Protocol> Sim<'_, '_, P> {
         let backlog = std::mem::take(&mut host.backlog);
         let what = format!("resume {} ({} waiting events)", host.name, backlog.len());
         self.hash_event(15, u64::from(node.0), backlog.len() as u64);
-        self.trace.end_event();
+        self.end_event("resume", Some(node), |_| String::new());
         self.record(source, what);
         for e in backlog {
             self.queue.push(self.now, e);
@@ -363,7 +368,7 @@ impl<P: Protocol> Sim<'_, '_, P> {
     /// nodes and restart crashed ones, so `settle` can show convergence.
     fn end_workload(&mut self) {
         self.hash_event(16, 0, 0);
-        self.trace.end_event();
+        self.end_event("end-workload", None, |_| String::new());
         self.nemesis_on = false;
         if let Some(c) = self.clients.as_mut() {
             c.stopped = true;

@@ -43,6 +43,7 @@ impl PrimaryBackup {
         self.primary = Some(self.me);
         self.sync_asked = None;
         self.lag_mark = None;
+        self.ahead.clear();
     }
 
     /// The heartbeat timer: a primary heartbeats and re-checks commits; without fencing a

@@ -14,8 +14,9 @@
 //!   *jumps* are outside this bound: a jump can break lease safety (a good lesson).
 //! - **Serving.** Only the primary serves; others answer `Redirect(primary)`. Without a
 //!   valid lease the primary refuses new requests with `Fail`. A write gets the next
-//!   sequence number, is applied and persisted locally and sent ([`Msg::Replicate`]) to the
-//!   *sync set*: backups heard from within `lease`. The client is answered once the
+//!   sequence number, is applied and persisted locally and sent ([`Msg::Replicate`]) to every
+//!   backup; the primary waits for its *sync set*: the backups heard from within `lease`
+//!   when the write was made. The client is answered once the
 //!   primary's own write is durable, every sync-set backup still live acked it (after
 //!   persisting), the primary holds its lease, and a majority (primary included) has it — so
 //!   every acknowledged write is on a majority. A write applied but never committable is
@@ -24,8 +25,10 @@
 //!   every write applied before them committed, and only under a valid lease.
 //! - **Backups** apply writes of their current epoch in sequence order, persist, then ack
 //!   ([`Msg::ReplicateAck`]); writes from an older epoch are refused with [`Msg::Fenced`]
-//!   (that is the fencing). On a gap, a lag that lasts over a heartbeat, or a state from an
-//!   older epoch they ask [`Msg::SyncRequest`] and install the [`Msg::Snapshot`] they get.
+//!   (that is the fencing). A write that arrives early waits (up to 1024 of them) for the
+//!   gap to fill. On a lag that lasts over a heartbeat (a lost write), a full buffer, or a
+//!   state from an older epoch they ask [`Msg::SyncRequest`] and install the
+//!   [`Msg::Snapshot`] they get.
 //! - **Failover.** A backup that has not heard the primary for `failover_timeout` (plus a
 //!   random share of up to half of it) becomes a candidate, waits until every lease it granted
 //!   expired, persists a vote for itself in epoch `max_seen + 1` and then sends
@@ -33,7 +36,8 @@
 //!   `(state_epoch, applied_seq)` is at least its own and only once its own leases expired;
 //!   the grant is persisted before it is sent. With a majority the candidate becomes primary,
 //!   heartbeats at once, and first commits a barrier (its inherited state on a majority)
-//!   before it answers any client, so a read never returns a value that could still be lost.
+//!   before it answers any client (requests queue behind it), so a read never returns a value
+//!   that could still be lost.
 //!   A round that does not win is retried with a new epoch after a random timeout.
 //! - **Losing the majority.** A primary that has held no lease for `failover_timeout` steps
 //!   down (its requests then get `Redirect(None)`, so clients look elsewhere); its epoch's
@@ -64,6 +68,7 @@
 //! The state is a `BTreeMap`; nothing iterates a hashed collection. All time is the node's
 //! local clock.
 
+mod backup;
 mod election;
 mod messages;
 mod params;
@@ -138,6 +143,8 @@ pub struct PrimaryBackup {
     granted_until: Nanos,
     sync_asked: Option<Nanos>,
     lag_mark: Option<u64>,
+    /// Writes that arrived before their predecessors (backup only).
+    ahead: BTreeMap<u64, backup::Ahead>,
     after: BTreeMap<u64, AfterPersist>,
     // Primary only.
     /// Local time this node became primary.
@@ -176,6 +183,7 @@ impl PrimaryBackup {
             granted_until: 0,
             sync_asked: None,
             lag_mark: None,
+            ahead: BTreeMap::new(),
             after: BTreeMap::new(),
             led_since: now,
             acked_hb: vec![None; n],

@@ -1,8 +1,8 @@
-//! The data path: the primary serving clients (reads behind pending writes, writes with
-//! sequence numbers, commits), backups applying and acknowledging writes in order, and
-//! catch-up by snapshot. Never decides who is primary; `election.rs` does.
+//! The primary side of the data path: serving clients (reads behind pending writes, writes
+//! with sequence numbers), the sync set, commits, and answering snapshot requests. The backup
+//! side lives in `backup.rs`; who is primary is decided in `election.rs`.
 
-use super::{AfterPersist, Map, Msg, Pending, PrimaryBackup, Replication};
+use super::{AfterPersist, Msg, Pending, PrimaryBackup, Replication};
 use crate::protocol::{ClientRequest, Command, Context, Reply, Role};
 use crate::sim::ids::{NodeId, RequestId};
 use crate::sim::time::Nanos;
@@ -59,7 +59,8 @@ impl PrimaryBackup {
         }
     }
 
-    /// Applies, persists and ships one write; answers at once (async) or queues it (sync).
+    /// Applies, persists and ships one write to every backup; answers at once (async) or
+    /// queues it (sync) until the sync set as of now has it.
     fn write(&mut self, ctx: Ctx, client: RequestId, key: u64, value: i64) {
         let epoch = self.epoch;
         let seq = self.store.applied_seq + 1;
@@ -75,24 +76,19 @@ impl PrimaryBackup {
                 ack_to,
             },
         );
-        let required = self.live_backups(ctx.now());
-        for &b in &required {
-            ctx.send(
-                b,
-                Msg::Replicate {
-                    epoch,
-                    seq,
-                    key,
-                    value,
-                },
-            );
-        }
+        ctx.broadcast(Msg::Replicate {
+            epoch,
+            seq,
+            key,
+            value,
+        });
         match self.params.replication {
             Replication::Async => {
                 self.commit = seq;
                 ctx.reply(client, Reply::Ok(None));
             }
             Replication::Sync => {
+                let required = self.live_backups(ctx.now());
                 let client = Some(client);
                 self.pending.push_back(Pending::Write {
                     seq,
@@ -175,50 +171,6 @@ impl PrimaryBackup {
         }
     }
 
-    /// A backup applies write `seq` in order (with fencing: only of its own epoch's history),
-    /// persists it and acks once durable; on a gap or an older state it asks for a snapshot.
-    pub(super) fn on_replicate(
-        &mut self,
-        ctx: Ctx,
-        from: NodeId,
-        epoch: u64,
-        seq: u64,
-        key: u64,
-        value: i64,
-    ) {
-        let current = self.accept_primary(ctx, from, epoch);
-        if self.role != Role::Follower || (!current && self.params.fencing) {
-            return;
-        }
-        let fits = !self.params.fencing || self.store.state_epoch == epoch;
-        let applied = self.store.applied_seq;
-        if fits && seq == applied + 1 {
-            let write = self.store.apply(epoch, seq, key, value);
-            let token = ctx.persist(write);
-            let ack_to = Some(from);
-            self.after.insert(
-                token,
-                AfterPersist::State {
-                    state_epoch: epoch,
-                    seq,
-                    ack_to,
-                },
-            );
-        } else if fits && seq <= applied {
-            self.reack(ctx, from, epoch, seq);
-        } else {
-            self.ask_sync(ctx, from);
-        }
-    }
-
-    /// Acknowledges a duplicate write or snapshot again if it is already durable.
-    fn reack(&self, ctx: Ctx, to: NodeId, epoch: u64, seq: u64) {
-        let (de, ds) = self.durable;
-        if de == epoch && ds >= seq {
-            ctx.send(to, Msg::ReplicateAck { epoch, seq: ds });
-        }
-    }
-
     /// The primary records that `from` durably holds its history up to `seq`.
     pub(super) fn on_replicate_ack(&mut self, ctx: Ctx, from: NodeId, epoch: u64, seq: u64) {
         if !self.peer_epoch(ctx, epoch) {
@@ -244,70 +196,5 @@ impl PrimaryBackup {
             map: self.store.map.clone(),
         };
         ctx.send(from, snapshot);
-    }
-
-    /// A backup installs its primary's snapshot unless it already holds that much of the
-    /// same history, persists it and acks once durable.
-    pub(super) fn on_snapshot(&mut self, ctx: Ctx, from: NodeId, epoch: u64, seq: u64, map: Map) {
-        if !self.accept_primary(ctx, from, epoch) || self.role != Role::Follower {
-            return;
-        }
-        if self.store.state_epoch == epoch && seq <= self.store.applied_seq {
-            self.reack(ctx, from, epoch, seq);
-            return;
-        }
-        self.sync_asked = None;
-        self.lag_mark = None;
-        ctx.note(|| format!("installs snapshot of epoch {epoch} at seq {seq}"));
-        let write = self.store.install(epoch, seq, map);
-        let token = ctx.persist(write);
-        let ack_to = Some(from);
-        self.after.insert(
-            token,
-            AfterPersist::State {
-                state_epoch: epoch,
-                seq,
-                ack_to,
-            },
-        );
-    }
-
-    /// Asks `to` for a snapshot, at most once per two heartbeat intervals.
-    pub(super) fn ask_sync(&mut self, ctx: Ctx, to: NodeId) {
-        let now = ctx.now();
-        let recent = self
-            .sync_asked
-            .is_some_and(|t| now >= t && now - t < 2 * self.params.heartbeat);
-        if recent {
-            return;
-        }
-        self.sync_asked = Some(now);
-        ctx.send(to, Msg::SyncRequest { epoch: self.epoch });
-    }
-
-    /// On a heartbeat from the current primary: learn the commit point, and ask for a
-    /// snapshot if the state is from an older epoch or has lagged for a whole heartbeat.
-    pub(super) fn catch_up(
-        &mut self,
-        ctx: Ctx,
-        primary: NodeId,
-        epoch: u64,
-        seq: u64,
-        commit: u64,
-    ) {
-        if self.store.state_epoch != epoch {
-            self.ask_sync(ctx, primary);
-            return;
-        }
-        self.commit = commit.min(self.store.applied_seq);
-        let applied = self.store.applied_seq;
-        if applied < seq {
-            if self.lag_mark.is_some_and(|m| applied < m) {
-                self.ask_sync(ctx, primary);
-            }
-            self.lag_mark = Some(seq);
-        } else {
-            self.lag_mark = None;
-        }
     }
 }

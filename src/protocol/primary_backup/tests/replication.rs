@@ -174,3 +174,24 @@ fn a_backup_that_missed_writes_catches_up_by_snapshot() {
     assert_eq!(net.disk(n(2)).map.get(&1), Some(&10));
     assert_eq!(net.leaders(), vec![n(0)], "no failover meanwhile");
 }
+
+#[test]
+fn a_backup_holds_early_writes_until_the_gap_fills() {
+    let mut net = ready(params());
+    let w1 = net.client(n(0), write(1, 10));
+    let w2 = net.client(n(0), write(2, 20));
+    // Swap the two Replicates to n1: seq 2 arrives first.
+    let to_n1: Vec<usize> = (0..net.msgs.len())
+        .filter(|&i| net.msgs[i].1 == n(1))
+        .collect();
+    net.msgs.swap(to_n1[0], to_n1[1]);
+    net.settle();
+    assert!(net.replies.contains(&(w1, Reply::Ok(None))));
+    assert!(net.replies.contains(&(w2, Reply::Ok(None))));
+    assert_eq!(
+        (net.value(n(1), 1), net.value(n(1), 2)),
+        (Some(10), Some(20))
+    );
+    assert_eq!(net.disk(n(1)).applied_seq, 2);
+    assert!(net.node(n(1)).sync_asked.is_none(), "no snapshot needed");
+}
