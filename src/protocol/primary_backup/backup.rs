@@ -162,7 +162,7 @@ impl PrimaryBackup {
             self.ask_sync(ctx, primary);
             return;
         }
-        self.commit = commit.min(self.store.applied_seq);
+        self.commit = self.commit.max(commit.min(self.store.applied_seq));
         let applied = self.store.applied_seq;
         if applied < seq {
             if self.lag_mark.is_some_and(|m| applied < m) {

@@ -23,13 +23,15 @@ impl PrimaryBackup {
             self.lease_until = Nanos::MAX;
             return;
         }
-        let mut acks: Vec<Nanos> = self.acked_hb.iter().flatten().copied().collect();
-        if acks.len() < k {
-            return;
+        // The k-th most recent acked heartbeat, without allocating (clusters are small).
+        let acks = || self.acked_hb.iter().flatten().copied();
+        let kth = acks()
+            .filter(|&h| acks().filter(|&o| o >= h).count() >= k)
+            .max();
+        if let Some(h) = kth {
+            let until = h.saturating_add(self.params.lease_hold());
+            self.lease_until = self.lease_until.max(until);
         }
-        acks.sort_unstable_by(|a, b| b.cmp(a));
-        let until = acks[k - 1].saturating_add(self.params.lease_hold());
-        self.lease_until = self.lease_until.max(until);
     }
 
     /// Clears the per-backup tables a primary keeps, for a new leadership.
@@ -272,6 +274,7 @@ impl PrimaryBackup {
             ctx.note(|| format!("steps down; follows epoch {epoch}"));
             self.fail_reads(ctx);
             self.pending.clear();
+            self.unshipped.clear();
             self.lease_until = 0;
         }
         self.role = Role::Follower;

@@ -104,4 +104,6 @@ pub enum Timer {
     Failover,
     /// A candidate's granted leases have expired, or its election round timed out.
     Election,
+    /// An async primary ships the writes it acknowledged since the last batch.
+    Ship,
 }

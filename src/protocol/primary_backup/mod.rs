@@ -48,8 +48,10 @@
 //!
 //! Positions may go *down* on a node: installing a new epoch's snapshot discards writes of an
 //! older epoch that never committed. `observe()` reports `term` = epoch, `log_len` =
-//! applied sequence number and `commit` = committed sequence number (a backup learns it from
-//! heartbeats).
+//! applied sequence number and `commit` = highest sequence number known committed (it never
+//! decreases within one life of a node; a backup learns it from heartbeats). Sequence numbers
+//! continue across epochs, so with fencing and sync replication a committed sequence number
+//! names the same write on every node.
 //!
 //! # Teaching switches (documented anomalies)
 //!
@@ -153,6 +155,8 @@ pub struct PrimaryBackup {
     matched: Vec<u64>,
     lease_until: Nanos,
     pending: VecDeque<Pending>,
+    /// Async only: acknowledged writes not yet shipped, as `Replicate` messages in order.
+    unshipped: Vec<Msg>,
     // Candidate only.
     proposal: Option<u64>,
     votes: Vec<NodeId>,
@@ -190,6 +194,7 @@ impl PrimaryBackup {
             matched: vec![0; n],
             lease_until: 0,
             pending: VecDeque::new(),
+            unshipped: Vec::new(),
             proposal: None,
             votes: Vec::new(),
         };
@@ -288,6 +293,7 @@ impl Protocol for PrimaryBackup {
             Timer::Tick => self.tick(ctx),
             Timer::Failover => self.on_failover(ctx),
             Timer::Election => self.on_election_timer(ctx),
+            Timer::Ship => self.ship(ctx),
         }
     }
 

@@ -14,7 +14,8 @@ fencing = true  # epochs, majority votes and leases; false = split-brain teachin
 heartbeat = \"50ms\"  # primary heartbeat interval (local time)
 failover_timeout = \"300ms\"  # a backup that has not heard the primary for this long takes over
 lease = \"200ms\"  # lease a heartbeat ack grants; also how recently a backup must be heard to stay in the sync set
-drift_margin_ppm = 20000  # the primary shortens its lease by this much; safe while every clock drifts at most about half of it";
+drift_margin_ppm = 20000  # the primary shortens its lease by this much; safe while every clock drifts at most about half of it
+ship_interval = \"30ms\"  # async only: acknowledged writes are shipped to backups in batches this often (the replication lag)";
 
 /// How the primary acknowledges writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Deserialize)]
@@ -53,6 +54,11 @@ pub struct PrimaryBackupParams {
     /// `margin / (2 - margin)` (about half the margin).
     #[serde(deserialize_with = "margin_ppm")]
     pub drift_margin_ppm: u32,
+    /// With `replication = "async"`: how often the primary ships the writes it has already
+    /// acknowledged to its backups (its replication log is streamed in batches, so backups lag
+    /// by up to this much). Ignored with sync replication.
+    #[serde(deserialize_with = "positive_duration")]
+    pub ship_interval: Nanos,
 }
 
 impl Default for PrimaryBackupParams {
@@ -64,6 +70,7 @@ impl Default for PrimaryBackupParams {
             failover_timeout: 300 * MILLIS,
             lease: 200 * MILLIS,
             drift_margin_ppm: 20_000,
+            ship_interval: 30 * MILLIS,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! with sequence numbers), the sync set, commits, and answering snapshot requests. The backup
 //! side lives in `backup.rs`; who is primary is decided in `election.rs`.
 
-use super::{AfterPersist, Msg, Pending, PrimaryBackup, Replication};
+use super::{AfterPersist, Msg, Pending, PrimaryBackup, Replication, Timer};
 use crate::protocol::{ClientRequest, Command, Context, Reply, Role};
 use crate::sim::ids::{NodeId, RequestId};
 use crate::sim::time::Nanos;
@@ -76,18 +76,24 @@ impl PrimaryBackup {
                 ack_to,
             },
         );
-        ctx.broadcast(Msg::Replicate {
+        let replicate = Msg::Replicate {
             epoch,
             seq,
             key,
             value,
-        });
+        };
         match self.params.replication {
             Replication::Async => {
+                // Acknowledge now; the write reaches the backups with the next batch.
+                if self.unshipped.is_empty() {
+                    ctx.set_timer(Timer::Ship, self.params.ship_interval);
+                }
+                self.unshipped.push(replicate);
                 self.commit = seq;
                 ctx.reply(client, Reply::Ok(None));
             }
             Replication::Sync => {
+                ctx.broadcast(replicate);
                 let required = self.live_backups(ctx.now());
                 let client = Some(client);
                 self.pending.push_back(Pending::Write {
@@ -95,6 +101,16 @@ impl PrimaryBackup {
                     client,
                     required,
                 });
+            }
+        }
+    }
+
+    /// Async: ships the batch of acknowledged writes to every backup, in order.
+    pub(super) fn ship(&mut self, ctx: Ctx) {
+        let batch = std::mem::take(&mut self.unshipped);
+        if self.role == Role::Leader {
+            for msg in batch {
+                ctx.broadcast(msg);
             }
         }
     }

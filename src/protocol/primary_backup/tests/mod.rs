@@ -3,6 +3,7 @@
 //! when the test advances time. Scenario-level runs belong to the engine's tests.
 
 mod election;
+mod random;
 mod replication;
 
 use super::{Durable, Msg, PrimaryBackup, PrimaryBackupParams, Timer, Write};

@@ -43,7 +43,7 @@ fn sync_write_is_acknowledged_only_after_every_backup_persisted_it() {
 }
 
 #[test]
-fn async_write_is_acknowledged_at_once() {
+fn async_write_is_acknowledged_at_once_and_shipped_with_the_next_batch() {
     let p = PrimaryBackupParams {
         replication: Replication::Async,
         ..params()
@@ -51,16 +51,25 @@ fn async_write_is_acknowledged_at_once() {
     let mut net = ready(p);
     let id = net.client(n(0), write(1, 10));
     assert_eq!(net.reply(id), Some(Reply::Ok(None)));
-    assert!(net.msgs.iter().any(|(_, to, m)| *to == n(1)
-        && matches!(
-            m,
-            Msg::Replicate {
-                seq: 1,
-                key: 1,
-                value: 10,
-                ..
-            }
-        )));
+    let shipped = |net: &Net| {
+        net.msgs.iter().any(|(_, to, m)| {
+            *to == n(1)
+                && matches!(
+                    m,
+                    Msg::Replicate {
+                        seq: 1,
+                        key: 1,
+                        value: 10,
+                        ..
+                    }
+                )
+        })
+    };
+    assert!(!shipped(&net), "acknowledged before it left the primary");
+    assert_eq!(net.value(n(1), 1), None);
+    net.advance(p.ship_interval);
+    net.settle();
+    assert_eq!(net.value(n(1), 1), Some(10), "the batch reached the backup");
 }
 
 #[test]
@@ -194,4 +203,22 @@ fn a_backup_holds_early_writes_until_the_gap_fills() {
     );
     assert_eq!(net.disk(n(1)).applied_seq, 2);
     assert!(net.node(n(1)).sync_asked.is_none(), "no snapshot needed");
+}
+
+#[test]
+fn the_lease_needs_acks_from_a_majority() {
+    let mut net = Net::new(5, params());
+    net.msgs.clear(); // the first heartbeats are lost
+    net.cut(n(0), &[n(2), n(3), n(4)], true);
+    net.advance(60 * MILLIS);
+    assert_eq!(net.request(n(0), write(1, 1)), Some(Reply::Fail), "2 of 5");
+    net.cut(n(0), &[n(2)], false);
+    net.advance(50 * MILLIS);
+    assert_eq!(
+        net.request(n(0), write(1, 1)),
+        Some(Reply::Ok(None)),
+        "3 of 5"
+    );
+    assert_eq!(net.disk(n(2)).map.get(&1), Some(&1));
+    assert_eq!(net.disk(n(3)).map.get(&1), None);
 }
