@@ -7,6 +7,35 @@
 //!
 //! Layers (data flows one way): [`scenario`] → [`sim`] (with [`net`], [`node`], [`faults`],
 //! [`workload`], [`protocol`]) → [`history`] and the trace → [`check`] → [`report`].
+//!
+//! # Example: run a scenario and check it
+//!
+//! ```
+//! use faultline::check::Verdict;
+//! use faultline::explore::run_seed;
+//! use faultline::sim::trace::Trace;
+//!
+//! let text = r#"
+//!     duration = "3s"
+//!     [cluster]
+//!     protocol = "primary-backup"
+//!     nodes = 3
+//!     [workload]
+//!     model = "kv"
+//!     clients = 2
+//!     [[faults]]
+//!     at = "1s"
+//!     kind = "crash"
+//!     target = "leader"
+//!     restart_after = "500ms"
+//! "#;
+//! let scenario = faultline::scenario::parse_str(text, "example.toml").unwrap();
+//! let a = run_seed(&scenario, 7, Trace::hash_only()).unwrap();
+//! let b = run_seed(&scenario, 7, Trace::hash_only()).unwrap();
+//! assert_eq!(a.output.trace_hash, b.output.trace_hash); // same seed, same run
+//! assert_eq!(a.verdict, Verdict::Pass); // sync replication keeps acknowledged writes
+//! assert!(a.output.ops.ok > 0);
+//! ```
 
 pub mod check;
 pub mod cli;

@@ -4,7 +4,7 @@
 //! the same instant run in the order they were scheduled (DESIGN §3.5). The engine never
 //! schedules into the past, which lets a radix heap replace a comparison heap: an entry sits
 //! in bucket `b` = the position of the highest bit where its time differs from the last time
-//! popped, counted in 4-bit digits (level = highest differing digit, then the entry's digit there;
+//! popped, counted in 6-bit digits (level = highest differing digit, then the entry's digit there;
 //! a level-0 bucket holds one exact time). Popping takes from the current level-0 bucket in
 //! FIFO order; when it is empty, the lowest non-empty bucket becomes current (level 0) or is
 //! redistributed around its smallest time (higher levels), each move descending a level. Entries of
@@ -15,15 +15,17 @@
 
 use super::time::Nanos;
 
-const DIGIT_BITS: u32 = 4;
+const DIGIT_BITS: u32 = 6;
 const DIGITS: usize = 1 << DIGIT_BITS;
-const LEVELS: usize = 64 / DIGIT_BITS as usize;
+const LEVELS: usize = 64_usize.div_ceil(DIGIT_BITS as usize);
 const BUCKETS: usize = LEVELS * DIGITS;
-const WORDS: usize = BUCKETS / 64;
+const WORDS: usize = BUCKETS.div_ceil(64);
 
 /// A deterministic priority queue of events of type `E` for non-decreasing times.
 pub struct EventQueue<E> {
     buckets: Vec<Vec<(Nanos, u32)>>,
+    /// Smallest time in each bucket (`u64::MAX` when empty), so redistributing needs no scan.
+    minimum: Vec<Nanos>,
     nonempty: [u64; WORDS],
     current: usize,
     head: usize,
@@ -58,6 +60,7 @@ impl<E> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
             buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
+            minimum: vec![Nanos::MAX; BUCKETS],
             nonempty: [0; WORDS],
             current: 0,
             head: 0,
@@ -69,13 +72,16 @@ impl<E> EventQueue<E> {
     }
 
     #[inline]
-    fn mark(&mut self, b: usize) {
+    fn insert(&mut self, b: usize, time: Nanos, slot: u32) {
+        self.buckets[b].push((time, slot));
+        self.minimum[b] = self.minimum[b].min(time);
         self.nonempty[b / 64] |= 1 << (b % 64);
     }
 
     #[inline]
     fn unmark(&mut self, b: usize) {
         self.nonempty[b / 64] &= !(1 << (b % 64));
+        self.minimum[b] = Nanos::MAX;
     }
 
     fn lowest_nonempty(&self) -> Option<usize> {
@@ -104,9 +110,7 @@ impl<E> EventQueue<E> {
                 (self.slab.len() - 1) as u32
             }
         };
-        let b = bucket_of(time, self.last);
-        self.buckets[b].push((time, slot));
-        self.mark(b);
+        self.insert(bucket_of(time, self.last), time, slot);
         self.len += 1;
     }
 
@@ -130,17 +134,24 @@ impl<E> EventQueue<E> {
             self.last = self.buckets[b][0].0;
             return true;
         }
+        self.last = self.minimum[b];
+        self.current = bucket_of(self.last, self.last);
+        if self.buckets[b].len() == 1 {
+            // The common case with fine-grained times: the lone entry is the earliest, so it
+            // becomes the current bucket by swapping vectors instead of moving entries.
+            self.buckets.swap(b, self.current);
+            self.unmark(b);
+            self.minimum[self.current] = self.last;
+            self.nonempty[self.current / 64] |= 1 << (self.current % 64);
+            return true;
+        }
         let mut moving = std::mem::take(&mut self.buckets[b]);
         self.unmark(b);
-        self.last = moving.iter().map(|e| e.0).min().expect("non-empty bucket");
         for &(time, slot) in &moving {
-            let nb = bucket_of(time, self.last);
-            self.buckets[nb].push((time, slot));
-            self.mark(nb);
+            self.insert(bucket_of(time, self.last), time, slot);
         }
         moving.clear();
         self.buckets[b] = moving;
-        self.current = bucket_of(self.last, self.last);
         true
     }
 
