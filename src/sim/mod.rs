@@ -33,6 +33,22 @@ pub enum RunError {
     Trace(#[from] std::io::Error),
 }
 
+/// Runs `scenario` with protocol `P` (whatever `[cluster] protocol` names) and the given
+/// parameters. This is how a protocol can be tried before it is registered, and how the
+/// engine's own tests drive probe protocols.
+pub fn run_with<P: Protocol>(
+    scenario: &Scenario,
+    params: P::Params,
+    seed: u64,
+    trace: Trace<'_>,
+) -> Result<RunOutput, RunError> {
+    let (out, trace_error) = engine::Sim::<P>::new(scenario, params, seed, trace).run();
+    match trace_error {
+        Some(e) => Err(RunError::Trace(e)),
+        None => Ok(out),
+    }
+}
+
 /// Runs `scenario` with `seed`, hashing every event into `trace` (and writing lines if the
 /// trace has a sink).
 pub fn run(scenario: &Scenario, seed: u64, trace: Trace<'_>) -> Result<RunOutput, RunError> {
