@@ -37,6 +37,8 @@
 //! assert!(a.output.ops.ok > 0);
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod check;
 pub mod cli;
 pub mod explore;

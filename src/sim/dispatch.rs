@@ -12,6 +12,36 @@ impl<P: Protocol> Sim<'_, '_, P> {
     /// Calls one handler of `node`'s protocol with a fresh context, then applies its effects.
     #[inline]
     pub(crate) fn call(&mut self, node: NodeId, f: impl FnOnce(&mut P, &mut Context<'_, P>)) {
+        let host = &mut self.nodes[node.index()];
+        if host.status != Status::Up {
+            self.stats.audit_down_deliveries += 1;
+            return;
+        }
+        self.run_handler(node, |slot, _, ctx| {
+            if let Some(p) = slot {
+                f(p, ctx);
+            }
+        });
+    }
+
+    /// Starts `node`'s protocol (first boot when `recovered` is false).
+    pub(crate) fn start_node(&mut self, node: NodeId, recovered: bool) {
+        let host = &mut self.nodes[node.index()];
+        host.status = Status::Up;
+        let durable = recovered.then(|| host.durable.clone());
+        self.run_handler(node, |slot, params, ctx| {
+            *slot = Some(P::start(params, ctx, durable.as_ref()))
+        });
+    }
+
+    /// Reads `node`'s local clock (auditing that it did not run backwards), builds the
+    /// handler's context, runs `f` on the node's protocol slot, then applies the effects.
+    #[inline]
+    fn run_handler(
+        &mut self,
+        node: NodeId,
+        f: impl FnOnce(&mut Option<P>, &P::Params, &mut Context<'_, P>),
+    ) {
         let tracing = self.trace.is_writing();
         let host = &mut self.nodes[node.index()];
         let reading = host.clock.read(self.now);
@@ -19,13 +49,6 @@ impl<P: Protocol> Sim<'_, '_, P> {
             self.stats.audit_clock_regressions += 1;
         }
         host.last_reading = reading;
-        if host.status != Status::Up {
-            self.stats.audit_down_deliveries += 1;
-            return;
-        }
-        let Some(p) = host.protocol.as_mut() else {
-            return;
-        };
         let mut ctx = Context::new(
             node,
             &self.members,
@@ -35,29 +58,7 @@ impl<P: Protocol> Sim<'_, '_, P> {
             &mut host.next_token,
             tracing,
         );
-        f(p, &mut ctx);
-        self.apply_effects(node);
-    }
-
-    /// Starts `node`'s protocol (first boot when `recovered` is false).
-    pub(crate) fn start_node(&mut self, node: NodeId, recovered: bool) {
-        let tracing = self.trace.is_writing();
-        let host = &mut self.nodes[node.index()];
-        host.status = Status::Up;
-        let reading = host.clock.read(self.now);
-        host.last_reading = reading;
-        let durable = recovered.then(|| host.durable.clone());
-        let mut ctx = Context::new(
-            node,
-            &self.members,
-            reading,
-            &mut host.rng,
-            &mut self.effects,
-            &mut host.next_token,
-            tracing,
-        );
-        let p = P::start(&self.params, &mut ctx, durable.as_ref());
-        self.nodes[node.index()].protocol = Some(p);
+        f(&mut host.protocol, &self.params, &mut ctx);
         self.apply_effects(node);
     }
 

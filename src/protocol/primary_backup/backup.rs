@@ -3,7 +3,7 @@
 //! durable, and catching up by snapshot after a loss, a restart or a new epoch. Never answers
 //! clients; never decides who is primary.
 
-use super::{AfterPersist, Map, Msg, PrimaryBackup};
+use super::{Map, Msg, PrimaryBackup};
 use crate::protocol::{Context, Role};
 use crate::sim::ids::NodeId;
 
@@ -71,17 +71,7 @@ impl PrimaryBackup {
 
     fn apply_one(&mut self, ctx: Ctx, seq: u64, w: Ahead) {
         let write = self.store.apply(w.epoch, seq, w.key, w.value);
-        let token = ctx.persist(write);
-        let state_epoch = w.epoch;
-        let ack_to = Some(w.from);
-        self.after.insert(
-            token,
-            AfterPersist::State {
-                state_epoch,
-                seq,
-                ack_to,
-            },
-        );
+        self.persist_state(ctx, write, w.epoch, seq, Some(w.from));
     }
 
     /// Applies the held writes that now follow on, and drops those already covered.
@@ -121,16 +111,7 @@ impl PrimaryBackup {
         self.lag_mark = None;
         ctx.note(|| format!("installs snapshot of epoch {epoch} at seq {seq}"));
         let write = self.store.install(epoch, seq, map);
-        let token = ctx.persist(write);
-        let ack_to = Some(from);
-        self.after.insert(
-            token,
-            AfterPersist::State {
-                state_epoch: epoch,
-                seq,
-                ack_to,
-            },
-        );
+        self.persist_state(ctx, write, epoch, seq, Some(from));
         self.ahead.retain(|_, w| w.epoch == epoch);
         self.apply_ahead(ctx);
     }

@@ -233,17 +233,7 @@ impl PrimaryBackup {
         self.led_since = ctx.now();
         self.store.state_epoch = epoch;
         let seq = self.store.applied_seq;
-        let token = ctx.persist(Write::Promote { epoch });
-        let ack_to = None;
-        let state_epoch = epoch;
-        self.after.insert(
-            token,
-            AfterPersist::State {
-                state_epoch,
-                seq,
-                ack_to,
-            },
-        );
+        self.persist_state(ctx, Write::Promote { epoch }, epoch, seq, None);
         match self.params.replication {
             Replication::Sync => {
                 let required = self.live_backups(ctx.now());

@@ -163,6 +163,27 @@ pub struct PrimaryBackup {
 }
 
 impl PrimaryBackup {
+    /// Starts durable state write `write`, which makes `(state_epoch, seq)` the durable
+    /// position once it completes, and acknowledges it to `ack_to` (a primary) then.
+    fn persist_state(
+        &mut self,
+        ctx: &mut Context<'_, Self>,
+        write: Write,
+        state_epoch: u64,
+        seq: u64,
+        ack_to: Option<NodeId>,
+    ) {
+        let token = ctx.persist(write);
+        self.after.insert(
+            token,
+            AfterPersist::State {
+                state_epoch,
+                seq,
+                ack_to,
+            },
+        );
+    }
+
     fn boot(
         params: &PrimaryBackupParams,
         ctx: &mut Context<'_, Self>,

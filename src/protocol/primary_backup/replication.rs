@@ -2,7 +2,7 @@
 //! with sequence numbers), the sync set, commits, and answering snapshot requests. The backup
 //! side lives in `backup.rs`; who is primary is decided in `election.rs`.
 
-use super::{AfterPersist, Msg, Pending, PrimaryBackup, Replication, Timer};
+use super::{Msg, Pending, PrimaryBackup, Replication, Timer};
 use crate::protocol::{ClientRequest, Command, Context, Reply, Role};
 use crate::sim::ids::{NodeId, RequestId};
 use crate::sim::time::Nanos;
@@ -65,17 +65,7 @@ impl PrimaryBackup {
         let epoch = self.epoch;
         let seq = self.store.applied_seq + 1;
         let write = self.store.apply(epoch, seq, key, value);
-        let token = ctx.persist(write);
-        let state_epoch = epoch;
-        let ack_to = None;
-        self.after.insert(
-            token,
-            AfterPersist::State {
-                state_epoch,
-                seq,
-                ack_to,
-            },
-        );
+        self.persist_state(ctx, write, epoch, seq, None);
         let replicate = Msg::Replicate {
             epoch,
             seq,
