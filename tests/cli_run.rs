@@ -173,23 +173,41 @@ fn list_and_explain() {
 #[test]
 fn limits_give_an_honest_unknown_and_exit_3() {
     let base = std::fs::read_to_string("scenarios/bench/phold.toml").unwrap();
-    for (tag, limits) in [("events", "max_events = 5000"), ("backlog", "max_in_flight = 100")] {
+    for (tag, limits) in [
+        ("events", "max_events = 5000"),
+        ("backlog", "max_in_flight = 100"),
+    ] {
         let path = tmp(&format!("limit-{tag}.toml"));
-        std::fs::write(&path, base.replace("stop_after_deliveries = 2_000_000", limits)).unwrap();
+        std::fs::write(
+            &path,
+            base.replace("stop_after_deliveries = 2_000_000", limits),
+        )
+        .unwrap();
         let out = faultline(&["run", &path, "--json"]);
         assert_eq!(out.status.code(), Some(3), "{tag}");
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(v["verdict"], "unknown", "{tag}");
-        assert!(v["stop"].as_str().unwrap().contains("limit"), "{tag}: {}", v["stop"]);
+        assert!(
+            v["stop"].as_str().unwrap().contains("limit"),
+            "{tag}: {}",
+            v["stop"]
+        );
     }
 }
 
 #[test]
 fn test_command_reports_a_broken_scenario_file_with_exit_2() {
     let path = tmp("broken.toml");
-    std::fs::write(&path, "duration = \"1s\"\n[cluster]\nprotocol = \"phold\"\nnodes = 0\n").unwrap();
+    std::fs::write(
+        &path,
+        "duration = \"1s\"\n[cluster]\nprotocol = \"phold\"\nnodes = 0\n",
+    )
+    .unwrap();
     let out = faultline(&["test", &path]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(2), "{stdout}");
-    assert!(stdout.contains("ERROR") && stdout.contains("cluster.nodes"), "{stdout}");
+    assert!(
+        stdout.contains("ERROR") && stdout.contains("cluster.nodes"),
+        "{stdout}"
+    );
 }

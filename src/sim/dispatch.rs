@@ -6,6 +6,7 @@ use crate::net::{latency, Fate};
 use crate::node::Status;
 use crate::protocol::{Context, Effect, Protocol};
 use crate::sim::ids::NodeId;
+use crate::sim::rng::Stream;
 use crate::workload::{Next, Outcome};
 
 impl<P: Protocol> Sim<'_, '_, P> {
@@ -115,10 +116,7 @@ impl<P: Protocol> Sim<'_, '_, P> {
                     );
                 }
                 Effect::Reply { to, reply } => {
-                    let delay = latency::sample(
-                        &self.scenario.network.client_latency,
-                        &mut self.client_net,
-                    );
+                    let delay = self.client_delay(to.client);
                     let ev = Event::Response {
                         client: to.client,
                         node,
@@ -164,15 +162,28 @@ impl<P: Protocol> Sim<'_, '_, P> {
         }
     }
 
+    /// Draws the delay of one trip over `client`'s link, from that client's own stream
+    /// (`client-net/<i>`, created on first use), so adding a client shifts no one else.
+    fn client_delay(&mut self, client: u32) -> crate::sim::time::Nanos {
+        let i = client as usize;
+        while self.client_links.len() <= i {
+            let label = format!("client-net/{}", self.client_links.len());
+            self.client_links.push(Stream::new(self.seed, &label));
+        }
+        latency::sample(
+            &self.scenario.network.client_latency,
+            &mut self.client_links[i],
+        )
+    }
+
     /// Sends a client request to a node over the client link.
     pub(crate) fn send_request(&mut self, client: u32, next: Next) {
-        let Some(clients) = self.clients.as_mut() else {
+        let Some(timeout) = self.clients.as_ref().map(|c| c.timeout()) else {
             return;
         };
         match next {
             Next::Send { node, request } => {
-                let delay =
-                    latency::sample(&self.scenario.network.client_latency, &mut self.client_net);
+                let delay = self.client_delay(client);
                 self.queue.push(
                     self.now + delay,
                     Event::Request {
@@ -181,9 +192,8 @@ impl<P: Protocol> Sim<'_, '_, P> {
                         request,
                     },
                 );
-                let timeout = self.now + clients.timeout();
                 self.queue.push(
-                    timeout,
+                    self.now + timeout,
                     Event::ClientTimeout {
                         client,
                         seq: request.id.seq,
@@ -206,8 +216,7 @@ impl<P: Protocol> Sim<'_, '_, P> {
     ) {
         self.hash_client(5, node, client, request.id.seq);
         if self.nodes[node.index()].status == Status::Crashed {
-            let delay =
-                latency::sample(&self.scenario.network.client_latency, &mut self.client_net);
+            let delay = self.client_delay(client);
             let ev = Event::Response {
                 client,
                 node,

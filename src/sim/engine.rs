@@ -26,7 +26,7 @@ pub(crate) struct Sim<'s, 't, P: Protocol> {
     pub(crate) members: Vec<NodeId>,
     pub(crate) links: Links,
     pub(crate) disks: Vec<Stream>,
-    pub(crate) client_net: Stream,
+    pub(crate) client_links: Vec<Stream>,
     pub(crate) fault_rng: Stream,
     pub(crate) nemesis_rng: Stream,
     pub(crate) nemesis_on: bool,
@@ -48,13 +48,13 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
         trace: Trace<'t>,
     ) -> Self {
         let names = &scenario.cluster.nodes;
-        let mut clock_rng = Stream::new(seed, "clocks");
         let nodes = names
             .iter()
             .enumerate()
             .map(|(i, name)| {
-                // Draw both values for every node even when overridden, so an override of
-                // one node does not shift the others' clocks.
+                // Each node draws its clock from its own stream, both values even when
+                // overridden, so neither adding a node nor an override shifts anyone else.
+                let mut clock_rng = Stream::new(seed, &format!("clock/{name}"));
                 let c = &scenario.clocks;
                 let span = u64::from(c.max_drift_ppm);
                 let mut drift = clock_rng.between(0, 2 * span) as i64 - span as i64;
@@ -83,7 +83,7 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
                 .iter()
                 .map(|n| Stream::new(seed, &format!("disk/{n}")))
                 .collect(),
-            client_net: Stream::new(seed, "client-net"),
+            client_links: Vec::new(),
             fault_rng: Stream::new(seed, "faults"),
             nemesis_rng: Stream::new(seed, "nemesis"),
             nemesis_on: scenario.nemesis.is_some(),
