@@ -70,8 +70,14 @@ pub enum Value {
     Int(i64),
     /// A string.
     Str(String),
-    /// A vector of values (e.g. a cas `[expected new]`).
+    /// A vector or list of values (e.g. a cas `[expected new]`, a txn `[[:read :x 1]]`).
     List(Vec<Value>),
+    /// A keyword such as `:x` (stored without the colon).
+    Keyword(String),
+    /// `true` or `false`.
+    Bool(bool),
+    /// A map, in the order its entries were written (e.g. an initial state `{:x 0 :y 0}`).
+    Map(Vec<(Value, Value)>),
 }
 
 impl Value {

@@ -38,6 +38,23 @@ fn edn_value(v: &Value, out: &mut String) {
             }
             out.push(']');
         }
+        Value::Keyword(k) => {
+            out.push(':');
+            out.push_str(k);
+        }
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Map(entries) => {
+            out.push('{');
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                edn_value(k, out);
+                out.push(' ');
+                edn_value(v, out);
+            }
+            out.push('}');
+        }
     }
 }
 
@@ -72,6 +89,20 @@ fn json_value(v: &Value) -> serde_json::Value {
         Value::Int(i) => (*i).into(),
         Value::Str(s) => s.clone().into(),
         Value::List(items) => items.iter().map(json_value).collect(),
+        Value::Keyword(k) => format!(":{k}").into(),
+        Value::Bool(b) => (*b).into(),
+        Value::Map(entries) => {
+            let mut m = serde_json::Map::new();
+            for (k, v) in entries {
+                let key = match k {
+                    Value::Keyword(k) => k.clone(),
+                    Value::Str(s) => s.clone(),
+                    other => format!("{other:?}"),
+                };
+                m.insert(key, json_value(v));
+            }
+            serde_json::Value::Object(m)
+        }
     }
 }
 
