@@ -45,7 +45,7 @@ pub(super) fn determinism(args: DeterminismArgs) -> Result<i32, BadInput> {
         .or((da.len() != db.len()).then(|| da.len().min(db.len())))
     {
         None => {
-            println!(
+            say!(
                 "deterministic: seed {seed} of {} ran twice with {} identical events, trace hash {:016x}",
                 scenario.path,
                 da.len(),
@@ -54,12 +54,12 @@ pub(super) fn determinism(args: DeterminismArgs) -> Result<i32, BadInput> {
             Ok(EXIT_PASS)
         }
         Some(i) => {
-            println!(
+            say!(
                 "NOT deterministic: seed {seed} of {} first differs at event {i}",
                 scenario.path
             );
-            println!("  run 1: {}", event_line(&scenario, seed, i)?);
-            println!("  run 2: {}", event_line(&scenario, seed, i)?);
+            say!("  run 1: {}", event_line(&scenario, seed, i)?);
+            say!("  run 2: {}", event_line(&scenario, seed, i)?);
             Ok(EXIT_FAIL)
         }
     }

@@ -31,9 +31,10 @@ pub(super) fn explore(args: ExploreArgs) -> Result<i32, BadInput> {
         return Err(BadInput("--seeds must be at least 1".into()));
     }
     let first = args.seed.unwrap_or(scenario.seed);
-    println!(
+    say!(
         "exploring {} seeds of {} from seed {first}",
-        args.seeds, scenario.path
+        args.seeds,
+        scenario.path
     );
     let bar = ProgressBar::new(args.seeds);
     bar.set_style(
@@ -60,17 +61,17 @@ pub(super) fn explore(args: ExploreArgs) -> Result<i32, BadInput> {
         .filter(|r| r.verdict == Verdict::Unknown)
         .count();
     for r in &failing {
-        println!("FAIL seed {}: {}", r.seed, r.problems.join("; "));
-        println!("     replay: {}", replay_command(&scenario, r.seed));
+        say!("FAIL seed {}: {}", r.seed, r.problems.join("; "));
+        say!("     replay: {}", replay_command(&scenario, r.seed));
     }
     for r in results
         .iter()
         .filter(|r| r.verdict == Verdict::Unknown)
         .take(10)
     {
-        println!("UNKNOWN seed {}: {}", r.seed, r.problems.join("; "));
+        say!("UNKNOWN seed {}: {}", r.seed, r.problems.join("; "));
     }
-    println!(
+    say!(
         "{} seeds: {} pass, {} fail, {unknown} unknown ({:.1} seeds/s)",
         results.len(),
         results.len() - failing.len() - unknown,

@@ -7,14 +7,14 @@ use std::path::Path;
 
 /// Prints what faultline can simulate and check.
 pub(super) fn list() -> i32 {
-    println!("protocols");
+    say!("protocols");
     for p in PROTOCOLS {
-        println!("  {:<16} {}", p.name, p.summary);
+        say!("  {:<16} {}", p.name, p.summary);
         for line in p.params.lines() {
-            println!("  {:<16}   {line}", "");
+            say!("  {:<16}   {line}", "");
         }
     }
-    println!("fault kinds ([[faults]] kind = …; targets: a node name, leader, random, minority)");
+    say!("fault kinds ([[faults]] kind = …; targets: a node name, leader, random, minority)");
     for (k, what) in [
         (
             "partition",
@@ -44,69 +44,75 @@ pub(super) fn list() -> i32 {
             "from, to, duration, loss?/latency?/duplicate?/reorder?: degrade links for a while",
         ),
     ] {
-        println!("  {k:<16} {what}");
+        say!("  {k:<16} {what}");
     }
-    println!("nemesis kinds ([nemesis] kinds = […])");
-    println!("  partition isolate crash pause clock link");
-    println!("checks ([check])");
-    println!(
+    say!("nemesis kinds ([nemesis] kinds = […])");
+    say!("  partition isolate crash pause clock link");
+    say!("checks ([check])");
+    say!(
         "  {:<16} every write acknowledged ok is visible in the final reads after settle",
         "durability"
     );
-    println!("  {:<16} always on: message accounting, no delivery across a cut or to a down node, monotonic clocks", "engine");
-    println!("workload models ([workload] model = …)");
-    println!("  {:<16} one register: read, write", "register");
-    println!("  {:<16} one register: read, write, cas", "cas-register");
-    println!("  {:<16} many keys, each a cas-register", "kv");
-    println!("latency distributions");
-    println!("  constant uniform normal exponential pareto");
+    say!("  {:<16} always on: message accounting, no delivery across a cut or to a down node, monotonic clocks", "engine");
+    say!("workload models ([workload] model = …)");
+    say!("  {:<16} one register: read, write", "register");
+    say!("  {:<16} one register: read, write, cas", "cas-register");
+    say!("  {:<16} many keys, each a cas-register", "kv");
+    say!("latency distributions");
+    say!("  constant uniform normal exponential pareto");
     EXIT_PASS
 }
 
 /// Prints a scenario's teaching text and set-up.
 pub(super) fn explain(file: &Path) -> Result<i32, BadInput> {
     let s = super::load(file)?;
-    println!("{} ({})", s.name, s.path);
-    println!();
-    println!("{}", s.description.trim());
-    println!();
-    println!(
+    say!("{} ({})", s.name, s.path);
+    say!();
+    say!("{}", s.description.trim());
+    say!();
+    say!(
         "protocol   {} on {} nodes: {}",
         s.cluster.protocol,
         s.cluster.nodes.len(),
         s.cluster.nodes.join(" ")
     );
     if !s.cluster.params.is_empty() {
-        println!(
+        say!(
             "params     {}",
             toml::Value::Table(s.cluster.params.clone())
                 .to_string()
                 .replace('\n', "; ")
         );
     }
-    println!(
+    say!(
         "runs       {} of workload + {} settle, seed {}",
         format_duration(s.duration),
         format_duration(s.settle),
         s.seed
     );
     if let Some(w) = &s.workload {
-        println!(
+        say!(
             "workload   {:?}: {} clients, {} keys, weights r{}/w{}/cas{}, {:?}",
-            w.model, w.clients, w.keys, w.read, w.write, w.cas, w.pace
+            w.model,
+            w.clients,
+            w.keys,
+            w.read,
+            w.write,
+            w.cas,
+            w.pace
         );
     }
     for f in &s.faults {
-        println!("fault      at {}: {:?}", format_duration(f.at), f.kind);
+        say!("fault      at {}: {:?}", format_duration(f.at), f.kind);
     }
     if let Some(n) = &s.nemesis {
-        println!(
+        say!(
             "nemesis    {:?} every {}–{}",
             n.kinds,
             format_duration(n.interval.0),
             format_duration(n.interval.1)
         );
     }
-    println!("expect     {:?}", s.expect);
+    say!("expect     {:?}", s.expect);
     Ok(EXIT_PASS)
 }

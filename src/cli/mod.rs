@@ -2,6 +2,15 @@
 //! named by the user, or prints progress. Exit codes: 0 pass, 1 a check failed, 2 bad input
 //! or usage, 3 inconclusive.
 
+/// Prints a line to stdout, ignoring write errors: output cut short by a closed pipe (e.g.
+/// `faultline list | head`) must not panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 mod determinism;
 mod explore;
 mod list;

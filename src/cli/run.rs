@@ -62,12 +62,12 @@ pub(super) fn run(args: RunArgs) -> Result<i32, BadInput> {
     if args.json {
         let mut report = json_report(&scenario, &outcome);
         report["wall_ms"] = (wall.as_secs_f64() * 1000.0).into();
-        println!("{report}");
+        say!("{report}");
     } else {
-        print!("{}", text_report(&scenario, &outcome));
+        say!("{}", text_report(&scenario, &outcome));
         let secs = wall.as_secs_f64().max(1e-9);
         let out = &outcome.output;
-        println!(
+        say!(
             "speed     {:.3}s wall; {:.0} events/s, {:.0} deliveries/s",
             secs,
             out.events as f64 / secs,

@@ -59,7 +59,7 @@ pub(super) fn test(args: TestArgs) -> Result<i32, BadInput> {
         let scenario = match crate::scenario::load(file) {
             Ok(s) => s,
             Err(e) => {
-                println!("ERROR {}  {e}", file.display());
+                say!("ERROR {}  {e}", file.display());
                 bad += 1;
                 continue;
             }
@@ -67,7 +67,7 @@ pub(super) fn test(args: TestArgs) -> Result<i32, BadInput> {
         let outcome = match run_seed(&scenario, scenario.seed, Trace::hash_only()) {
             Ok(o) => o,
             Err(e) => {
-                println!("ERROR {}  {e}", file.display());
+                say!("ERROR {}  {e}", file.display());
                 bad += 1;
                 continue;
             }
@@ -79,7 +79,7 @@ pub(super) fn test(args: TestArgs) -> Result<i32, BadInput> {
         let secs = started.elapsed().as_secs_f64();
         if outcome.verdict == expected {
             passed += 1;
-            println!(
+            say!(
                 "ok    {}  (expect {}, seed {}, {secs:.2}s)",
                 file.display(),
                 expected.name(),
@@ -87,7 +87,7 @@ pub(super) fn test(args: TestArgs) -> Result<i32, BadInput> {
             );
         } else {
             failed += 1;
-            println!(
+            say!(
                 "FAIL  {}  expected {}, got {}; replay: {}",
                 file.display(),
                 expected.name(),
@@ -95,11 +95,11 @@ pub(super) fn test(args: TestArgs) -> Result<i32, BadInput> {
                 replay_command(&scenario, scenario.seed)
             );
             for c in outcome.checks.iter().filter(|c| c.verdict != Verdict::Pass) {
-                println!("        {}: {} {}", c.name, c.verdict.name(), c.summary);
+                say!("        {}: {} {}", c.name, c.verdict.name(), c.summary);
             }
         }
     }
-    println!("{passed} passed, {} failed", failed + bad);
+    say!("{passed} passed, {} failed", failed + bad);
     Ok(if bad > 0 {
         EXIT_BAD_INPUT
     } else if failed > 0 {

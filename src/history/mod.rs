@@ -5,8 +5,12 @@
 //! Owns the types and their two file forms: Jepsen EDN (one op map per line, Knossos style;
 //! keyed ops use Jepsen's `independent` tuples `[key value]`) and JSON lines.
 
+mod edn;
+mod read;
 mod write;
 
+pub use edn::parse_edn_value;
+pub use read::{read_history, read_history_file, HistoryError};
 pub use write::{write_edn, write_json, HistoryFormat};
 
 use crate::sim::time::Nanos;
