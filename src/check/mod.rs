@@ -3,12 +3,13 @@
 //! guess. Each checker is one file; [`evaluate`] runs the ones a scenario asks for.
 
 mod durability;
+pub mod linear;
 mod selfcheck;
 
 pub use durability::check_durability;
 pub use selfcheck::check_engine;
 
-use crate::scenario::Scenario;
+use crate::scenario::{Model, Scenario};
 use crate::sim::RunOutput;
 use serde::Serialize;
 
@@ -64,6 +65,19 @@ pub fn evaluate(scenario: &Scenario, out: &RunOutput) -> Vec<CheckResult> {
     let mut results = vec![check_engine(out)];
     if scenario.check.durability {
         results.push(check_durability(out));
+    }
+    if let (true, Some(w)) = (scenario.check.linearizable, &scenario.workload) {
+        let kind = match w.model {
+            Model::Register => linear::ModelKind::Register,
+            Model::CasRegister => linear::ModelKind::CasRegister,
+            Model::Kv => linear::ModelKind::Kv,
+        };
+        let spec = linear::ModelSpec {
+            kind,
+            init: crate::history::Value::Nil,
+        };
+        results
+            .push(linear::check(&out.history, &spec, &linear::Budget::default()).to_check_result());
     }
     if out.stop.is_limit() {
         for r in &mut results {

@@ -11,6 +11,7 @@ macro_rules! say {
     }};
 }
 
+mod check;
 mod determinism;
 mod explore;
 mod list;
@@ -45,6 +46,8 @@ enum Command {
     Test(test::TestArgs),
     /// Run many seeds of a scenario and report every failing seed.
     Explore(explore::ExploreArgs),
+    /// Check histories (Jepsen EDN or faultline JSON) for linearizability.
+    Check(check::CheckArgs),
     /// Run a seed twice and compare the traces event by event.
     Determinism(determinism::DeterminismArgs),
     /// List protocols, fault kinds, checks and workload models.
@@ -82,6 +85,7 @@ pub fn main() -> i32 {
         Command::Run(a) => run::run(a),
         Command::Test(a) => test::test(a),
         Command::Explore(a) => explore::explore(a),
+        Command::Check(a) => check::run(a),
         Command::Determinism(a) => determinism::determinism(a),
         Command::List => Ok(list::list()),
         Command::Explain { file } => list::explain(&file),

@@ -352,6 +352,8 @@ pub struct Nemesis {
 pub struct Checks {
     /// Every write acknowledged `ok` is visible in the final reads.
     pub durability: bool,
+    /// The client history is linearizable (for the workload's model).
+    pub linearizable: bool,
 }
 
 /// `[limits]`: bounds that end a run early.

@@ -202,6 +202,7 @@ pub(crate) struct RawNemesis {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawCheck {
     pub durability: Option<bool>,
+    pub linearizable: Option<bool>,
 }
 
 /// `[limits]`.

@@ -321,7 +321,21 @@ fn check(ctx: &Ctx<'_>, raw: RawCheck, w: Option<&Workload>) -> Result<Checks, S
         (Some(d), _) => d,
         (None, w) => w.is_some_and(|w| w.final_reads),
     };
-    Ok(Checks { durability })
+    let path = KeyPath::root("check").key("linearizable");
+    let linearizable = match (raw.linearizable, w) {
+        (Some(true), None) => {
+            return Err(ctx.err(
+                &path,
+                "linearizable needs a [workload] whose history to check; expected false, or add a [workload]",
+            ))
+        }
+        (Some(l), _) => l,
+        (None, w) => w.is_some(),
+    };
+    Ok(Checks {
+        durability,
+        linearizable,
+    })
 }
 
 /// A count that must be above zero.

@@ -1,0 +1,230 @@
+//! Linearizability (DESIGN §6): is there a single order of the history's operations that
+//! respects real time (an op that completed before another was invoked comes first) and that
+//! the model's sequential specification accepts?
+//!
+//! Semantics are Jepsen's and Knossos's: each client process's invocation pairs with its next
+//! completion; `ok` ops took effect (an `ok` read's completion carries what it read); `fail`
+//! ops did not and are dropped; `info` ops and invocations that never complete may take effect
+//! at any point after their invocation, or never. Nemesis entries are ignored. Real time is
+//! history position (times may be absent), as in Knossos.
+//!
+//! The search is Wing–Gong–Lowe with memoization of (linearized set, model state) pairs
+//! (module `search`), run per key where the model allows (P-compositionality), within
+//! a [`Budget`]: when the budget runs out the verdict is `unknown`, never a guess. A failure
+//! comes with a [`Witness`]: the longest linearizable prefix, the op that could not be placed
+//! next and why, and a timeline. Verdicts and witnesses never depend on hash iteration order.
+//!
+//! Models live in [`model`], one small file each.
+
+mod cache;
+pub mod model;
+mod prepare;
+mod run;
+mod search;
+mod timeline;
+mod witness;
+
+pub use witness::{StuckOp, Witness};
+
+use crate::check::{CheckResult, Verdict};
+use crate::history::{History, Value};
+use model::cas_register::CasRegister;
+use model::kv::KvKey;
+use model::multi_register::MultiRegister;
+use model::mutex::Mutex;
+use model::register::Register;
+use model::set::SetModel;
+use serde::Serialize;
+
+/// The sequential specifications the checker knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModelKind {
+    /// One value: `read`, `write`.
+    Register,
+    /// One value: `read`, `write`, `cas [expected new]`.
+    CasRegister,
+    /// A register per key (`[key value]` tuples or `Op.key`): `read`/`get`, `write`/`put`,
+    /// `cas`, `append`. Checked key by key.
+    Kv,
+    /// Knossos's multi-register: `txn` ops of `[:read :x v]` / `[:write :x v]` micro-ops.
+    MultiRegister,
+    /// A lock: `acquire`, `release`.
+    Mutex,
+    /// A set: `add v`, `read` (the whole set).
+    Set,
+}
+
+impl ModelKind {
+    /// Every model, in the order the CLI lists them.
+    pub const ALL: [ModelKind; 6] = [
+        ModelKind::Register,
+        ModelKind::CasRegister,
+        ModelKind::Kv,
+        ModelKind::MultiRegister,
+        ModelKind::Mutex,
+        ModelKind::Set,
+    ];
+
+    /// The model for a name (`register`, `cas-register`, `kv`, `multi-register`, `mutex`,
+    /// `set`).
+    pub fn from_name(name: &str) -> Option<ModelKind> {
+        ModelKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// The model's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Register => "register",
+            ModelKind::CasRegister => "cas-register",
+            ModelKind::Kv => "kv",
+            ModelKind::MultiRegister => "multi-register",
+            ModelKind::Mutex => "mutex",
+            ModelKind::Set => "set",
+        }
+    }
+}
+
+/// A model with its initial state.
+///
+/// `init` is the register's value (`nil` by default: an absent key); for `kv`, every key's
+/// initial value, or a map from key to initial value; for `multi-register`, a map like
+/// `{:x 0 :y 0}`; for `mutex`, `nil`/`:free` or `:held`; for `set`, a list of elements.
+/// An `ok` read of `nil` constrains nothing when the register starts non-nil (Knossos's
+/// convention: the value was not reported); when it starts at `nil`, it must read `nil`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelSpec {
+    /// Which model.
+    pub kind: ModelKind,
+    /// Its initial state.
+    pub init: Value,
+}
+
+/// Limits on one check. Running out of any gives `unknown`.
+#[derive(Clone, Copy)]
+pub struct Budget<'a> {
+    /// Most (linearized set, state) pairs the search may store for one key.
+    pub max_states: u64,
+    /// Most bytes that store may take (an estimate).
+    pub max_memory_bytes: u64,
+    /// Called now and then; returns true when time is up. The library never reads the clock.
+    pub deadline: Option<&'a dyn Fn() -> bool>,
+}
+
+impl Default for Budget<'_> {
+    /// 20 million states, 2 GiB, no deadline.
+    fn default() -> Self {
+        Budget {
+            max_states: 20_000_000,
+            max_memory_bytes: 2 << 30,
+            deadline: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for Budget<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Budget")
+            .field("max_states", &self.max_states)
+            .field("max_memory_bytes", &self.max_memory_bytes)
+            .field("deadline", &self.deadline.is_some())
+            .finish()
+    }
+}
+
+/// The answer of [`check`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Linearizability {
+    /// `pass` (linearizable), `fail` (not), or `unknown` (budget reached or bad input).
+    pub verdict: Verdict,
+    /// One line on what was found.
+    pub reason: String,
+    /// Why not, for `fail`.
+    pub witness: Option<Witness>,
+    /// (linearized set, state) pairs the search stored, over all keys.
+    pub states_explored: u64,
+    /// Independent sub-histories (keys) checked; 1 for an unkeyed history with ops.
+    pub keys_checked: usize,
+}
+
+impl Linearizability {
+    /// As a checker result named `linearizable`: the witness lines are the explanation and
+    /// the timeline.
+    pub fn to_check_result(&self) -> CheckResult {
+        let witness = match &self.witness {
+            Some(w) => std::iter::once(w.explanation.clone())
+                .chain(w.timeline.lines().map(str::to_string))
+                .collect(),
+            None => Vec::new(),
+        };
+        CheckResult {
+            name: "linearizable",
+            verdict: self.verdict,
+            summary: self.reason.clone(),
+            witness,
+        }
+    }
+}
+
+/// Checks `history` against `model` within `budget`. Ops with an `Op.key` are checked key by
+/// key (one object per key) for every model; `kv` also reads keys from `[key value]` tuples.
+pub fn check(history: &History, model: &ModelSpec, budget: &Budget<'_>) -> Linearizability {
+    let init = &model.init;
+    let same = |_: Option<&Value>| init.clone();
+    match model.kind {
+        ModelKind::Register => run::run(history, false, budget, same, |v| Ok(Register::new(v))),
+        ModelKind::CasRegister => {
+            run::run(history, false, budget, same, |v| Ok(CasRegister::new(v)))
+        }
+        ModelKind::Kv => {
+            let per_key = |key: Option<&Value>| match (init, key) {
+                (Value::Map(entries), Some(k)) => entries
+                    .iter()
+                    .find(|(name, _)| name == k)
+                    .map_or(Value::Nil, |(_, v)| v.clone()),
+                (Value::Map(_), None) => Value::Nil,
+                (v, _) => v.clone(),
+            };
+            run::run(history, true, budget, per_key, |v| Ok(KvKey::new(v)))
+        }
+        ModelKind::MultiRegister => run::run(history, false, budget, same, MultiRegister::new),
+        ModelKind::Mutex => run::run(history, false, budget, same, Mutex::new),
+        ModelKind::Set => run::run(history, false, budget, same, SetModel::new),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_names_round_trip() {
+        for kind in ModelKind::ALL {
+            assert_eq!(ModelKind::from_name(kind.name()), Some(kind));
+        }
+        assert_eq!(ModelKind::from_name("queue"), None);
+    }
+
+    #[test]
+    fn an_empty_history_passes() {
+        let spec = ModelSpec {
+            kind: ModelKind::CasRegister,
+            init: Value::Int(0),
+        };
+        let out = check(&History::default(), &spec, &Budget::default());
+        assert_eq!(out.verdict, Verdict::Pass);
+        assert_eq!(out.keys_checked, 0);
+        assert_eq!(out.to_check_result().name, "linearizable");
+    }
+
+    #[test]
+    fn a_bad_initial_value_is_unknown() {
+        let spec = ModelSpec {
+            kind: ModelKind::Mutex,
+            init: Value::Int(7),
+        };
+        let out = check(&History::default(), &spec, &Budget::default());
+        assert_eq!(out.verdict, Verdict::Unknown);
+        assert!(out.reason.contains("initial value"), "{}", out.reason);
+    }
+}

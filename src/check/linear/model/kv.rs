@@ -1,0 +1,132 @@
+//! The `kv` model: one register per key (the checker splits the history per key first, so
+//! this model sees one key). Ops: `read`/`get`, `write`/`put`, `cas [expected new]` and
+//! `append "s"` (appends to the string held; an absent key counts as `""`).
+
+use super::register::{describe_reg_op, prepare_reg, reg_requirement, step_reg, Accepts, RegOp};
+use super::{fmt_value, value_heap_bytes, Model, OpView};
+use crate::history::Value;
+
+/// The register behind one key.
+#[derive(Clone, Debug)]
+pub struct KvKey {
+    init: Value,
+    wildcard_nil: bool,
+}
+
+impl KvKey {
+    /// A key whose value starts at `init` (`nil`: absent).
+    pub fn new(init: &Value) -> KvKey {
+        KvKey {
+            init: init.clone(),
+            wildcard_nil: *init != Value::Nil,
+        }
+    }
+}
+
+impl Model for KvKey {
+    type State = Value;
+    type Op = RegOp;
+
+    fn prepare(&mut self, op: &OpView<'_>) -> Result<RegOp, String> {
+        let accepts = Accepts {
+            cas: true,
+            strings: true,
+        };
+        prepare_reg("kv", accepts, self.wildcard_nil, op)
+    }
+
+    fn init(&self) -> Value {
+        self.init.clone()
+    }
+
+    fn is_noop(&self, op: &RegOp) -> bool {
+        *op == RegOp::Read(None)
+    }
+
+    fn step(&self, state: &Value, op: &RegOp) -> Option<Value> {
+        step_reg(state, op)
+    }
+
+    fn describe_op(&self, op: &RegOp) -> String {
+        describe_reg_op(op)
+    }
+
+    fn describe_state(&self, state: &Value) -> String {
+        match state {
+            Value::Nil => "the key is absent (nil)".into(),
+            v => format!("the key holds {}", fmt_value(v)),
+        }
+    }
+
+    fn requirement(&self, op: &RegOp) -> Option<String> {
+        reg_requirement("the key", op)
+    }
+
+    fn heap_bytes(&self, state: &Value) -> usize {
+        value_heap_bytes(state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{Func, Process};
+
+    fn prep(m: &mut KvKey, f: Func, value: Value) -> RegOp {
+        let view = OpView {
+            process: Process::Client(1),
+            f: &f,
+            value: &value,
+            known: true,
+        };
+        m.prepare(&view).unwrap()
+    }
+
+    #[test]
+    fn appends_build_a_string_from_absent() {
+        let mut m = KvKey::new(&Value::Nil);
+        let a = prep(
+            &mut m,
+            Func::Other("append".into()),
+            Value::Str("ab".into()),
+        );
+        let b = prep(&mut m, Func::Other("append".into()), Value::Str("c".into()));
+        let get = prep(&mut m, Func::Other("get".into()), Value::Str("abc".into()));
+        let s = m.step(&m.init(), &a).unwrap();
+        assert_eq!(m.step(&s, &get), None);
+        let s = m.step(&s, &b).unwrap();
+        assert_eq!(s, Value::Str("abc".into()));
+        assert!(m.step(&s, &get).is_some());
+        assert_eq!(m.step(&Value::Int(1), &a), None, "append to a number");
+    }
+
+    #[test]
+    fn put_get_and_cas_work_per_key() {
+        let mut m = KvKey::new(&Value::Nil);
+        let put = prep(&mut m, Func::Other("put".into()), Value::Int(5));
+        let cas = prep(
+            &mut m,
+            Func::Cas,
+            Value::List(vec![Value::Int(5), Value::Int(6)]),
+        );
+        let read_nil = prep(&mut m, Func::Read, Value::Nil);
+        let s = m.init();
+        assert!(m.step(&s, &read_nil).is_some());
+        assert_eq!(m.step(&s, &cas), None);
+        let s = m.step(&s, &put).unwrap();
+        assert_eq!(m.step(&s, &cas), Some(Value::Int(6)));
+        assert_eq!(m.describe_state(&Value::Nil), "the key is absent (nil)");
+    }
+
+    #[test]
+    fn other_functions_are_rejected() {
+        let mut m = KvKey::new(&Value::Nil);
+        let view = OpView {
+            process: Process::Client(1),
+            f: &Func::Other("scan".into()),
+            value: &Value::Nil,
+            known: true,
+        };
+        assert!(m.prepare(&view).unwrap_err().contains("`scan`"));
+    }
+}

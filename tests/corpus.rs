@@ -1,0 +1,57 @@
+//! Conformance with the external corpus (`../shared/corpus/knossos/`): every history gets the
+//! verdict its manifest gives (real Jepsen histories whose verdicts Knossos settled).
+
+use faultline::check::linear::{check, Budget, ModelKind, ModelSpec};
+use faultline::check::Verdict;
+use faultline::history::{parse_edn_value, read_history_file, Value};
+use std::path::Path;
+
+const CORPUS: &str = "../shared/corpus/knossos";
+
+/// `cas-register(init=0)` → (cas-register, 0); `mutex(init=free)` → (mutex, nil = free).
+fn model(text: &str) -> ModelSpec {
+    let (name, rest) = text.split_once("(init=").expect("model(init=…)");
+    let init = rest.strip_suffix(')').expect("closing paren");
+    let kind = ModelKind::from_name(name).unwrap_or_else(|| panic!("unknown model {name}"));
+    let init = if init == "free" {
+        Value::Nil
+    } else {
+        parse_edn_value(init).expect("init literal")
+    };
+    ModelSpec { kind, init }
+}
+
+#[test]
+fn every_corpus_history_gets_its_known_verdict() {
+    let manifest = std::fs::read_to_string(Path::new(CORPUS).join("manifest.tsv"))
+        .expect("corpus manifest (../shared beside the repo)");
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for line in manifest.lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let (file, spec, expected) = (cols[0], model(cols[1]), cols[2]);
+        let history =
+            read_history_file(&Path::new(CORPUS).join(file)).unwrap_or_else(|e| panic!("{e}"));
+        let result = check(&history, &spec, &Budget::default());
+        let want = if expected == "linearizable" {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        };
+        if result.verdict != want {
+            wrong.push(format!(
+                "{file}: expected {expected}, got {:?} ({})",
+                result.verdict, result.reason
+            ));
+        }
+        if want == Verdict::Fail {
+            assert!(
+                result.witness.is_some(),
+                "{file}: a non-linearizable verdict comes with a witness"
+            );
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 122);
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
