@@ -91,3 +91,24 @@ fn fencing_makes_the_isolated_side_unavailable_instead() {
     assert!(fenced.output.ops.ok < unfenced.output.ops.ok);
     assert!(fenced.output.ops.fail + fenced.output.ops.info > 0);
 }
+
+#[test]
+fn the_async_failing_seed_is_not_linearizable_and_the_witness_names_the_lost_write() {
+    let o = run_seed(
+        &load("scenarios/pb-async-lost-write.toml"),
+        1,
+        Trace::hash_only(),
+    )
+    .unwrap();
+    let lin = o
+        .checks
+        .iter()
+        .find(|c| c.name == "linearizable")
+        .expect("linearizable runs by default");
+    assert_eq!(lin.verdict, Verdict::Fail);
+    assert!(
+        lin.summary.contains("key 17") && lin.summary.contains("591"),
+        "{}",
+        lin.summary
+    );
+}
