@@ -28,8 +28,8 @@ pub use witness::{StuckOp, Witness};
 
 use crate::check::{CheckResult, Verdict};
 use crate::history::{History, Value};
-use model::cas_register::CasRegister;
-use model::kv::KvKey;
+use model::cas_register::cas_register;
+use model::kv::kv_key;
 use model::multi_register::MultiRegister;
 use model::mutex::Mutex;
 use model::register::Register;
@@ -173,9 +173,7 @@ pub fn check(history: &History, model: &ModelSpec, budget: &Budget<'_>) -> Linea
     let same = |_: Option<&Value>| init.clone();
     match model.kind {
         ModelKind::Register => run::run(history, false, budget, same, |v| Ok(Register::new(v))),
-        ModelKind::CasRegister => {
-            run::run(history, false, budget, same, |v| Ok(CasRegister::new(v)))
-        }
+        ModelKind::CasRegister => run::run(history, false, budget, same, |v| Ok(cas_register(v))),
         ModelKind::Kv => {
             let per_key = |key: Option<&Value>| match (init, key) {
                 (Value::Map(entries), Some(k)) => entries
@@ -185,7 +183,7 @@ pub fn check(history: &History, model: &ModelSpec, budget: &Budget<'_>) -> Linea
                 (Value::Map(_), None) => Value::Nil,
                 (v, _) => v.clone(),
             };
-            run::run(history, true, budget, per_key, |v| Ok(KvKey::new(v)))
+            run::run(history, true, budget, per_key, |v| Ok(kv_key(v)))
         }
         ModelKind::MultiRegister => run::run(history, false, budget, same, MultiRegister::new),
         ModelKind::Mutex => run::run(history, false, budget, same, Mutex::new),

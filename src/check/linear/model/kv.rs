@@ -2,77 +2,30 @@
 //! this model sees one key). Ops: `read`/`get`, `write`/`put`, `cas [expected new]` and
 //! `append "s"` (appends to the string held; an absent key counts as `""`).
 
-use super::register::{describe_reg_op, prepare_reg, reg_requirement, step_reg, Accepts, RegOp};
-use super::{fmt_value, value_heap_bytes, Model, OpView};
+use super::register::{Accepts, Register};
 use crate::history::Value;
 
-/// The register behind one key.
-#[derive(Clone, Debug)]
-pub struct KvKey {
-    init: Value,
-    wildcard_nil: bool,
-}
-
-impl KvKey {
-    /// A key whose value starts at `init` (`nil`: absent).
-    pub fn new(init: &Value) -> KvKey {
-        KvKey {
-            init: init.clone(),
-            wildcard_nil: *init != Value::Nil,
-        }
-    }
-}
-
-impl Model for KvKey {
-    type State = Value;
-    type Op = RegOp;
-
-    fn prepare(&mut self, op: &OpView<'_>) -> Result<RegOp, String> {
-        let accepts = Accepts {
+/// The register behind one `kv` key, starting at `init` (`nil`: absent).
+pub fn kv_key(init: &Value) -> Register {
+    Register::with(
+        "kv",
+        Accepts {
             cas: true,
             strings: true,
-        };
-        prepare_reg("kv", accepts, self.wildcard_nil, op)
-    }
-
-    fn init(&self) -> Value {
-        self.init.clone()
-    }
-
-    fn is_noop(&self, op: &RegOp) -> bool {
-        *op == RegOp::Read(None)
-    }
-
-    fn step(&self, state: &Value, op: &RegOp) -> Option<Value> {
-        step_reg(state, op)
-    }
-
-    fn describe_op(&self, op: &RegOp) -> String {
-        describe_reg_op(op)
-    }
-
-    fn describe_state(&self, state: &Value) -> String {
-        match state {
-            Value::Nil => "the key is absent (nil)".into(),
-            v => format!("the key holds {}", fmt_value(v)),
-        }
-    }
-
-    fn requirement(&self, op: &RegOp) -> Option<String> {
-        reg_requirement("the key", op)
-    }
-
-    fn heap_bytes(&self, state: &Value) -> usize {
-        value_heap_bytes(state)
-    }
+        },
+        "the key",
+        init,
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::linear::model::register::RegOp;
+    use crate::check::linear::model::{Model, OpView};
     use crate::history::{Func, Process};
 
-    fn prep(m: &mut KvKey, f: Func, value: Value) -> RegOp {
+    fn prep(m: &mut Register, f: Func, value: Value) -> RegOp {
         let view = OpView {
             process: Process::Client(1),
             f: &f,
@@ -84,7 +37,7 @@ mod tests {
 
     #[test]
     fn appends_build_a_string_from_absent() {
-        let mut m = KvKey::new(&Value::Nil);
+        let mut m = kv_key(&Value::Nil);
         let a = prep(
             &mut m,
             Func::Other("append".into()),
@@ -102,7 +55,7 @@ mod tests {
 
     #[test]
     fn put_get_and_cas_work_per_key() {
-        let mut m = KvKey::new(&Value::Nil);
+        let mut m = kv_key(&Value::Nil);
         let put = prep(&mut m, Func::Other("put".into()), Value::Int(5));
         let cas = prep(
             &mut m,
@@ -120,7 +73,7 @@ mod tests {
 
     #[test]
     fn other_functions_are_rejected() {
-        let mut m = KvKey::new(&Value::Nil);
+        let mut m = kv_key(&Value::Nil);
         let view = OpView {
             process: Process::Client(1),
             f: &Func::Other("scan".into()),

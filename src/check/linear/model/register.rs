@@ -106,17 +106,43 @@ pub(crate) fn reg_requirement(noun: &str, op: &RegOp) -> Option<String> {
     }
 }
 
-/// A register with `read` and `write`.
+/// A single register (also each key of `kv`): which functions it accepts and how reports
+/// name it are the only differences between `register`, `cas-register` and a `kv` key.
 #[derive(Clone, Debug)]
 pub struct Register {
+    name: &'static str,
+    accepts: Accepts,
+    noun: &'static str,
     init: Value,
     wildcard_nil: bool,
 }
 
 impl Register {
-    /// A register starting at `init`.
+    /// A `register` (read, write) starting at `init`.
     pub fn new(init: &Value) -> Register {
+        Register::with(
+            "register",
+            Accepts {
+                cas: false,
+                strings: false,
+            },
+            "the register",
+            init,
+        )
+    }
+
+    /// A register model named `name` that accepts `accepts`, called `noun` in reports. An `ok`
+    /// read of `nil` constrains nothing unless the register starts at `nil`.
+    pub(crate) fn with(
+        name: &'static str,
+        accepts: Accepts,
+        noun: &'static str,
+        init: &Value,
+    ) -> Register {
         Register {
+            name,
+            accepts,
+            noun,
             init: init.clone(),
             wildcard_nil: *init != Value::Nil,
         }
@@ -128,11 +154,7 @@ impl Model for Register {
     type Op = RegOp;
 
     fn prepare(&mut self, op: &OpView<'_>) -> Result<RegOp, String> {
-        let accepts = Accepts {
-            cas: false,
-            strings: false,
-        };
-        prepare_reg("register", accepts, self.wildcard_nil, op)
+        prepare_reg(self.name, self.accepts, self.wildcard_nil, op)
     }
 
     fn init(&self) -> Value {
@@ -152,11 +174,14 @@ impl Model for Register {
     }
 
     fn describe_state(&self, state: &Value) -> String {
-        format!("the register holds {}", fmt_value(state))
+        match state {
+            Value::Nil if self.accepts.strings => format!("{} is absent (nil)", self.noun),
+            v => format!("{} holds {}", self.noun, fmt_value(v)),
+        }
     }
 
     fn requirement(&self, op: &RegOp) -> Option<String> {
-        reg_requirement("the register", op)
+        reg_requirement(self.noun, op)
     }
 
     fn heap_bytes(&self, state: &Value) -> usize {
