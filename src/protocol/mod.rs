@@ -7,12 +7,14 @@
 
 mod client;
 mod context;
+mod log_view;
 pub mod phold;
 pub mod primary_backup;
 pub mod registry;
 
 pub use client::{ClientRequest, Command, Reply};
 pub use context::{Context, Effect};
+pub use log_view::{chain_digest, payload_digest, EntryView};
 
 use crate::sim::ids::NodeId;
 use serde::de::DeserializeOwned;
@@ -66,6 +68,16 @@ pub trait Protocol: Sized + 'static {
 
     /// A read-only view for invariant checkers and fault targets. Must not change behaviour.
     fn observe(&self) -> Observation;
+
+    /// True for protocols that replicate a log and answer [`Protocol::log_entry`]: the
+    /// engine then checks the log invariants (Log Matching, Leader Append-Only, Leader
+    /// Completeness, State Machine Safety) after every step. Costs nothing when false.
+    const HAS_LOG: bool = false;
+
+    /// The entry at `index` (from 1) of this node's log, or `None` past its end.
+    fn log_entry(&self, _index: u64) -> Option<EntryView> {
+        None
+    }
 }
 
 /// A node's role as far as fault targets and reports care.
@@ -93,4 +105,6 @@ pub struct Observation {
     pub log_len: u64,
     /// Highest index known committed (0 when the protocol has none).
     pub commit: u64,
+    /// Highest index applied to the state machine (0 when the protocol has none).
+    pub applied: u64,
 }

@@ -365,6 +365,7 @@ impl Protocol for PrimaryBackup {
             term: self.epoch,
             log_len: self.store.applied_seq,
             commit: self.commit,
+            applied: self.store.applied_seq,
         }
     }
 }
