@@ -2,11 +2,16 @@
 //! verdict — `pass`, `fail` with a witness, or `unknown` when a bound was reached. They never
 //! guess. Each checker is one file; [`evaluate`] runs the ones a scenario asks for.
 
+mod committed;
 mod durability;
+pub mod invariants;
 pub mod linear;
+mod liveness;
 mod selfcheck;
 
+pub use committed::check_committed_log;
 pub use durability::check_durability;
+pub use liveness::check_liveness;
 pub use selfcheck::check_engine;
 
 use crate::scenario::{Model, Scenario};
@@ -63,8 +68,15 @@ pub struct CheckResult {
 /// Runs every checker the scenario asks for, plus the engine self-checks, on `out`.
 pub fn evaluate(scenario: &Scenario, out: &RunOutput) -> Vec<CheckResult> {
     let mut results = vec![check_engine(out)];
+    if let Some(violations) = &out.invariants {
+        results.push(invariants::check_invariants(violations, &out.nodes));
+    }
     if scenario.check.durability {
         results.push(check_durability(out));
+        results.extend(check_committed_log(out));
+    }
+    if scenario.check.liveness {
+        results.push(check_liveness(out, scenario.limits.final_read_window));
     }
     if let (true, Some(w)) = (scenario.check.linearizable, &scenario.workload) {
         let kind = match w.model {

@@ -59,7 +59,11 @@ mod tests {
         let b = chain_digest(a, 1, payload_digest(None, None));
         assert_ne!(a, b, "the same entry at another position has another chain");
         assert_ne!(chain_digest(0, 1, 5), chain_digest(0, 2, 5), "term matters");
-        assert_ne!(chain_digest(0, 1, 5), chain_digest(0, 1, 6), "payload matters");
+        assert_ne!(
+            chain_digest(0, 1, 5),
+            chain_digest(0, 1, 6),
+            "payload matters"
+        );
     }
 
     #[test]

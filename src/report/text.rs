@@ -74,7 +74,7 @@ pub fn text_report(scenario: &Scenario, outcome: &Outcome) -> String {
     for c in &outcome.checks {
         let _ = writeln!(
             s,
-            "  {:<11} {:<7} {}",
+            "  {:<13} {:<7} {}",
             c.name,
             c.verdict.name().to_uppercase(),
             c.summary

@@ -354,6 +354,11 @@ pub struct Checks {
     pub durability: bool,
     /// The client history is linearizable (for the workload's model).
     pub linearizable: bool,
+    /// Protocol invariants hold after every step (Election Safety for any protocol with
+    /// leaders; the log invariants for protocols with a log).
+    pub invariants: bool,
+    /// The cluster makes progress once faults heal: every final read completes.
+    pub liveness: bool,
 }
 
 /// `[limits]`: bounds that end a run early.

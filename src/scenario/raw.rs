@@ -203,6 +203,8 @@ pub(crate) struct RawNemesis {
 pub(crate) struct RawCheck {
     pub durability: Option<bool>,
     pub linearizable: Option<bool>,
+    pub invariants: Option<bool>,
+    pub liveness: Option<bool>,
 }
 
 /// `[limits]`.

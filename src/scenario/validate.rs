@@ -332,9 +332,21 @@ fn check(ctx: &Ctx<'_>, raw: RawCheck, w: Option<&Workload>) -> Result<Checks, S
         (Some(l), _) => l,
         (None, w) => w.is_some(),
     };
+    let path = KeyPath::root("check").key("liveness");
+    let liveness =
+        match (raw.liveness, w) {
+            (Some(true), w) if !w.is_some_and(|w| w.final_reads) => return Err(ctx.err(
+                &path,
+                "liveness is judged by final reads; expected a [workload] with final_reads = true",
+            )),
+            (Some(l), _) => l,
+            (None, w) => w.is_some_and(|w| w.final_reads),
+        };
     Ok(Checks {
         durability,
         linearizable,
+        invariants: raw.invariants.unwrap_or(true),
+        liveness,
     })
 }
 

@@ -60,6 +60,9 @@ impl<P: Protocol> Sim<'_, '_, P> {
             tracing,
         );
         f(&mut host.protocol, &self.params, &mut ctx);
+        if let (Some(monitor), Some(p)) = (&mut self.monitor, &host.protocol) {
+            monitor.after_step(node, p, (self.now, self.trace.events()));
+        }
         self.apply_effects(node);
     }
 

@@ -2,11 +2,12 @@
 //! fault injector, and hashes each one into the trace. Generic over the protocol, so every
 //! handler call is static.
 
-use super::event::{Event, FiredFault, NetStats, RunOutput, StopReason};
+use super::event::{CommittedLog, Event, FiredFault, NetStats, RunOutput, StopReason};
 use super::queue::EventQueue;
 use super::rng::Stream;
 use super::time::Nanos;
 use super::trace::Trace;
+use crate::check::invariants::Monitor;
 use crate::net::Links;
 use crate::node::{LocalClock, NodeHost, Status};
 use crate::protocol::{Effect, Protocol};
@@ -37,6 +38,8 @@ pub(crate) struct Sim<'s, 't, P: Protocol> {
     pub(crate) in_flight: u64,
     pub(crate) faults: Vec<FiredFault>,
     pub(crate) finals_started: bool,
+    /// Checks protocol invariants after every step (`[check] invariants`).
+    pub(crate) monitor: Option<Monitor>,
 }
 
 impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
@@ -97,6 +100,11 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
             in_flight: 0,
             faults: Vec::new(),
             finals_started: false,
+            monitor: scenario
+                .check
+                .invariants
+                .then(|| Monitor::new(names.len()))
+                .filter(|_| P::HAS_LOG || scenario.workload.is_some()),
         };
         for node in 0..names.len() as u32 {
             sim.queue.push(0, Event::Boot { node: NodeId(node) });
@@ -311,6 +319,29 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
         self.call(to, |p, ctx| p.on_message(ctx, from, msg));
     }
 
+    /// The committed log of the up node that knows the most committed entries (protocols
+    /// with a log only): what "durable" means for acknowledged writes.
+    fn committed_log(&self) -> Option<CommittedLog> {
+        if !P::HAS_LOG {
+            return None;
+        }
+        let (node, p, commit) = self
+            .nodes
+            .iter()
+            .filter_map(|h| h.protocol.as_ref().map(|p| (h, p, p.observe().commit)))
+            .filter(|(h, ..)| h.status != Status::Crashed)
+            .max_by_key(|&(_, _, commit)| commit)?;
+        let commit = commit.min(p.observe().log_len);
+        let requests = (1..=commit)
+            .filter_map(|i| p.log_entry(i).and_then(|e| e.request))
+            .collect();
+        Some(CommittedLog {
+            node: node.name.clone(),
+            commit,
+            requests,
+        })
+    }
+
     /// Builds the output once the loop has stopped.
     fn finish(mut self, stop: StopReason) -> (RunOutput, Option<std::io::Error>) {
         let mut in_flight = 0;
@@ -333,6 +364,7 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
             Some(c) => (c.history, c.stats, c.final_values),
             None => Default::default(),
         };
+        let committed_log = self.committed_log();
         let trace_error = self.trace.take_error();
         let out = RunOutput {
             seed: self.seed,
@@ -348,6 +380,8 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
             keyed,
             nodes: self.scenario.cluster.nodes.clone(),
             digests: self.trace.digests.take(),
+            invariants: self.monitor.map(|m| m.violations().to_vec()),
+            committed_log,
         };
         (out, trace_error)
     }

@@ -1,10 +1,13 @@
 //! The events the engine schedules, and the statistics and outcome of a run.
 
+use crate::check::invariants::Violation;
 use crate::history::History;
 use crate::protocol::{ClientRequest, Protocol};
 use crate::sim::ids::NodeId;
+use crate::sim::ids::RequestId;
 use crate::sim::time::Nanos;
 use crate::workload::{OpStats, Outcome};
+use std::collections::BTreeSet;
 
 /// One scheduled event. Node-bound events of a paused node wait in its backlog.
 pub(crate) enum Event<P: Protocol> {
@@ -191,4 +194,19 @@ pub struct RunOutput {
     pub nodes: Vec<String>,
     /// Running digest after each event, when asked for (determinism comparison).
     pub digests: Option<Vec<u64>>,
+    /// Invariant violations found after every step (`None` when not monitored).
+    pub invariants: Option<Vec<Violation>>,
+    /// The most complete committed log at the end (protocols with a log only).
+    pub committed_log: Option<CommittedLog>,
+}
+
+/// The committed part of one node's log at the end of a run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommittedLog {
+    /// The node (the up node that knew the most committed entries).
+    pub node: String,
+    /// Its commit index.
+    pub commit: u64,
+    /// The client requests its committed entries carry.
+    pub requests: BTreeSet<RequestId>,
 }

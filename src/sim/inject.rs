@@ -231,6 +231,9 @@ impl<P: Protocol> Sim<'_, '_, P> {
                     self.stats.dropped_crashed += dropped;
                     self.in_flight -= dropped;
                     host.crash();
+                    if let Some(m) = &mut self.monitor {
+                        m.crashed(node);
+                    }
                     let incarnation = host.incarnation;
                     let restart =
                         restart_after.map(|d| format!(", restart after {}", format_duration(d)));

@@ -75,6 +75,21 @@ pub struct OpStats {
     pub info: u64,
     /// Latency of every `ok` operation, in completion order.
     pub ok_latencies: Vec<Nanos>,
+    /// Every write or cas acknowledged `ok`, in completion order.
+    pub acked_writes: Vec<AckedWrite>,
+}
+
+/// A write or cas the cluster acknowledged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AckedWrite {
+    /// The request that carried it.
+    pub request: RequestId,
+    /// The command.
+    pub command: Command,
+    /// When it was invoked.
+    pub invoked: Nanos,
+    /// When the acknowledgement arrived.
+    pub acked: Nanos,
 }
 
 /// All clients of a run, with the history they record.
@@ -294,6 +309,14 @@ impl Clients {
             OpType::Ok => {
                 self.stats.ok += 1;
                 self.stats.ok_latencies.push(now - p.invoked);
+                if !matches!(p.request.command, Command::Read { .. }) {
+                    self.stats.acked_writes.push(AckedWrite {
+                        request: p.request.id,
+                        command: p.request.command,
+                        invoked: p.invoked,
+                        acked: now,
+                    });
+                }
             }
             OpType::Fail => self.stats.fail += 1,
             _ => self.stats.info += 1,
