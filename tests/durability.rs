@@ -38,6 +38,7 @@ fn run(ops: Vec<Op>, final_read: Option<Option<i64>>) -> RunOutput {
         keyed: true,
         nodes: vec!["n1".into()],
         digests: None,
+        partitions: vec![],
         invariants: None,
         committed_log: None,
     }

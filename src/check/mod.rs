@@ -2,6 +2,7 @@
 //! verdict — `pass`, `fail` with a witness, or `unknown` when a bound was reached. They never
 //! guess. Each checker is one file; [`evaluate`] runs the ones a scenario asks for.
 
+pub mod availability;
 mod committed;
 mod durability;
 pub mod invariants;

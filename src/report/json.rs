@@ -2,6 +2,7 @@
 //! witnesses, counts, latency percentiles, faults and the replay command.
 
 use super::percentiles;
+use crate::check::availability::availability;
 use crate::explore::{replay_command, Outcome};
 use crate::scenario::{Expect, Scenario};
 use serde_json::{json, Value};
@@ -37,6 +38,10 @@ pub fn json_report(scenario: &Scenario, outcome: &Outcome) -> Value {
         "checks": outcome.checks.iter().map(|c| json!({
             "name": c.name, "verdict": c.verdict.name(), "summary": c.summary, "witness": c.witness,
         })).collect::<Vec<_>>(),
+        "availability": {
+            "partitions": availability(out).0,
+            "outside_partitions": { "ok": availability(out).1.0, "total": availability(out).1.1 },
+        },
         "replay": replay_command(scenario, out.seed),
     })
 }

@@ -1,6 +1,7 @@
 //! The readable summary `faultline run` prints.
 
 use super::percentiles;
+use crate::check::availability::{availability, ratio};
 use crate::explore::{replay_command, Outcome};
 use crate::scenario::Scenario;
 use crate::sim::time::format_duration;
@@ -68,6 +69,46 @@ pub fn text_report(scenario: &Scenario, outcome: &Outcome) -> String {
             format_duration(lat.p90),
             format_duration(lat.p99),
             format_duration(lat.max)
+        );
+    }
+    if scenario.workload.is_some() && !out.partitions.is_empty() {
+        let (windows, outside) = availability(out);
+        let _ = writeln!(
+            s,
+            "availability during partitions (ops invoked in the window, by the side their client sits on)"
+        );
+        for w in windows.iter().take(20) {
+            let sides: Vec<String> = w
+                .sides
+                .iter()
+                .map(|side| format!("[{}] {}", side.nodes.join(" "), ratio(side.ok, side.total)))
+                .collect();
+            let _ = writeln!(
+                s,
+                "  {:>10} - {:<10} {}",
+                format_duration(w.start_ns),
+                format_duration(w.end_ns),
+                sides.join("   ")
+            );
+        }
+        if windows.len() > 20 {
+            let _ = writeln!(
+                s,
+                "  … and {} more windows (see --json)",
+                windows.len() - 20
+            );
+        }
+        let _ = writeln!(s, "  outside partitions: {}", ratio(outside.0, outside.1));
+        let consistency: Vec<String> = outcome
+            .checks
+            .iter()
+            .filter(|c| c.name != "engine" && c.name != "liveness")
+            .map(|c| format!("{} {}", c.name, c.verdict.name().to_uppercase()))
+            .collect();
+        let _ = writeln!(
+            s,
+            "  consistency meanwhile (whole run): {}",
+            consistency.join(", ")
         );
     }
     let _ = writeln!(s, "checks");

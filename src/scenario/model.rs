@@ -229,6 +229,12 @@ pub struct Workload {
     pub targets: Targets,
     /// Redirects followed for one operation before it is recorded as `fail`.
     pub max_redirects: u32,
+    /// Resend an unanswered request (same id) to the next node after this long; `None`
+    /// never resends.
+    pub retry: Option<Nanos>,
+    /// Each client sits beside its home node (its first target): a partition cuts it off
+    /// from the nodes on the other side, both ways.
+    pub colocated: bool,
     /// Read every key after `settle` (needed by the durability check).
     pub final_reads: bool,
 }

@@ -147,6 +147,8 @@ pub(crate) struct RawWorkload {
     pub zipf_exponent: Option<f64>,
     pub targets: Option<Vec<String>>,
     pub max_redirects: Option<u32>,
+    pub retry: Option<Dur>,
+    pub colocated: Option<bool>,
     pub final_reads: Option<bool>,
 }
 

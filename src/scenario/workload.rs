@@ -96,7 +96,22 @@ pub(crate) fn workload(ctx: &Ctx<'_>, raw: RawWorkload) -> Result<Workload, Scen
                 .collect::<Result<_, _>>()?,
         ),
     };
+    let retry = match raw.retry {
+        None => None,
+        Some(d) => {
+            let d = positive_duration(ctx, d.0, &path.key("retry"))?;
+            if d >= timeout {
+                return Err(ctx.err(
+                    &path.key("retry"),
+                    "retry must be shorter than the timeout; expected a smaller duration",
+                ));
+            }
+            Some(d)
+        }
+    };
     Ok(Workload {
+        retry,
+        colocated: raw.colocated.unwrap_or(true),
         model,
         clients,
         keys,

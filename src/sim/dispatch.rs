@@ -185,7 +185,11 @@ impl<P: Protocol> Sim<'_, '_, P> {
             return;
         };
         match next {
-            Next::Send { node, request } => {
+            Next::Send {
+                node,
+                request,
+                attempt,
+            } => {
                 let delay = self.client_delay(client);
                 self.queue.push(
                     self.now + delay,
@@ -195,13 +199,19 @@ impl<P: Protocol> Sim<'_, '_, P> {
                         request,
                     },
                 );
-                self.queue.push(
-                    self.now + timeout,
-                    Event::ClientTimeout {
+                let seq = request.id.seq;
+                if attempt == 0 {
+                    self.queue
+                        .push(self.now + timeout, Event::ClientTimeout { client, seq });
+                }
+                if let Some(retry) = self.clients.as_ref().and_then(|c| c.retry()) {
+                    let ev = Event::ClientRetry {
                         client,
-                        seq: request.id.seq,
-                    },
-                );
+                        seq,
+                        attempt,
+                    };
+                    self.queue.push(self.now + retry, ev);
+                }
             }
             Next::NextOpAt(at) => {
                 self.queue.push(at, Event::ClientStart { client });
@@ -218,7 +228,17 @@ impl<P: Protocol> Sim<'_, '_, P> {
         request: crate::protocol::ClientRequest,
     ) {
         self.hash_client(5, node, client, request.id.seq);
-        if self.nodes[node.index()].status == Status::Crashed {
+        let (c, seq) = (client as usize, request.id.seq);
+        let crashed = self.nodes[node.index()].status == Status::Crashed;
+        let cut = self.client_cut_off(client, node, true);
+        if let Some(clients) = self.clients.as_mut() {
+            clients.arrived(c, seq, node, !crashed && !cut);
+        }
+        if cut {
+            self.stats.client_unreachable += 1;
+            return;
+        }
+        if crashed {
             let delay = self.client_delay(client);
             let ev = Event::Response {
                 client,
@@ -232,6 +252,23 @@ impl<P: Protocol> Sim<'_, '_, P> {
         self.call(node, |p, ctx| p.on_client(ctx, request));
     }
 
+    /// True when colocated `client` cannot reach `node` (`to_node`) or hear from it, because
+    /// a partition separates the client's home node from it.
+    pub(crate) fn client_cut_off(&self, client: u32, node: NodeId, to_node: bool) -> bool {
+        let Some(clients) = self.clients.as_ref() else {
+            return false;
+        };
+        if !clients.colocated() || !self.links.any_cut() {
+            return false;
+        }
+        let home = clients.home(client as usize);
+        if to_node {
+            self.links.is_cut(home, node)
+        } else {
+            self.links.is_cut(node, home)
+        }
+    }
+
     /// Hashes a client-related event into the trace.
     pub(crate) fn hash_client(&mut self, kind: u64, node: NodeId, client: u32, seq: u64) {
         self.hash_event(kind, u64::from(node.0), u64::from(client));
@@ -240,6 +277,7 @@ impl<P: Protocol> Sim<'_, '_, P> {
             5 => "request",
             6 => "response",
             7 => "client-timeout",
+            17 => "client-retry",
             _ => "client-start",
         };
         self.end_event(ev, Some(node), |_| format!("client {client} seq {seq}"));

@@ -2,7 +2,9 @@
 //! fault injector, and hashes each one into the trace. Generic over the protocol, so every
 //! handler call is static.
 
-use super::event::{CommittedLog, Event, FiredFault, NetStats, RunOutput, StopReason};
+use super::event::{
+    CommittedLog, Event, FiredFault, NetStats, PartitionWindow, RunOutput, StopReason,
+};
 use super::queue::EventQueue;
 use super::rng::Stream;
 use super::time::Nanos;
@@ -40,6 +42,9 @@ pub(crate) struct Sim<'s, 't, P: Protocol> {
     pub(crate) finals_started: bool,
     /// Checks protocol invariants after every step (`[check] invariants`).
     pub(crate) monitor: Option<Monitor>,
+    /// Closed partition windows, and the open one (start, sides) if the network is cut.
+    pub(crate) partitions: Vec<PartitionWindow>,
+    pub(crate) open_partition: Option<(Nanos, Vec<Vec<NodeId>>)>,
 }
 
 impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
@@ -105,6 +110,8 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
                 .invariants
                 .then(|| Monitor::new(names.len()))
                 .filter(|_| P::HAS_LOG || scenario.workload.is_some()),
+            partitions: Vec::new(),
+            open_partition: None,
         };
         for node in 0..names.len() as u32 {
             sim.queue.push(0, Event::Boot { node: NodeId(node) });
@@ -342,6 +349,32 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
         })
     }
 
+    /// Called after every fault: closes the current partition window if the sides changed,
+    /// and opens one if the network is now cut.
+    pub(crate) fn note_partition(&mut self) {
+        let sides = if self.links.any_cut() {
+            self.links.sides()
+        } else {
+            Vec::new()
+        };
+        if self.open_partition.as_ref().map(|(_, s)| s) == Some(&sides)
+            || (sides.is_empty() && self.open_partition.is_none())
+        {
+            return;
+        }
+        if let Some((start, old)) = self.open_partition.take() {
+            let end = self.now;
+            self.partitions.push(PartitionWindow {
+                start,
+                end,
+                sides: old,
+            });
+        }
+        if sides.len() > 1 {
+            self.open_partition = Some((self.now, sides));
+        }
+    }
+
     /// Builds the output once the loop has stopped.
     fn finish(mut self, stop: StopReason) -> (RunOutput, Option<std::io::Error>) {
         let mut in_flight = 0;
@@ -365,6 +398,11 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
             None => Default::default(),
         };
         let committed_log = self.committed_log();
+        self.note_partition();
+        if let Some((start, sides)) = self.open_partition.take() {
+            let end = self.now;
+            self.partitions.push(PartitionWindow { start, end, sides });
+        }
         let trace_error = self.trace.take_error();
         let out = RunOutput {
             seed: self.seed,
@@ -380,6 +418,7 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
             keyed,
             nodes: self.scenario.cluster.nodes.clone(),
             digests: self.trace.digests.take(),
+            partitions: self.partitions,
             invariants: self.monitor.map(|m| m.violations().to_vec()),
             committed_log,
         };

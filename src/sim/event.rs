@@ -48,6 +48,8 @@ pub(crate) enum Event<P: Protocol> {
     },
     /// A client's request times out.
     ClientTimeout { client: u32, seq: u64 },
+    /// A client resends an unanswered request (if `attempt` is still its latest send).
+    ClientRetry { client: u32, seq: u64, attempt: u32 },
     /// A client starts its next operation.
     ClientStart { client: u32 },
     /// Scripted fault number `index` fires.
@@ -115,6 +117,8 @@ pub struct NetStats {
     pub audit_clock_regressions: u64,
     /// Clock jumps applied.
     pub clock_jumps: u64,
+    /// Client requests and replies lost because a partition cut the client off.
+    pub client_unreachable: u64,
     /// Timers that fired.
     pub timers_fired: u64,
     /// Durable writes completed.
@@ -194,10 +198,23 @@ pub struct RunOutput {
     pub nodes: Vec<String>,
     /// Running digest after each event, when asked for (determinism comparison).
     pub digests: Option<Vec<u64>>,
+    /// Every stretch of time the network was partitioned, in order.
+    pub partitions: Vec<PartitionWindow>,
     /// Invariant violations found after every step (`None` when not monitored).
     pub invariants: Option<Vec<Violation>>,
     /// The most complete committed log at the end (protocols with a log only).
     pub committed_log: Option<CommittedLog>,
+}
+
+/// A stretch of time during which the network was cut into the same sides.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartitionWindow {
+    /// When the cut began.
+    pub start: Nanos,
+    /// When it changed or healed (the run's end if it never did).
+    pub end: Nanos,
+    /// Groups of nodes that could all reach each other, ordered by their smallest node.
+    pub sides: Vec<Vec<NodeId>>,
 }
 
 /// The committed part of one node's log at the end of a run.

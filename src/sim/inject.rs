@@ -9,6 +9,7 @@ use crate::protocol::{Observation, Protocol};
 use crate::scenario::{FaultKind, Target};
 use crate::sim::ids::NodeId;
 use crate::sim::time::{format_duration, format_signed};
+use crate::workload::Next;
 
 impl<P: Protocol> Sim<'_, '_, P> {
     /// Handles every event that is not a delivery, timer or storage completion.
@@ -31,6 +32,10 @@ impl<P: Protocol> Sim<'_, '_, P> {
                 outcome,
             } => {
                 self.hash_client(6, node, client, seq);
+                if self.client_cut_off(client, node, false) {
+                    self.stats.client_unreachable += 1;
+                    return;
+                }
                 let now = self.now;
                 if let Some(c) = self.clients.as_mut() {
                     let next = c.on_response(client as usize, seq, node, outcome, now);
@@ -47,6 +52,21 @@ impl<P: Protocol> Sim<'_, '_, P> {
                 }
                 let next = c.on_timeout(client as usize, seq, now);
                 self.hash_client(7, NodeId(0), client, seq);
+                self.send_request(client, next);
+            }
+            Event::ClientRetry {
+                client,
+                seq,
+                attempt,
+            } => {
+                let Some(c) = self.clients.as_mut() else {
+                    return;
+                };
+                let next = c.on_retry(client as usize, seq, attempt);
+                if next == Next::Nothing {
+                    return;
+                }
+                self.hash_client(17, NodeId(0), client, seq);
                 self.send_request(client, next);
             }
             Event::ClientStart { client } => {
@@ -149,6 +169,7 @@ impl<P: Protocol> Sim<'_, '_, P> {
             source,
             what,
         });
+        self.note_partition();
     }
 
     fn observations(&self) -> Vec<Option<Observation>> {

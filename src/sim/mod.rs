@@ -12,7 +12,7 @@ pub mod rng;
 pub mod time;
 pub mod trace;
 
-pub use event::{CommittedLog, FiredFault, NetStats, RunOutput, StopReason};
+pub use event::{CommittedLog, FiredFault, NetStats, PartitionWindow, RunOutput, StopReason};
 
 use crate::protocol::registry::{self, ProtocolVisitor};
 use crate::protocol::Protocol;

@@ -97,6 +97,8 @@ mod tests {
             key_dist: dist,
             targets: Targets::RoundRobin,
             max_redirects: 3,
+            retry: None,
+            colocated: true,
             final_reads: true,
         }
     }

@@ -33,8 +33,10 @@ pub enum Next {
     Send {
         /// Destination.
         node: NodeId,
-        /// The request (same id when resent after a redirect).
+        /// The request (same id when resent after a redirect or a retry).
         request: ClientRequest,
+        /// 0 for the operation's first send, then 1, 2, … for each resend.
+        attempt: u32,
     },
     /// Start the client's next operation at this time.
     NextOpAt(Nanos),
@@ -47,6 +49,24 @@ struct Pending {
     request: ClientRequest,
     invoked: Nanos,
     redirects: u32,
+    /// Sends so far minus one: a resend makes older retry timers stale.
+    attempt: u32,
+    /// Sends of this request that have not arrived at a node yet.
+    in_flight: u32,
+    /// Nodes that received the request and have not refused it: any may still execute it.
+    asked: Vec<NodeId>,
+}
+
+impl Pending {
+    /// How an operation that got no `ok` ends: `fail` only when no node can still execute
+    /// it (nothing in flight, every node that got it refused); otherwise `info`.
+    fn unanswered(&self) -> OpType {
+        if self.in_flight == 0 && self.asked.is_empty() {
+            OpType::Fail
+        } else {
+            OpType::Info
+        }
+    }
 }
 
 /// One client process.
@@ -54,6 +74,8 @@ struct Pending {
 struct Client {
     process: u64,
     rng: Stream,
+    /// The node the client sits beside (its first target).
+    home: NodeId,
     node: NodeId,
     seq: u64,
     pending: Option<Pending>,
@@ -77,6 +99,19 @@ pub struct OpStats {
     pub ok_latencies: Vec<Nanos>,
     /// Every write or cas acknowledged `ok`, in completion order.
     pub acked_writes: Vec<AckedWrite>,
+    /// Every regular operation's end, in completion order (for availability per side).
+    pub outcomes: Vec<OpOutcome>,
+}
+
+/// How one regular operation ended, and where its client sits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpOutcome {
+    /// The client's home node.
+    pub home: NodeId,
+    /// When the operation was invoked.
+    pub invoked: Nanos,
+    /// `Ok`, `Fail` or `Info`.
+    pub kind: OpType,
 }
 
 /// A write or cas the cluster acknowledged.
@@ -127,6 +162,7 @@ impl Clients {
                 Client {
                     process: u64::from(i),
                     rng: Stream::new(seed, &format!("client/{i}")),
+                    home: node,
                     node,
                     seq: 0,
                     pending: None,
@@ -176,6 +212,7 @@ impl Clients {
                 self.clients.push(Client {
                     process: self.next_process,
                     rng: Stream::new(seed, &format!("final/{k}")),
+                    home: NodeId(k as u32 % self.nodes),
                     node: NodeId(k as u32 % self.nodes),
                     seq: 0,
                     pending: None,
@@ -268,10 +305,67 @@ impl Clients {
             request,
             invoked: now,
             redirects: 0,
+            attempt: 0,
+            in_flight: 1,
+            asked: Vec::new(),
         });
         let node = cl.node;
         self.record(c, OpType::Invoke, &command, Value::Nil, now, None);
-        Next::Send { node, request }
+        Next::Send {
+            node,
+            request,
+            attempt: 0,
+        }
+    }
+
+    /// The node client `c` sits beside.
+    pub fn home(&self, c: usize) -> NodeId {
+        self.clients[c].home
+    }
+
+    /// Whether clients sit beside their home nodes (partitions cut them off).
+    pub fn colocated(&self) -> bool {
+        self.spec.colocated
+    }
+
+    /// The retry interval, if clients resend unanswered requests.
+    pub fn retry(&self) -> Option<Nanos> {
+        self.spec.retry
+    }
+
+    /// A send of client `c`'s request `seq` reached its node (`delivered`: the node's
+    /// protocol got it, so it may execute it).
+    pub fn arrived(&mut self, c: usize, seq: u64, node: NodeId, delivered: bool) {
+        if !self.waiting_for(c, seq) {
+            return;
+        }
+        let p = self.clients[c].pending.as_mut().expect("pending");
+        p.in_flight -= 1;
+        if delivered && !p.asked.contains(&node) {
+            p.asked.push(node);
+        }
+    }
+
+    /// The retry timer of attempt `attempt` of client `c`'s request `seq` fired: if that
+    /// attempt is still the latest and unanswered, resend to the next node.
+    pub fn on_retry(&mut self, c: usize, seq: u64, attempt: u32) -> Next {
+        if !self.waiting_for(c, seq) {
+            return Next::Nothing;
+        }
+        let nodes = self.nodes;
+        let cl = &mut self.clients[c];
+        let p = cl.pending.as_mut().expect("pending");
+        if p.attempt != attempt {
+            return Next::Nothing;
+        }
+        p.attempt += 1;
+        p.in_flight += 1;
+        cl.node = NodeId((cl.node.0 + 1) % nodes);
+        Next::Send {
+            node: cl.node,
+            request: p.request,
+            attempt: p.attempt,
+        }
     }
 
     /// The current request of client `c`, if it is waiting for `seq`.
@@ -295,6 +389,11 @@ impl Clients {
             .take()
             .expect("finishing a pending op");
         self.record(c, kind, &p.request.command, value.clone(), now, node);
+        if kind == OpType::Info {
+            // Jepsen: a process whose operation may still happen cannot issue another.
+            self.clients[c].process = self.next_process;
+            self.next_process += 1;
+        }
         let cl = &mut self.clients[c];
         if let Some(key) = cl.final_key {
             if kind == OpType::Ok {
@@ -305,6 +404,11 @@ impl Clients {
             cl.node = NodeId((cl.node.0 + 1) % self.nodes);
             return Next::NextOpAt(now + FINAL_RETRY);
         }
+        self.stats.outcomes.push(OpOutcome {
+            home: cl.home,
+            invoked: p.invoked,
+            kind,
+        });
         match kind {
             OpType::Ok => {
                 self.stats.ok += 1;
@@ -359,27 +463,35 @@ impl Clients {
             Outcome::Reply(Reply::Fail) => {
                 self.finish(c, OpType::Fail, Value::Nil, now, Some(node))
             }
-            Outcome::Refused => {
-                let cl = &mut self.clients[c];
-                cl.node = NodeId((node.0 + 1) % self.nodes);
-                self.finish(c, OpType::Fail, Value::Nil, now, Some(node))
-            }
-            Outcome::Reply(Reply::Redirect(hint)) => {
-                let max = self.spec.max_redirects;
-                let nodes = self.nodes;
+            Outcome::Refused | Outcome::Reply(Reply::Redirect(_)) => {
+                // A definite "not here": that node will not execute it.
                 let cl = &mut self.clients[c];
                 let p = cl.pending.as_mut().expect("pending");
-                if p.redirects >= max {
-                    return self.finish(c, OpType::Fail, Value::Nil, now, Some(node));
+                p.asked.retain(|&n| n != node);
+                if node != cl.node {
+                    return Next::Nothing; // an older attempt's answer; a newer one is out
                 }
-                p.redirects += 1;
+                let hint = match outcome {
+                    Outcome::Reply(Reply::Redirect(hint)) => hint,
+                    _ => None,
+                };
+                let max = self.spec.max_redirects;
+                let nodes = self.nodes;
                 cl.node = match hint {
                     Some(n) if n.0 < nodes => n,
                     _ => NodeId((node.0 + 1) % nodes),
                 };
+                if outcome == Outcome::Refused || p.redirects >= max {
+                    let kind = p.unanswered();
+                    return self.finish(c, kind, Value::Nil, now, Some(node));
+                }
+                p.redirects += 1;
+                p.attempt += 1;
+                p.in_flight += 1;
                 Next::Send {
                     node: cl.node,
                     request: p.request,
+                    attempt: p.attempt,
                 }
             }
         }
@@ -390,10 +502,15 @@ impl Clients {
         if !self.waiting_for(c, seq) {
             return Next::Nothing;
         }
-        let next = self.finish(c, OpType::Info, Value::Nil, now, None);
-        self.clients[c].process = self.next_process;
-        self.next_process += 1;
-        next
+        let kind = self.clients[c]
+            .pending
+            .as_ref()
+            .expect("pending")
+            .unanswered();
+        // A silent node may be down or cut off: the next operation tries another.
+        let cl = &mut self.clients[c];
+        cl.node = NodeId((cl.node.0 + 1) % self.nodes);
+        self.finish(c, kind, Value::Nil, now, None)
     }
 
     /// The timeout of every request.
