@@ -17,12 +17,14 @@ impl Raft {
         ctx.set_timer(Timer::Election, t);
     }
 
-    /// Whether the current leader was heard within `election_timeout_min` (§4.2.3, §9.6).
+    /// Whether the current leader was heard within `election_timeout_min` (§4.2.3, §9.6),
+    /// or the node restarted less than that ago.
     fn heard_leader_recently(&self, ctx: &Context<'_, Self>) -> bool {
-        self.leader.is_some()
-            && self
-                .heard_leader
-                .is_some_and(|h| ctx.now() < h + self.params.election_timeout_min)
+        ctx.now() < self.quiet_until
+            || self.leader.is_some()
+                && self
+                    .heard_leader
+                    .is_some_and(|h| ctx.now() < h + self.params.election_timeout_min)
     }
 
     /// Figure 2: a message with a higher term makes the node adopt it and become follower.

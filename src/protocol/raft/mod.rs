@@ -20,6 +20,8 @@
 //! dropped. A leader counts itself toward a majority only for entries durable on its own
 //! disk. A crash loses writes in progress; `start` recovers exactly the durable term, vote
 //! and log (commitIndex and the state machine are rebuilt from the log as the leader tells).
+//! A restarted node also grants no vote for `election_timeout_min`, since it may have
+//! acknowledged a heartbeat round a lease rests on just before it crashed.
 //!
 //! # Teaching switches (documented anomalies)
 //!
@@ -88,6 +90,9 @@ pub struct Raft {
     leader: Option<NodeId>,
     /// Local time the current leader was last heard (for pre-vote and stickiness).
     heard_leader: Option<Nanos>,
+    /// A restarted node grants no vote or pre-vote before this local time: before its crash
+    /// it may have acknowledged a heartbeat round that a leader's lease rests on (§6.4.1).
+    quiet_until: Nanos,
     log: Log,
     commit: u64,
     applied: u64,
@@ -138,6 +143,7 @@ impl Raft {
             voted_for: d.and_then(|d| d.voted_for),
             leader: None,
             heard_leader: None,
+            quiet_until: d.map_or(0, |_| ctx.now() + params.election_timeout_min),
             durable_index: log.last_index(),
             log,
             commit: 0,

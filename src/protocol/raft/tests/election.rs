@@ -75,6 +75,7 @@ fn one_vote_per_term_survives_a_restart_unless_the_vote_is_volatile() {
         net.crash(n(2));
         net.restart(n(2));
         net.msgs.clear();
+        net.skip(200 * MILLIS); // a restarted node keeps quiet for election_timeout_min
         send(&mut net, 0, 2, request_vote(2, 0, 0));
         net.persist_on(n(2));
         assert_eq!(

@@ -25,6 +25,12 @@ fn a_vote_is_granted_only_once_durable_and_lost_with_a_crash_before() {
     net.restart(n(2));
     assert_eq!((net.obs(n(2)).term, net.disk(n(2)).voted_for), (0, None));
     send(&mut net, 0, 2, request_vote(2, 0, 0));
+    assert!(
+        net.msgs.is_empty(),
+        "a restarted node keeps quiet at first (§6.4.1 leases)"
+    );
+    net.skip(crate::sim::time::MILLIS * 150);
+    send(&mut net, 0, 2, request_vote(2, 0, 0));
     net.persist_on(n(2));
     assert_eq!(
         votes_to(&net, 0),

@@ -179,3 +179,34 @@ fn random_schedules_without_pre_vote_or_check_quorum_and_with_small_batches() {
         run(params, 3 + (seed % 3) as u32, seed).unwrap_or_else(|e| panic!("{e}"));
     }
 }
+
+#[test]
+fn teaching_switches_break_safety_in_some_schedule() {
+    // `volatile_vote`: a restarted node votes twice in a term (Figure 2 persistent state);
+    // `skip_log_up_to_date_check`: a leader lacking committed entries overwrites them
+    // (§5.4.1). (`commit_previous_term_by_count` is shown by the Figure 8 unit test.)
+    let d = RaftParams::default;
+    let cases = [
+        (
+            RaftParams {
+                volatile_vote: true,
+                ..d()
+            },
+            "two leaders",
+        ),
+        (
+            RaftParams {
+                skip_log_up_to_date_check: true,
+                ..d()
+            },
+            "committed a different entry",
+        ),
+    ];
+    for (params, symptom) in cases {
+        let err = (1..=100)
+            .find_map(|seed| run(params, 3 + (seed % 3) as u32, seed).err())
+            .unwrap_or_else(|| panic!("{params:?} never misbehaved"));
+        println!("{err}");
+        assert!(err.contains(symptom), "{err}");
+    }
+}
