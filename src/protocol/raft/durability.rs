@@ -28,7 +28,12 @@ impl Raft {
     }
 
     /// Starts a log write: truncate from `from`, then append `entries` (already in memory).
-    pub(super) fn persist_log(&mut self, ctx: &mut Context<'_, Self>, from: u64, entries: Vec<Entry>) {
+    pub(super) fn persist_log(
+        &mut self,
+        ctx: &mut Context<'_, Self>,
+        from: u64,
+        entries: Vec<Entry>,
+    ) {
         let last = from + entries.len() as u64 - 1;
         self.durable_index = self.durable_index.min(from - 1);
         self.issued = ctx.persist(Write::Log {
