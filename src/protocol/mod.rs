@@ -8,9 +8,13 @@
 mod client;
 mod context;
 mod log_view;
+mod params_serde;
 pub mod phold;
 pub mod primary_backup;
+pub mod raft;
 pub mod registry;
+#[cfg(test)]
+pub(crate) mod testkit;
 
 pub use client::{ClientRequest, Command, Reply};
 pub use context::{Context, Effect};

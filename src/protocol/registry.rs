@@ -4,6 +4,7 @@
 
 use super::phold::Phold;
 use super::primary_backup::PrimaryBackup;
+use super::raft::Raft;
 use super::Protocol;
 
 /// Something to do with a protocol type chosen by name at run time.
@@ -37,6 +38,11 @@ pub const PROTOCOLS: &[ProtocolInfo] = &[
         summary: "primary-backup key-value store: leased primary elected by a majority, epochs",
         params: super::primary_backup::PARAMS_DOC,
     },
+    ProtocolInfo {
+        name: Raft::NAME,
+        summary: "Raft key-value store: elections, log replication, pre-vote, read-index, leases",
+        params: super::raft::PARAMS_DOC,
+    },
 ];
 
 /// Runs `visitor` with the protocol registered as `name`; `None` if there is none.
@@ -44,6 +50,7 @@ pub fn visit<V: ProtocolVisitor>(name: &str, visitor: V) -> Option<V::Output> {
     match name {
         Phold::NAME => Some(visitor.visit::<Phold>()),
         PrimaryBackup::NAME => Some(visitor.visit::<PrimaryBackup>()),
+        Raft::NAME => Some(visitor.visit::<Raft>()),
         _ => None,
     }
 }

@@ -1,11 +1,11 @@
 //! `[cluster.params]` of `primary-backup`: the parameter struct, its defaults, the one-line
-//! documentation `faultline list` prints, and the serde helpers that read durations written
-//! as strings (`"50ms"`). Owns no protocol behaviour.
+//! documentation `faultline list` prints, and the validation of the drift margin (durations
+//! are read by the shared helpers in `params_serde`). Owns no protocol behaviour.
 
-use crate::sim::time::{parse_duration, Nanos, MILLIS};
-use serde::de::{self, Deserializer, Visitor};
+use crate::protocol::params_serde::positive_duration;
+use crate::sim::time::{Nanos, MILLIS};
+use serde::de::{self, Deserializer};
 use serde::Deserialize;
-use std::fmt;
 
 /// The parameters, one `key = default  # meaning` per line, as `faultline list` shows them.
 pub const PARAMS_DOC: &str = "\
@@ -82,30 +82,6 @@ impl PrimaryBackupParams {
         let cut = u128::from(self.lease) * u128::from(self.drift_margin_ppm) / 1_000_000;
         self.lease - cut as Nanos
     }
-}
-
-struct DurationVisitor;
-
-impl Visitor<'_> for DurationVisitor {
-    type Value = Nanos;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a positive duration string such as \"50ms\"")
-    }
-
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<Nanos, E> {
-        match parse_duration(text) {
-            Ok(0) => Err(E::custom(format!("`{text}` must be longer than zero"))),
-            Ok(n) => Ok(n),
-            Err(e) => Err(E::custom(e)),
-        }
-    }
-}
-
-/// Reads a duration string such as `"50ms"`; zero, negative and malformed values are
-/// serde errors that say what is wrong.
-fn positive_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Nanos, D::Error> {
-    d.deserialize_str(DurationVisitor)
 }
 
 /// Reads the drift margin: an integer number of ppm below 1,000,000.

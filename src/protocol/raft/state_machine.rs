@@ -1,0 +1,127 @@
+//! The replicated key-value state machine and its client session table (dissertation §6.3).
+//! Applying a committed entry happens here and nowhere else.
+
+use super::log::Entry;
+use crate::protocol::{Command, Reply};
+use std::collections::BTreeMap;
+
+/// The applied state: the key-value map and, per client, the last applied request.
+#[derive(Clone, Debug, Default)]
+pub struct StateMachine {
+    map: BTreeMap<u64, i64>,
+    /// Per client: the sequence number of its last applied request and the reply it got.
+    sessions: BTreeMap<u32, (u64, Reply)>,
+    /// Teaching switch `no_dedup`: bypass the session table.
+    no_dedup: bool,
+}
+
+/// What the session table says about a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Session {
+    /// Not applied yet.
+    New,
+    /// The client's last applied request: its cached reply.
+    Applied(Reply),
+    /// Older than the client's last applied request (the client has moved on).
+    Stale,
+}
+
+impl StateMachine {
+    /// An empty state machine; `no_dedup` disables the session table.
+    pub fn new(no_dedup: bool) -> Self {
+        StateMachine {
+            no_dedup,
+            ..StateMachine::default()
+        }
+    }
+
+    /// The current value of `key`.
+    pub fn read(&self, key: u64) -> Option<i64> {
+        self.map.get(&key).copied()
+    }
+
+    /// Looks `request` up in the session table (always `New` with `no_dedup`).
+    pub fn session(&self, client: u32, seq: u64) -> Session {
+        if self.no_dedup {
+            return Session::New;
+        }
+        match self.sessions.get(&client) {
+            Some(&(last, reply)) if seq == last => Session::Applied(reply),
+            Some(&(last, _)) if seq < last => Session::Stale,
+            _ => Session::New,
+        }
+    }
+
+    /// Applies a committed entry; returns the reply owed to its client (`None` for a no-op
+    /// or a stale duplicate). A duplicate of the client's last request is not applied again
+    /// and gets the cached reply (§6.3).
+    pub fn apply(&mut self, entry: &Entry) -> Option<Reply> {
+        let command = entry.command?;
+        let request = entry.request;
+        if let Some(r) = request {
+            match self.session(r.client, r.seq) {
+                Session::New => {}
+                Session::Applied(reply) => return Some(reply),
+                Session::Stale => return None,
+            }
+        }
+        let reply = match command {
+            Command::Read { key } => Reply::Ok(self.read(key)),
+            Command::Write { key, value } => {
+                self.map.insert(key, value);
+                Reply::Ok(None)
+            }
+            Command::Cas { key, expected, new } => {
+                if self.read(key) == Some(expected) {
+                    self.map.insert(key, new);
+                    Reply::Ok(None)
+                } else {
+                    Reply::Fail
+                }
+            }
+        };
+        if let (Some(r), false) = (request, self.no_dedup) {
+            self.sessions.insert(r.client, (r.seq, reply));
+        }
+        Some(reply)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::ids::RequestId;
+
+    fn entry(client: u32, seq: u64, command: Command) -> Entry {
+        Entry {
+            term: 1,
+            request: Some(RequestId { client, seq }),
+            command: Some(command),
+            chain: 0,
+        }
+    }
+
+    #[test]
+    fn cas_and_duplicates_with_and_without_sessions() {
+        let cas = Command::Cas {
+            key: 1,
+            expected: 0,
+            new: 5,
+        };
+        let mut sm = StateMachine::new(false);
+        assert_eq!(sm.apply(&entry(1, 1, cas)), Some(Reply::Fail), "absent key");
+        let w = Command::Write { key: 1, value: 0 };
+        assert_eq!(sm.apply(&entry(1, 2, w)), Some(Reply::Ok(None)));
+        assert_eq!(sm.apply(&entry(2, 1, cas)), Some(Reply::Ok(None)));
+        assert_eq!(sm.read(1), Some(5));
+        // §6.3: the retried write is not applied again; the cached reply is returned.
+        assert_eq!(sm.apply(&entry(1, 2, w)), Some(Reply::Ok(None)));
+        assert_eq!(sm.read(1), Some(5));
+        assert_eq!(sm.apply(&entry(1, 1, w)), None, "stale");
+        let mut raw = StateMachine::new(true);
+        raw.apply(&entry(1, 2, w));
+        raw.apply(&entry(2, 1, cas));
+        raw.apply(&entry(1, 2, w));
+        assert_eq!(raw.read(1), Some(0), "no_dedup: applied twice");
+    }
+}
