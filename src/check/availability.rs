@@ -77,9 +77,8 @@ pub fn availability(out: &RunOutput) -> (Vec<WindowAvailability>, (u64, u64)) {
 
 /// `ok/total (pct%)`, or `no ops`.
 pub fn ratio(ok: u64, total: u64) -> String {
-    if total == 0 {
-        "no ops".into()
-    } else {
-        format!("{ok}/{total} ok ({}%)", ok * 100 / total)
+    match (ok * 100).checked_div(total) {
+        None => "no ops".into(),
+        Some(pct) => format!("{ok}/{total} ok ({pct}%)"),
     }
 }
