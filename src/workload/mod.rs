@@ -53,8 +53,9 @@ struct Pending {
     attempt: u32,
     /// Sends of this request that have not arrived at a node yet.
     in_flight: u32,
-    /// Nodes that received the request and have not refused it: any may still execute it.
-    asked: Vec<NodeId>,
+    /// Copies of the request a node's protocol received and has not refused, per node:
+    /// any such node may still execute it.
+    asked: Vec<(NodeId, u32)>,
 }
 
 impl Pending {
@@ -341,8 +342,11 @@ impl Clients {
         }
         let p = self.clients[c].pending.as_mut().expect("pending");
         p.in_flight -= 1;
-        if delivered && !p.asked.contains(&node) {
-            p.asked.push(node);
+        if delivered {
+            match p.asked.iter_mut().find(|(n, _)| *n == node) {
+                Some((_, copies)) => *copies += 1,
+                None => p.asked.push((node, 1)),
+            }
         }
     }
 
@@ -464,10 +468,19 @@ impl Clients {
                 self.finish(c, OpType::Fail, Value::Nil, now, Some(node))
             }
             Outcome::Refused | Outcome::Reply(Reply::Redirect(_)) => {
-                // A definite "not here": that node will not execute it.
+                // A redirect refuses one copy; the node may still execute a copy it got
+                // earlier (as leader, before a step-down). A refusal from a crashed node
+                // refused a copy that was never counted.
                 let cl = &mut self.clients[c];
                 let p = cl.pending.as_mut().expect("pending");
-                p.asked.retain(|&n| n != node);
+                if matches!(outcome, Outcome::Reply(_)) {
+                    if let Some(i) = p.asked.iter().position(|(n, _)| *n == node) {
+                        p.asked[i].1 -= 1;
+                        if p.asked[i].1 == 0 {
+                            p.asked.swap_remove(i);
+                        }
+                    }
+                }
                 if node != cl.node {
                     return Next::Nothing; // an older attempt's answer; a newer one is out
                 }
