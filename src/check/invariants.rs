@@ -87,12 +87,45 @@ struct Seen {
     request: Option<RequestId>,
 }
 
+/// A fast hasher for the monitor's integer keys (lookups only, never iterated, so the
+/// order it would give is irrelevant to determinism).
+#[derive(Clone, Copy, Debug, Default)]
+struct FastHash;
+
+impl std::hash::BuildHasher for FastHash {
+    type Hasher = WordHasher;
+    fn build_hasher(&self) -> WordHasher {
+        WordHasher(0)
+    }
+}
+
+/// Mixes each written word into the state (keys here are one or two `u64`s).
+#[derive(Clone, Copy, Debug)]
+struct WordHasher(u64);
+
+impl std::hash::Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        crate::sim::rng::mix64(self.0)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u64(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(29) ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn write_u32(&mut self, w: u32) {
+        self.write_u64(u64::from(w));
+    }
+}
+
 /// Watches every step of a run for invariant violations.
 #[derive(Debug)]
 pub struct Monitor {
     shadows: Vec<Shadow>,
-    leaders: HashMap<u64, NodeId>,
-    entries: HashMap<(u64, u64), (u64, NodeId)>,
+    leaders: HashMap<u64, NodeId, FastHash>,
+    entries: HashMap<(u64, u64), (u64, NodeId), FastHash>,
     committed: Vec<Seen>,
     applied: Vec<Seen>,
     violations: Vec<Violation>,
@@ -103,8 +136,8 @@ impl Monitor {
     pub fn new(nodes: usize) -> Monitor {
         Monitor {
             shadows: vec![Shadow::default(); nodes],
-            leaders: HashMap::new(),
-            entries: HashMap::new(),
+            leaders: HashMap::default(),
+            entries: HashMap::default(),
             committed: Vec::new(),
             applied: Vec::new(),
             violations: Vec::new(),
@@ -122,8 +155,15 @@ impl Monitor {
     }
 
     /// `node` crashed: its volatile state is gone; the next step restarts from its disk.
+    /// The shadow log is kept: the recovered log is compared with it like any change, so
+    /// only entries that differ from what was checked before the crash are checked again.
     pub fn crashed(&mut self, node: NodeId) {
-        self.shadows[node.index()] = Shadow::default();
+        let shadow = &mut self.shadows[node.index()];
+        let chains = std::mem::take(&mut shadow.chains);
+        *shadow = Shadow {
+            chains,
+            ..Shadow::default()
+        };
     }
 
     fn violate(
