@@ -1,10 +1,10 @@
 //! CAP reporting (DESIGN §6): for each partition window and each side of it, the fraction of
-//! operations that succeeded, counted by the side the operation's client sits on (its home
+//! operations the cluster answered (`ok`, or a definite `fail` such as a cas mismatch; not
+//! refusals, redirects that ran out, or silence), counted by the side the operation's client sits on (its home
 //! node). Shown beside the consistency verdicts, it makes the trade-off visible: a CP
 //! protocol keeps the majority side available and refuses the minority; an AP one serves
 //! both sides and pays in consistency.
 
-use crate::history::OpType;
 use crate::sim::time::Nanos;
 use crate::sim::RunOutput;
 use serde::Serialize;
@@ -14,7 +14,8 @@ use serde::Serialize;
 pub struct SideAvailability {
     /// The side's nodes, by name.
     pub nodes: Vec<String>,
-    /// Operations that succeeded.
+    /// Operations the cluster answered (`ok`, or a definite `fail` such as a cas whose
+    /// expected value did not match).
     pub ok: u64,
     /// Operations invoked by clients on this side during the window.
     pub total: u64,
@@ -52,7 +53,7 @@ pub fn availability(out: &RunOutput) -> (Vec<WindowAvailability>, (u64, u64)) {
         })
         .collect();
     for o in &out.ops.outcomes {
-        let ok = u64::from(o.kind == OpType::Ok);
+        let ok = u64::from(o.answered);
         let window = out
             .partitions
             .iter()
@@ -75,10 +76,10 @@ pub fn availability(out: &RunOutput) -> (Vec<WindowAvailability>, (u64, u64)) {
     (windows, outside)
 }
 
-/// `ok/total (pct%)`, or `no ops`.
+/// `answered/total (pct%)`, or `no ops`.
 pub fn ratio(ok: u64, total: u64) -> String {
     match (ok * 100).checked_div(total) {
         None => "no ops".into(),
-        Some(pct) => format!("{ok}/{total} ok ({pct}%)"),
+        Some(pct) => format!("{ok}/{total} answered ({pct}%)"),
     }
 }

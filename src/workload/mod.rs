@@ -113,6 +113,9 @@ pub struct OpOutcome {
     pub invoked: Nanos,
     /// `Ok`, `Fail` or `Info`.
     pub kind: OpType,
+    /// The cluster answered it (`ok`, or a definite `fail` such as a cas whose expected
+    /// value did not match): the service was available to this client.
+    pub answered: bool,
 }
 
 /// A write or cas the cluster acknowledged.
@@ -144,6 +147,8 @@ pub struct Clients {
     names: Vec<String>,
     /// No new regular operations after this.
     pub stopped: bool,
+    /// The operation being finished got a `fail` answer from a node (not a refusal).
+    answered_fail: bool,
 }
 
 const FINAL_RETRY: Nanos = 50 * MILLIS;
@@ -185,6 +190,7 @@ impl Clients {
             final_values: vec![None; keys],
             names: names.to_vec(),
             stopped: false,
+            answered_fail: false,
         }
     }
 
@@ -412,6 +418,7 @@ impl Clients {
             home: cl.home,
             invoked: p.invoked,
             kind,
+            answered: kind == OpType::Ok || std::mem::take(&mut self.answered_fail),
         });
         match kind {
             OpType::Ok => {
@@ -465,6 +472,7 @@ impl Clients {
                 self.finish(c, OpType::Ok, Value::from_opt(v), now, Some(node))
             }
             Outcome::Reply(Reply::Fail) => {
+                self.answered_fail = true;
                 self.finish(c, OpType::Fail, Value::Nil, now, Some(node))
             }
             Outcome::Refused | Outcome::Reply(Reply::Redirect(_)) => {
