@@ -72,6 +72,9 @@ impl Raft {
             return;
         }
         if self.params.pre_vote {
+            // A candidate whose election timed out (a split vote) campaigns again through
+            // pre-vote too; pre-candidates count as followers.
+            self.role = Role::Follower;
             self.pre_candidate = true;
             self.leader = None;
             self.votes.fill(false);
