@@ -142,3 +142,66 @@ fn no_final_read_is_unknown_not_pass() {
     let r = check_durability(&run(write(0, 1, 0, 10, OpType::Ok), None));
     assert_eq!(r.verdict, Verdict::Unknown);
 }
+
+/// A run with these acknowledged writes and this committed log.
+fn logged(acked: &[(u32, u64)], committed: &[(u32, u64)]) -> RunOutput {
+    use faultline::protocol::Command;
+    use faultline::sim::ids::RequestId;
+    use faultline::sim::CommittedLog;
+    use faultline::workload::AckedWrite;
+    let mut out = run(vec![], Some(None));
+    out.ops.acked_writes = acked
+        .iter()
+        .map(|&(client, seq)| AckedWrite {
+            request: RequestId { client, seq },
+            command: Command::Write {
+                key: 3,
+                value: seq as i64,
+            },
+            invoked: 1_000,
+            acked: 2_000,
+        })
+        .collect();
+    out.committed_log = Some(CommittedLog {
+        node: "n2".into(),
+        commit: committed.len() as u64,
+        requests: committed
+            .iter()
+            .map(|&(client, seq)| RequestId { client, seq })
+            .collect(),
+    });
+    out
+}
+
+#[test]
+fn committed_log_names_an_acknowledged_write_missing_from_the_log() {
+    use faultline::check::check_committed_log;
+    let ok = check_committed_log(&logged(&[(0, 1), (1, 1)], &[(0, 1), (1, 1), (2, 5)])).unwrap();
+    assert_eq!(ok.verdict, Verdict::Pass, "{ok:?}");
+    let bad = check_committed_log(&logged(&[(0, 1), (1, 7)], &[(0, 1)])).unwrap();
+    assert_eq!(bad.verdict, Verdict::Fail);
+    assert_eq!(bad.witness.len(), 1);
+    assert!(
+        bad.witness[0].contains("write of 7 to key 3 (client 1, request 7)"),
+        "{bad:?}"
+    );
+    assert!(bad.summary.contains("n2's committed log"), "{bad:?}");
+    // Protocols without a log have no such check.
+    assert!(check_committed_log(&run(vec![], Some(None))).is_none());
+}
+
+#[test]
+fn liveness_fails_when_a_final_read_never_completes_and_is_unknown_after_a_limit() {
+    use faultline::check::check_liveness;
+    let done = run(vec![], Some(Some(4)));
+    assert_eq!(check_liveness(&done, 5).verdict, Verdict::Pass);
+    let mut stuck = run(vec![], None);
+    let r = check_liveness(&stuck, 2_000_000_000);
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert!(
+        r.witness[0].contains("key 0 never succeeded in the 2s"),
+        "{r:?}"
+    );
+    stuck.stop = StopReason::EventLimit;
+    assert_eq!(check_liveness(&stuck, 1).verdict, Verdict::Unknown);
+}

@@ -1,0 +1,137 @@
+//! How a client's operation ends: replies, refusals, redirects, retries and timeouts. An
+//! operation without an `ok` is recorded `fail` only when no node can still execute it (no
+//! copy in flight, every node that got one refused it); otherwise `info`.
+
+use super::{Clients, Next, Outcome};
+use crate::history::{OpType, Value};
+use crate::protocol::{Command, Reply};
+use crate::sim::ids::NodeId;
+use crate::sim::time::Nanos;
+
+impl Clients {
+    /// A send of client `c`'s request `seq` reached its node (`delivered`: the node's
+    /// protocol got it, so it may execute it).
+    pub fn arrived(&mut self, c: usize, seq: u64, node: NodeId, delivered: bool) {
+        if !self.waiting_for(c, seq) {
+            return;
+        }
+        let p = self.clients[c].pending.as_mut().expect("pending");
+        p.in_flight -= 1;
+        if delivered {
+            match p.asked.iter_mut().find(|(n, _)| *n == node) {
+                Some((_, copies)) => *copies += 1,
+                None => p.asked.push((node, 1)),
+            }
+        }
+    }
+
+    /// The retry timer of attempt `attempt` of client `c`'s request `seq` fired: if that
+    /// attempt is still the latest and unanswered, resend to the next node.
+    pub fn on_retry(&mut self, c: usize, seq: u64, attempt: u32) -> Next {
+        if !self.waiting_for(c, seq) {
+            return Next::Nothing;
+        }
+        let nodes = self.nodes;
+        let cl = &mut self.clients[c];
+        let p = cl.pending.as_mut().expect("pending");
+        if p.attempt != attempt {
+            return Next::Nothing;
+        }
+        p.attempt += 1;
+        p.in_flight += 1;
+        cl.node = NodeId((cl.node.0 + 1) % nodes);
+        Next::Send {
+            node: cl.node,
+            request: p.request,
+            attempt: p.attempt,
+        }
+    }
+
+    /// A response for request `id` of client `c` arrived from `node` at `now`.
+    pub fn on_response(
+        &mut self,
+        c: usize,
+        seq: u64,
+        node: NodeId,
+        outcome: Outcome,
+        now: Nanos,
+    ) -> Next {
+        if !self.waiting_for(c, seq) {
+            return Next::Nothing;
+        }
+        match outcome {
+            Outcome::Reply(Reply::Ok(v)) => {
+                let cl = &mut self.clients[c];
+                let command = cl.pending.as_ref().expect("pending").request.command;
+                match command {
+                    Command::Read { key } => cl.seen[key as usize] = v,
+                    Command::Write { key, value }
+                    | Command::Cas {
+                        key, new: value, ..
+                    } => cl.seen[key as usize] = Some(value),
+                }
+                self.finish(c, OpType::Ok, Value::from_opt(v), now, Some(node))
+            }
+            Outcome::Reply(Reply::Fail) => {
+                self.answered_fail = true;
+                self.finish(c, OpType::Fail, Value::Nil, now, Some(node))
+            }
+            Outcome::Refused | Outcome::Reply(Reply::Redirect(_)) => {
+                // A redirect refuses one copy; the node may still execute a copy it got
+                // earlier (as leader, before a step-down). A refusal from a crashed node
+                // refused a copy that was never counted.
+                let cl = &mut self.clients[c];
+                let p = cl.pending.as_mut().expect("pending");
+                if matches!(outcome, Outcome::Reply(_)) {
+                    if let Some(i) = p.asked.iter().position(|(n, _)| *n == node) {
+                        p.asked[i].1 -= 1;
+                        if p.asked[i].1 == 0 {
+                            p.asked.swap_remove(i);
+                        }
+                    }
+                }
+                if node != cl.node {
+                    return Next::Nothing; // an older attempt's answer; a newer one is out
+                }
+                let hint = match outcome {
+                    Outcome::Reply(Reply::Redirect(hint)) => hint,
+                    _ => None,
+                };
+                let max = self.spec.max_redirects;
+                let nodes = self.nodes;
+                cl.node = match hint {
+                    Some(n) if n.0 < nodes => n,
+                    _ => NodeId((node.0 + 1) % nodes),
+                };
+                if outcome == Outcome::Refused || p.redirects >= max {
+                    let kind = p.unanswered();
+                    return self.finish(c, kind, Value::Nil, now, Some(node));
+                }
+                p.redirects += 1;
+                p.attempt += 1;
+                p.in_flight += 1;
+                Next::Send {
+                    node: cl.node,
+                    request: p.request,
+                    attempt: p.attempt,
+                }
+            }
+        }
+    }
+
+    /// Client `c`'s request `seq` timed out at `now`: record `info`, continue as a new process.
+    pub fn on_timeout(&mut self, c: usize, seq: u64, now: Nanos) -> Next {
+        if !self.waiting_for(c, seq) {
+            return Next::Nothing;
+        }
+        let kind = self.clients[c]
+            .pending
+            .as_ref()
+            .expect("pending")
+            .unanswered();
+        // A silent node may be down or cut off: the next operation tries another.
+        let cl = &mut self.clients[c];
+        cl.node = NodeId((cl.node.0 + 1) % self.nodes);
+        self.finish(c, kind, Value::Nil, now, None)
+    }
+}
