@@ -229,3 +229,32 @@ fn with_the_election_restriction_the_stale_node_cannot_win() {
         NO_ELECTION_RESTRICTION_SEED,
     );
 }
+
+// ------------------------------------- commit_previous_term_by_count (Figure 8, §5.4.2)
+
+/// Pinned failing seed of `raft-figure8.toml`. Its faults name nodes and instants read from
+/// this seed's trace, so no sweep is asserted: on other seeds the script misses the window.
+const FIGURE8_SEED: u64 = 1;
+
+#[test]
+fn committing_an_earlier_term_entry_by_count_loses_it_figure_8() {
+    let s = load("scenarios/raft-figure8.toml");
+    let o = assert_fails_by(&s, FIGURE8_SEED, true, "invariants");
+    assert_invariant_broken(&o, "Leader Completeness");
+    assert_invariant_broken(&o, "State Machine Safety");
+    // n2 (leader of term 3) committed its term-1 entry 75 by count; n1 (term 4, elected
+    // with n3's vote) overwrote it with its term-2 no-op.
+    let w = &check(&o, "invariants").witness;
+    assert!(
+        w.iter().any(|l| l.contains(
+            "committed an entry of term 2 at index 75, but n2 committed an entry of term 1 there"
+        )),
+        "{w:?}"
+    );
+    // The correct rule commits only current-term entries by count: n2 never commits 75,
+    // and n1 overwrites entries that were never committed.
+    passes(
+        &with_param(&s, "commit_previous_term_by_count", false.into()),
+        FIGURE8_SEED,
+    );
+}
