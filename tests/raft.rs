@@ -126,3 +126,15 @@ fn split_votes_resolve_with_pre_vote_on() {
         );
     }
 }
+
+#[test]
+fn the_runs_linearizability_check_is_bounded_by_a_state_count() {
+    let text = std::fs::read_to_string("scenarios/raft-basics.toml").unwrap();
+    let s =
+        scenario::parse_str(&format!("{text}\n[limits]\ncheck_states = 3\n"), "t.toml").unwrap();
+    let o = run_seed(&s, 1, Trace::hash_only()).unwrap();
+    let lin = o.checks.iter().find(|c| c.name == "linearizable").unwrap();
+    assert_eq!(lin.verdict, Verdict::Unknown, "{lin:?}");
+    assert!(lin.summary.contains("limit of 3 stored states"), "{lin:?}");
+    assert_eq!(o.verdict, Verdict::Unknown);
+}

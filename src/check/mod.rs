@@ -89,8 +89,12 @@ pub fn evaluate(scenario: &Scenario, out: &RunOutput) -> Vec<CheckResult> {
             kind,
             init: crate::history::Value::Nil,
         };
-        results
-            .push(linear::check(&out.history, &spec, &linear::Budget::default()).to_check_result());
+        let budget = linear::Budget {
+            max_states: scenario.limits.check_states,
+            max_memory_bytes: 1 << 30,
+            deadline: None,
+        };
+        results.push(linear::check(&out.history, &spec, &budget).to_check_result());
     }
     if out.stop.is_limit() {
         for r in &mut results {

@@ -378,4 +378,7 @@ pub struct Limits {
     pub max_in_flight: u64,
     /// Virtual time allowed after `duration + settle` for final reads to finish.
     pub final_read_window: Nanos,
+    /// Most search states the linearizability check of a run may store per key; past it the
+    /// verdict is `unknown`. A count, not a time, so the verdict is the same on every machine.
+    pub check_states: u64,
 }

@@ -217,4 +217,5 @@ pub(crate) struct RawLimits {
     pub stop_after_deliveries: Option<u64>,
     pub max_in_flight: Option<u64>,
     pub final_read_window: Option<Dur>,
+    pub check_states: Option<u64>,
 }

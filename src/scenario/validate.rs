@@ -398,5 +398,6 @@ fn limits(ctx: &Ctx<'_>, raw: RawLimits) -> Result<Limits, ScenarioError> {
         stop_after_deliveries,
         max_in_flight,
         final_read_window: raw.final_read_window.map_or(5 * SECS, |d| d.0),
+        check_states: raw.check_states.unwrap_or(1_000_000).max(1),
     })
 }
