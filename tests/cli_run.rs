@@ -162,12 +162,27 @@ fn list_and_explain() {
         "durability",
         "cas-register",
         "pareto",
+        "raft",
+        "commit_previous_term_by_count",
+        "invariants",
+        "liveness",
+        "linearizable",
     ] {
         assert!(text.contains(word), "list lacks {word}");
     }
     let out = faultline(&["explain", "scenarios/pb-split-brain.toml"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("split brain"));
+    let out = faultline(&["explain", "scenarios/raft-partitions.toml"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for line in [
+        "fault      at 2s: isolate the leader",
+        "fault      at 5s: partition [n1 n2] | [n3 n4 n5]",
+        "retry after 200ms, clients beside their home nodes",
+        "expect     pass",
+    ] {
+        assert!(text.contains(line), "explain lacks {line:?}:\n{text}");
+    }
 }
 
 #[test]

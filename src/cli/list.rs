@@ -2,6 +2,7 @@
 
 use super::{BadInput, EXIT_PASS};
 use crate::protocol::registry::PROTOCOLS;
+use crate::scenario::describe;
 use crate::sim::time::format_duration;
 use std::path::Path;
 
@@ -96,28 +97,39 @@ pub(super) fn explain(file: &Path) -> Result<i32, BadInput> {
         s.seed
     );
     if let Some(w) = &s.workload {
+        let retry = w
+            .retry
+            .map(|r| format!(", retry after {}", format_duration(r)))
+            .unwrap_or_default();
         say!(
-            "workload   {:?}: {} clients, {} keys, weights r{}/w{}/cas{}, {:?}",
-            w.model,
+            "workload   {}: {} clients, {} keys, weights read {}/write {}/cas {}, {}, timeout {}{retry}{}",
+            describe::model(w.model),
             w.clients,
             w.keys,
             w.read,
             w.write,
             w.cas,
-            w.pace
+            describe::pace(w.pace),
+            format_duration(w.timeout),
+            if w.colocated { ", clients beside their home nodes" } else { "" }
         );
     }
     for f in &s.faults {
-        say!("fault      at {}: {:?}", format_duration(f.at), f.kind);
+        let what = describe::fault(&f.kind, &s.cluster.nodes);
+        say!("fault      at {}: {what}", format_duration(f.at));
     }
     if let Some(n) = &s.nemesis {
         say!(
-            "nemesis    {:?} every {}–{}",
-            n.kinds,
+            "nemesis    {} every {}–{}",
+            n.kinds
+                .iter()
+                .map(|k| format!("{k:?}").to_lowercase())
+                .collect::<Vec<_>>()
+                .join(" "),
             format_duration(n.interval.0),
             format_duration(n.interval.1)
         );
     }
-    say!("expect     {:?}", s.expect);
+    say!("expect     {}", describe::expect(s.expect));
     Ok(EXIT_PASS)
 }

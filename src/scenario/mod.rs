@@ -8,6 +8,7 @@
 //! their kind does not take; serde fills the raw structs of `raw` (unknown keys, types and
 //! single values); `validate` applies defaults and checks references between values.
 
+pub mod describe;
 mod error;
 mod faults;
 mod latency;

@@ -1,0 +1,101 @@
+//! Plain-words descriptions of scenario values, with node names, for `faultline explain`.
+
+use super::model::{Expect, FaultKind, Model, Pace, Target};
+use crate::sim::ids::NodeId;
+use crate::sim::time::{format_duration, format_signed};
+
+/// A target in the words a scenario file uses.
+pub fn target(t: &Target, names: &[String]) -> String {
+    match t {
+        Target::Node(n) => names[n.index()].clone(),
+        Target::Leader => "the leader".into(),
+        Target::Random => "a random node".into(),
+        Target::Minority => "a random minority".into(),
+    }
+}
+
+fn group(g: &[NodeId], names: &[String]) -> String {
+    let v: Vec<&str> = g.iter().map(|n| names[n.index()].as_str()).collect();
+    format!("[{}]", v.join(" "))
+}
+
+/// One fault in plain words.
+pub fn fault(kind: &FaultKind, names: &[String]) -> String {
+    let t = |x: &Target| target(x, names);
+    match kind {
+        FaultKind::Partition(groups) => {
+            let g: Vec<String> = groups.iter().map(|g| group(g, names)).collect();
+            format!(
+                "partition {} (unlisted nodes form one more group)",
+                g.join(" | ")
+            )
+        }
+        FaultKind::Isolate(x) => format!("isolate {}", t(x)),
+        FaultKind::Block { from, to } => format!("block messages from {} to {}", t(from), t(to)),
+        FaultKind::Heal => "heal every partition and block".into(),
+        FaultKind::Crash {
+            target,
+            restart_after,
+        } => match restart_after {
+            Some(d) => format!("crash {}, restart after {}", t(target), format_duration(*d)),
+            None => format!("crash {} (no restart)", t(target)),
+        },
+        FaultKind::Restart(x) => format!("restart {}", t(x)),
+        FaultKind::Pause { target, duration } => {
+            format!("pause {} for {}", t(target), format_duration(*duration))
+        }
+        FaultKind::Clock {
+            target,
+            jump,
+            drift_ppm,
+        } => {
+            let drift = drift_ppm
+                .map(|d| format!(", drift {d} ppm"))
+                .unwrap_or_default();
+            format!(
+                "clock of {}: jump {}{drift}",
+                t(target),
+                format_signed(*jump)
+            )
+        }
+        FaultKind::Link {
+            from,
+            to,
+            spec,
+            duration,
+            one_way,
+        } => format!(
+            "degrade link {} {} {} for {} (loss {})",
+            t(from),
+            if *one_way { "->" } else { "<->" },
+            t(to),
+            format_duration(*duration),
+            spec.loss.value
+        ),
+    }
+}
+
+/// The workload model's name as a scenario writes it.
+pub fn model(m: Model) -> &'static str {
+    match m {
+        Model::Register => "register",
+        Model::CasRegister => "cas-register",
+        Model::Kv => "kv",
+    }
+}
+
+/// The pace in words.
+pub fn pace(p: Pace) -> String {
+    match p {
+        Pace::Closed => "closed loop".into(),
+        Pace::Rate(r) => format!("{r} ops/s per client"),
+    }
+}
+
+/// `pass` or `fail`.
+pub fn expect(e: Expect) -> &'static str {
+    match e {
+        Expect::Pass => "pass",
+        Expect::Fail => "fail",
+    }
+}
