@@ -184,3 +184,28 @@ fn a_crash_forgets_the_shadow_but_not_what_was_committed() {
     assert_eq!(m.violations().len(), 1);
     assert!(m.violations()[0].count >= 1);
 }
+
+#[test]
+fn a_leader_of_an_old_term_elected_late_is_not_held_to_later_commits() {
+    // Votes for term 1 were delayed (the candidate was paused) while a leader of term 3
+    // committed; the term-1 leader lacks that entry, which the paper does not require.
+    let mut m = Monitor::new(3);
+    m.after_step(n(0), &Fake::with_log(&[(3, 0)]).lead(3).commit(1), (1, 1));
+    m.after_step(n(2), &Fake::default().lead(1), (2, 2));
+    assert!(m.violations().is_empty(), "{:?}", m.violations());
+    // A leader of a later term must hold it.
+    m.after_step(n(1), &Fake::default().lead(4), (3, 3));
+    assert_eq!(broken(&m), vec![Invariant::LeaderCompleteness]);
+}
+
+#[test]
+fn rewriting_committed_entries_is_caught_even_if_the_commit_index_stays() {
+    let mut m = Monitor::new(2);
+    m.after_step(n(0), &Fake::with_log(&[(1, 0), (1, 1)]).commit(2), (1, 1));
+    // The same node rewrites index 2 and keeps commit index 2.
+    let mut f = Fake::with_log(&[(1, 0), (2, 5)]);
+    f.commit = 2;
+    f.applied = 2;
+    m.after_step(n(0), &f, (2, 2));
+    assert_eq!(broken(&m), vec![Invariant::StateMachineSafety]);
+}

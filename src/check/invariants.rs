@@ -78,13 +78,15 @@ struct Shadow {
     chains: Vec<u64>,
 }
 
-/// One entry as first seen committed or applied anywhere: its chain, term and request.
+/// One entry as first seen committed or applied anywhere: its chain, term and request, and
+/// the term of the node that reported it — an upper bound on the term it was committed in.
 #[derive(Clone, Copy, Debug)]
 struct Seen {
     chain: u64,
     term: u64,
     node: NodeId,
     request: Option<RequestId>,
+    known_in: u64,
 }
 
 /// A fast hasher for the monitor's integer keys (lookups only, never iterated, so the
@@ -273,15 +275,20 @@ impl Monitor {
         if became_leader {
             self.check_completeness(node, p, o, at);
         }
-        if o.commit > old_commit {
-            self.check_prefix(node, p, o.commit.min(o.log_len), false, at);
+        // Also re-check when the step changed the log at or below an index the node had
+        // already committed or applied, even if the index itself did not move.
+        if o.commit > old_commit || same < old_commit.min(o.commit) {
+            self.check_prefix(node, p, o.commit.min(o.log_len), false, o.term, at);
         }
-        if o.applied > old_applied {
-            self.check_prefix(node, p, o.applied.min(o.log_len), true, at);
+        if o.applied > old_applied || same < old_applied.min(o.applied) {
+            self.check_prefix(node, p, o.applied.min(o.log_len), true, o.term, at);
         }
     }
 
-    /// A new leader must hold every entry committed so far.
+    /// A new leader of term `t` must hold every entry committed in a term before `t`. An
+    /// entry counts when the node that first reported it committed was in a term before `t`
+    /// (its commit term is at most that), so a leader of an old term elected late — its
+    /// votes were delayed — is not held to entries committed after its term.
     fn check_completeness<P: Protocol>(
         &mut self,
         node: NodeId,
@@ -289,7 +296,7 @@ impl Monitor {
         o: &crate::protocol::Observation,
         at: (Nanos, u64),
     ) {
-        let Some(last) = self.committed.len().checked_sub(1) else {
+        let Some(last) = self.committed.iter().rposition(|s| s.known_in < o.term) else {
             return;
         };
         let holds =
@@ -322,6 +329,7 @@ impl Monitor {
         p: &P,
         upto: u64,
         applied: bool,
+        term: u64,
         at: (Nanos, u64),
     ) {
         let known = if applied {
@@ -359,6 +367,7 @@ impl Monitor {
                 term: e.term,
                 node,
                 request: e.request,
+                known_in: term,
             });
         }
     }

@@ -77,7 +77,13 @@ impl Raft {
             round: a.round,
         };
         if a.term < self.term {
-            ctx.send(from, reply); // §5.1: tell the stale leader the current term
+            // §5.1: tell the stale leader the current term. Round 0 marks the reply as
+            // answering no request of the current term's leader: rounds restart each term,
+            // so echoing the stale round could "confirm" a later read-index round or lease.
+            if let Msg::AppendReply { round, .. } = &mut reply {
+                *round = 0;
+            }
+            ctx.send(from, reply);
             return;
         }
         if self.role != Role::Follower || self.pre_candidate || self.leader != Some(a.leader) {
@@ -148,6 +154,9 @@ impl Raft {
         from: NodeId,
         r: AppendAck,
     ) {
+        if r.round == 0 {
+            return; // a reply to an older leader's request (rounds of a term start at 1)
+        }
         let p = from.index();
         self.heard[p] = ctx.now();
         if r.round > self.acked_round[p] {
