@@ -258,21 +258,32 @@ impl Raft {
         if self.role != Role::Leader {
             return;
         }
-        let now = ctx.now();
-        let window = self.params.election_timeout_max;
-        if self.params.check_quorum && now >= self.led_since + window {
-            let me = self.me.index();
-            let active = 1
-                + (0..self.heard.len())
-                    .filter(|&p| p != me && now < self.heard[p] + window)
-                    .count();
-            if active < self.majority {
-                ctx.note(|| "check-quorum: no majority heard".to_string());
-                let term = self.term;
-                self.become_follower(ctx, term, None);
-                return;
-            }
+        if self.quorum_lost(ctx) {
+            return;
         }
         self.heartbeat_round(ctx);
+    }
+
+    /// §6.2 check-quorum: a leader that has not heard from a majority within
+    /// `election_timeout_max` steps down (and returns true). Run before every heartbeat
+    /// round, including the extra rounds reads start, so steady reads cannot postpone it.
+    pub(super) fn quorum_lost(&mut self, ctx: &mut Context<'_, Self>) -> bool {
+        let now = ctx.now();
+        let window = self.params.election_timeout_max;
+        if !self.params.check_quorum || now < self.led_since + window {
+            return false;
+        }
+        let me = self.me.index();
+        let active = 1
+            + (0..self.heard.len())
+                .filter(|&p| p != me && now < self.heard[p] + window)
+                .count();
+        if active >= self.majority {
+            return false;
+        }
+        ctx.note(|| "check-quorum: no majority heard".to_string());
+        let term = self.term;
+        self.become_follower(ctx, term, None);
+        true
     }
 }

@@ -24,6 +24,10 @@ impl Raft {
                 ctx.answer(&req, Reply::Ok(self.sm.read(key)));
             }
             ReadMode::Lease | ReadMode::ReadIndex => {
+                if self.quorum_lost(ctx) {
+                    ctx.answer(&req, Reply::Redirect(None));
+                    return;
+                }
                 // §6.4: readIndex = commitIndex, but not before this term's no-op (so that
                 // every entry committed by earlier leaders is included).
                 self.reads.push_back(PendingRead {

@@ -145,6 +145,25 @@ fn check_quorum_makes_an_isolated_leader_step_down() {
 }
 
 #[test]
+fn steady_reads_do_not_postpone_check_quorum() {
+    // §6.2 with §6.4: every read-index read starts a heartbeat round, which re-arms the
+    // heartbeat timer; the quorum check must still run, so a cut-off leader that keeps
+    // getting reads every 20ms (less than the heartbeat) steps down all the same.
+    let (mut net, l) = ready(3, RaftParams::default());
+    let others: Vec<_> = (0..3).map(n).filter(|m| *m != l).collect();
+    net.cut(l, &others, true);
+    for _ in 0..50 {
+        net.client(l, crate::protocol::Command::Read { key: 0 });
+        net.advance(20 * MILLIS);
+    }
+    assert_eq!(
+        net.obs(l).role,
+        Role::Follower,
+        "stepped down within 1s of reads"
+    );
+}
+
+#[test]
 fn a_follower_that_hears_its_leader_ignores_request_vote() {
     // Dissertation §4.2.3 (leader stickiness): no term change, no vote, no answer.
     let (mut net, l) = ready(3, RaftParams::default());
