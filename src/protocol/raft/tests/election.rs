@@ -176,6 +176,30 @@ fn a_follower_that_hears_its_leader_ignores_request_vote() {
 }
 
 #[test]
+fn a_reply_to_a_stale_request_confirms_no_read_round() {
+    // §6.4: rounds restart at 1 each term, so a rejection of an older leader's request must
+    // not echo that leader's round: the current leader would count it as confirming a read.
+    let (mut net, l) = ready(3, RaftParams::default());
+    let term = net.obs(l).term;
+    let f = if l == n(0) { 1 } else { 0 };
+    net.msgs.clear();
+    let mut stale = append(term - 1, 2, (0, 0), &[], 0);
+    if let Msg::AppendEntries { round, .. } = &mut stale {
+        *round = 100;
+    }
+    send(&mut net, 2, f, stale);
+    let rounds: Vec<u64> = net
+        .msgs
+        .iter()
+        .filter_map(|(_, _, m)| match m {
+            Msg::AppendReply { round, .. } => Some(*round),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rounds, vec![0]);
+}
+
+#[test]
 fn stale_terms_are_rejected_and_higher_terms_depose_a_leader() {
     // §5.1: a stale-term request is refused with the current term; a higher term makes a
     // leader step down.
