@@ -12,6 +12,7 @@ pub fn json_report(scenario: &Scenario, outcome: &Outcome) -> Value {
     let out = &outcome.output;
     let n = &out.net;
     let lat = percentiles(&out.ops.ok_latencies);
+    let (windows, outside) = availability(out);
     json!({
         "scenario": scenario.name,
         "path": scenario.path,
@@ -39,8 +40,8 @@ pub fn json_report(scenario: &Scenario, outcome: &Outcome) -> Value {
             "name": c.name, "verdict": c.verdict.name(), "summary": c.summary, "witness": c.witness,
         })).collect::<Vec<_>>(),
         "availability": {
-            "partitions": availability(out).0,
-            "outside_partitions": { "ok": availability(out).1.0, "total": availability(out).1.1 },
+            "partitions": windows,
+            "outside_partitions": { "ok": outside.0, "total": outside.1 },
         },
         "replay": replay_command(scenario, out.seed),
     })

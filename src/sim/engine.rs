@@ -332,13 +332,13 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
         if !P::HAS_LOG {
             return None;
         }
-        let (node, p, commit) = self
+        let (node, p, o) = self
             .nodes
             .iter()
-            .filter_map(|h| h.protocol.as_ref().map(|p| (h, p, p.observe().commit)))
+            .filter_map(|h| h.protocol.as_ref().map(|p| (h, p, p.observe())))
             .filter(|(h, ..)| h.status != Status::Crashed)
-            .max_by_key(|&(_, _, commit)| commit)?;
-        let commit = commit.min(p.observe().log_len);
+            .max_by_key(|(_, _, o)| o.commit)?;
+        let commit = o.commit.min(o.log_len);
         let requests = (1..=commit)
             .filter_map(|i| p.log_entry(i).and_then(|e| e.request))
             .collect();

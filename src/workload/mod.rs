@@ -148,8 +148,6 @@ pub struct Clients {
     names: Vec<String>,
     /// No new regular operations after this.
     pub stopped: bool,
-    /// The operation being finished got a `fail` answer from a node (not a refusal).
-    answered_fail: bool,
 }
 
 const FINAL_RETRY: Nanos = 50 * MILLIS;
@@ -191,7 +189,6 @@ impl Clients {
             final_values: vec![None; keys],
             names: names.to_vec(),
             stopped: false,
-            answered_fail: false,
         }
     }
 
@@ -349,10 +346,13 @@ impl Clients {
             .is_some_and(|p| p.request.id.seq == seq)
     }
 
+    /// Records how client `c`'s operation ended and schedules its next one. `answered`:
+    /// the cluster answered it (`ok`, or a definite `fail` such as a cas mismatch), as
+    /// opposed to a refusal, exhausted redirects or silence.
     fn finish(
         &mut self,
         c: usize,
-        kind: OpType,
+        (kind, answered): (OpType, bool),
         value: Value,
         now: Nanos,
         node: Option<NodeId>,
@@ -381,7 +381,7 @@ impl Clients {
             home: cl.home,
             invoked: p.invoked,
             kind,
-            answered: kind == OpType::Ok || std::mem::take(&mut self.answered_fail),
+            answered,
         });
         match kind {
             OpType::Ok => {

@@ -70,11 +70,10 @@ impl Clients {
                         key, new: value, ..
                     } => cl.seen[key as usize] = Some(value),
                 }
-                self.finish(c, OpType::Ok, Value::from_opt(v), now, Some(node))
+                self.finish(c, (OpType::Ok, true), Value::from_opt(v), now, Some(node))
             }
             Outcome::Reply(Reply::Fail) => {
-                self.answered_fail = true;
-                self.finish(c, OpType::Fail, Value::Nil, now, Some(node))
+                self.finish(c, (OpType::Fail, true), Value::Nil, now, Some(node))
             }
             Outcome::Refused | Outcome::Reply(Reply::Redirect(_)) => {
                 // A redirect refuses one copy; the node may still execute a copy it got
@@ -105,7 +104,7 @@ impl Clients {
                 };
                 if outcome == Outcome::Refused || p.redirects >= max {
                     let kind = p.unanswered();
-                    return self.finish(c, kind, Value::Nil, now, Some(node));
+                    return self.finish(c, (kind, false), Value::Nil, now, Some(node));
                 }
                 p.redirects += 1;
                 p.attempt += 1;
@@ -132,6 +131,6 @@ impl Clients {
         // A silent node may be down or cut off: the next operation tries another.
         let cl = &mut self.clients[c];
         cl.node = NodeId((cl.node.0 + 1) % self.nodes);
-        self.finish(c, kind, Value::Nil, now, None)
+        self.finish(c, (kind, false), Value::Nil, now, None)
     }
 }

@@ -130,6 +130,12 @@ impl Raft {
         }
     }
 
+    /// §5.4.1 election restriction, for votes and pre-votes alike: the candidate's last
+    /// entry is at least as up to date as ours (always true with the teaching switch).
+    fn election_restriction_allows(&self, last_term: u64, last_index: u64) -> bool {
+        self.params.skip_log_up_to_date_check || self.log.is_behind(last_term, last_index)
+    }
+
     /// §9.6: grant a pre-vote for `term` if it is above ours, the candidate's log is up to
     /// date, and no live leader was heard within the minimum election timeout. The voter's
     /// own term does not change.
@@ -144,7 +150,7 @@ impl Raft {
         let granted = term > self.term
             && self.role != Role::Leader
             && !self.heard_leader_recently(ctx)
-            && (self.params.skip_log_up_to_date_check || self.log.is_behind(last_term, last_index));
+            && self.election_restriction_allows(last_term, last_index);
         let term = if granted { term } else { self.term };
         ctx.send(from, Msg::PreVoteReply { term, granted });
     }
@@ -194,7 +200,7 @@ impl Raft {
         self.adopt_higher_term(ctx, term);
         let granted = self.role == Role::Follower
             && self.voted_for.map_or(true, |v| v == from)
-            && (self.params.skip_log_up_to_date_check || self.log.is_behind(last_term, last_index));
+            && self.election_restriction_allows(last_term, last_index);
         if granted {
             if self.voted_for != Some(from) {
                 self.voted_for = Some(from);
