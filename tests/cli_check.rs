@@ -1,9 +1,11 @@
 //! `faultline check` end to end: verdicts and exit codes, JSON with `check_ms`, several
-//! files (the worst code wins), `--init`, malformed histories, and a simulated run's history.
+//! files (the worst code wins), `--init`, malformed histories, a simulated run's history, and
+//! every history shipped in `histories/` against the verdict its comment states.
 
 use std::process::{Command, Output};
 
-const K: &str = "../shared/corpus/knossos";
+/// The hand-made histories shipped with the repository.
+const H: &str = "histories";
 
 fn faultline(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_faultline"))
@@ -22,8 +24,8 @@ fn tmp(name: &str, text: &str) -> String {
 
 #[test]
 fn verdicts_and_exit_codes() {
-    let good = format!("{K}/cas-register/good/memstress3-0.edn");
-    let bad = format!("{K}/cas-register/bad/rethink-fail-minimal.edn");
+    let good = format!("{H}/cas-register-race.edn");
+    let bad = format!("{H}/cas-register-lost-update.edn");
     assert_eq!(
         faultline(&["check", &good, "--model", "cas-register", "--init", "0"])
             .status
@@ -35,8 +37,8 @@ fn verdicts_and_exit_codes() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("NOT linearizable")
-            && text.contains("p1 read 3")
-            && text.contains("|==read 3==|"),
+            && text.contains("p1 cas 0→2")
+            && text.contains("|==cas 0→2==|"),
         "{text}"
     );
     // Several files: the worst code wins.
@@ -69,16 +71,8 @@ fn verdicts_and_exit_codes() {
 
 #[test]
 fn json_output_has_verdict_witness_and_check_ms() {
-    let bad = format!("{K}/cas-register/bad/bad-analysis.edn");
-    let out = faultline(&[
-        "check",
-        &bad,
-        "--model",
-        "cas-register",
-        "--init",
-        "0",
-        "--json",
-    ]);
+    let bad = format!("{H}/register-stale-read.edn");
+    let out = faultline(&["check", &bad, "--model", "register", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["verdict"], "not-linearizable");
     assert!(v["check_ms"].as_f64().unwrap() >= 0.0);
@@ -86,7 +80,7 @@ fn json_output_has_verdict_witness_and_check_ms() {
         .as_str()
         .unwrap()
         .contains("cannot"));
-    let multi = format!("{K}/multi-register/good/multi-register.edn");
+    let multi = format!("{H}/multi-register-txn.edn");
     let out = faultline(&[
         "check",
         &multi,
@@ -106,7 +100,7 @@ fn json_output_has_verdict_witness_and_check_ms() {
 
 #[test]
 fn bad_usage_exits_2() {
-    let good = format!("{K}/cas-register/good/memstress3-0.edn");
+    let good = format!("{H}/cas-register-race.edn");
     assert_eq!(
         faultline(&["check", &good, "--model", "queue"])
             .status
@@ -171,4 +165,63 @@ fn simulated_histories_check_the_same_from_a_file() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("key 17") && text.contains("591"), "{text}");
+}
+
+/// Splits a command line from a history's comment into words (double quotes group words).
+fn words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ' ' if !quoted => {
+                if !word.is_empty() {
+                    out.push(std::mem::take(&mut word));
+                }
+            }
+            _ => word.push(c),
+        }
+    }
+    if !word.is_empty() {
+        out.push(word);
+    }
+    out
+}
+
+#[test]
+fn shipped_histories_meet_the_verdict_their_comment_states() {
+    let mut checked = 0;
+    let mut entries: Vec<_> = std::fs::read_dir(H).unwrap().flatten().collect();
+    entries.sort_by_key(|e| e.path());
+    for entry in entries {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "edn" && e != "json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let comment = |prefix: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(prefix))
+                .unwrap_or_else(|| panic!("{}: no `{prefix}` line", path.display()))
+                .trim()
+                .to_string()
+        };
+        let command = words(&comment("; faultline "));
+        let expect = comment("; expect:");
+        let args: Vec<&str> = command.iter().map(String::as_str).collect();
+        let out = faultline(&[&args[..], &["--json"]].concat());
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}: {}",
+                path.display(),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        assert_eq!(v["verdict"], expect.as_str(), "{}", path.display());
+        let code = if expect == "linearizable" { 0 } else { 1 };
+        assert_eq!(out.status.code(), Some(code), "{}", path.display());
+        checked += 1;
+    }
+    assert!(checked >= 6, "only {checked} shipped histories");
 }

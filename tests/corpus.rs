@@ -1,12 +1,12 @@
-//! Conformance with the external corpus (`../shared/corpus/knossos/`): every history gets the
-//! verdict its manifest gives (real Jepsen histories whose verdicts Knossos settled).
+//! Conformance with the external corpus (`knossos/` of `../shared/corpus`, or of
+//! `$FAULTLINE_CORPUS`): every history gets the verdict its manifest gives (real Jepsen
+//! histories whose verdicts Knossos settled). Skipped, visibly, when the corpus is absent.
+
+mod support;
 
 use faultline::check::linear::{check, Budget, ModelKind, ModelSpec};
 use faultline::check::Verdict;
 use faultline::history::{parse_edn_value, read_history_file, Value};
-use std::path::Path;
-
-const CORPUS: &str = "../shared/corpus/knossos";
 
 /// `cas-register(init=0)` → (cas-register, 0); `mutex(init=free)` → (mutex, nil = free).
 fn model(text: &str) -> ModelSpec {
@@ -23,15 +23,17 @@ fn model(text: &str) -> ModelSpec {
 
 #[test]
 fn every_corpus_history_gets_its_known_verdict() {
-    let manifest = std::fs::read_to_string(Path::new(CORPUS).join("manifest.tsv"))
-        .expect("corpus manifest (../shared beside the repo)");
+    let Some(corpus) = support::corpus("knossos", "every_corpus_history_gets_its_known_verdict")
+    else {
+        return;
+    };
+    let manifest = std::fs::read_to_string(corpus.join("manifest.tsv")).unwrap();
     let mut wrong = Vec::new();
     let mut checked = 0;
     for line in manifest.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
         let (file, spec, expected) = (cols[0], model(cols[1]), cols[2]);
-        let history =
-            read_history_file(&Path::new(CORPUS).join(file)).unwrap_or_else(|e| panic!("{e}"));
+        let history = read_history_file(&corpus.join(file)).unwrap_or_else(|e| panic!("{e}"));
         let result = check(&history, &spec, &Budget::default());
         let want = if expected == "linearizable" {
             Verdict::Pass

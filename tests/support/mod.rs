@@ -1,0 +1,43 @@
+//! Test support shared by the integration tests: where the external checker corpus is, and
+//! the visible skip when it is absent (DESIGN §9).
+//!
+//! The corpus (`knossos/`, `elle/`, `causal/`, each with a `manifest.tsv`) is not part of the
+//! repository. It is looked for in `$FAULTLINE_CORPUS` when that is set, else in
+//! `../shared/corpus` beside the repository. When it is absent, a test that needs it prints one
+//! line saying what it skips and how to point at a corpus, and passes; with
+//! `FAULTLINE_REQUIRE_CORPUS=1` (as `.ci/run` sets) its absence is a failure instead.
+
+#![allow(dead_code)]
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+/// The corpus folder named `part` (`knossos`, `elle`, `causal`), or `None` after printing the
+/// skip line for `test` when it is absent. Panics when it is absent and
+/// `FAULTLINE_REQUIRE_CORPUS=1`.
+pub fn corpus(part: &str, test: &str) -> Option<PathBuf> {
+    let root = match std::env::var_os("FAULTLINE_CORPUS") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
+    };
+    let dir = root.join(part);
+    if dir.join("manifest.tsv").is_file() {
+        return Some(dir);
+    }
+    let required = std::env::var("FAULTLINE_REQUIRE_CORPUS").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "FAULTLINE_REQUIRE_CORPUS=1 but the {part} corpus is not at {} \
+         (set FAULTLINE_CORPUS to the folder that holds knossos/, elle/ and causal/)",
+        dir.display()
+    );
+    // Written to stderr directly, not through eprintln!, so the test harness does not capture
+    // it: the skip must be visible in a passing run.
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIP {test}: no {part} corpus at {} (set FAULTLINE_CORPUS=/path/to/corpus to run it; \
+         FAULTLINE_REQUIRE_CORPUS=1 makes this a failure)",
+        dir.display()
+    );
+    None
+}
