@@ -36,7 +36,7 @@ fn verdicts_and_exit_codes() {
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("NOT linearizable")
+        text.contains("not linearizable")
             && text.contains("p1 cas 0→2")
             && text.contains("|==cas 0→2==|"),
         "{text}"
@@ -224,4 +224,163 @@ fn shipped_histories_meet_the_verdict_their_comment_states() {
         checked += 1;
     }
     assert!(checked >= 6, "only {checked} shipped histories");
+}
+
+/// Runs `check` on `text` with `args`, expecting bad input: exit 2, nothing on stdout and
+/// one line on stderr that names the file and `line` and contains every one of `words`.
+fn refused(name: &str, text: &str, args: &[&str], line: usize, words: &[&str]) {
+    let path = tmp(name, text);
+    let out = faultline(&[&["check", &path][..], args].concat());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+    assert!(out.stdout.is_empty(), "{name}: judged anyway");
+    assert_eq!(err.trim_end().lines().count(), 1, "{name}: {err}");
+    assert!(
+        err.contains(&format!("{name}:{line}: ")),
+        "{name}: wrong place: {err}"
+    );
+    for w in words {
+        assert!(err.contains(w), "{name}: `{w}` not in: {err}");
+    }
+}
+
+#[test]
+fn malformed_histories_are_bad_input_naming_file_and_line() {
+    let inv = |p: u32, f: &str, v: &str| {
+        format!("{{:process {p}, :type :invoke, :f :{f}, :value {v}}}\n")
+    };
+    let ok =
+        |p: u32, f: &str, v: &str| format!("{{:process {p}, :type :ok, :f :{f}, :value {v}}}\n");
+    let reg = ["--model", "register"];
+    refused("empty.edn", "", &reg, 1, &["no entries"]);
+    refused("blank.edn", "\n   \n\t\n", &reg, 1, &["no entries"]);
+    refused("blank.json", "\n\n", &reg, 1, &["no entries"]);
+    // A completion with no invocation before it (in a history that has invocations).
+    let orphan = [
+        inv(0, "write", "1"),
+        ok(0, "write", "1"),
+        ok(1, "read", "1"),
+    ]
+    .concat();
+    refused(
+        "orphan.edn",
+        &orphan,
+        &reg,
+        3,
+        &["never invoked", "process 1"],
+    );
+    // A process that invokes again before its previous op completed.
+    let twice = [inv(0, "write", "1"), inv(0, "read", "nil")].concat();
+    refused(
+        "twice.edn",
+        &twice,
+        &reg,
+        2,
+        &["from line 1", "one operation at a time"],
+    );
+    // A completion of another function than the one invoked.
+    let mismatch = [inv(0, "write", "1"), ok(0, "read", "1")].concat();
+    refused("mismatch.edn", &mismatch, &reg, 2, &["same function"]);
+    // A value of the wrong shape for the model: a cas whose value is not a pair.
+    let cas = [inv(0, "cas", "3"), ok(0, "cas", "3")].concat();
+    let casm = ["--model", "cas-register"];
+    refused(
+        "cas.edn",
+        &cas,
+        &casm,
+        1,
+        &["cas value is 3", "[expected new]"],
+    );
+    // A function the model does not have.
+    let frob = ["\n\n", &inv(0, "frob", "3"), &ok(0, "frob", "3")].concat();
+    refused(
+        "frob.edn",
+        &frob,
+        &reg,
+        3,
+        &["no `frob` operation", ":read or :write"],
+    );
+    // A keyed model given ops without keys.
+    let nokey = [inv(0, "write", "3"), ok(0, "write", "3")].concat();
+    refused(
+        "nokey.edn",
+        &nokey,
+        &["--model", "kv"],
+        1,
+        &["no key", "[key value]"],
+    );
+    // The same in the JSON form.
+    let json = "{\"process\": 0, \"type\": \"invoke\", \"f\": \"write\", \"value\": 1}\n\
+                {\"process\": 1, \"type\": \"ok\", \"f\": \"write\", \"value\": 1}\n";
+    refused("orphan.json", json, &reg, 2, &["never invoked"]);
+}
+
+#[test]
+fn init_must_be_a_value_not_a_bare_symbol() {
+    let path = format!("{H}/register-concurrent.edn");
+    for bad in ["zero", "O", "free"] {
+        let out = faultline(&["check", &path, "--model", "register", "--init", bad]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {err}");
+        assert!(
+            err.contains(&format!("--init {bad}")) && err.contains("bare symbol"),
+            "{err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    // An initial value that does not fit the model is bad input too.
+    let out = faultline(&["check", &path, "--model", "mutex", "--init", "7"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--init 7") && err.contains("mutex"), "{err}");
+}
+
+#[test]
+fn completion_only_and_nemesis_only_histories_are_accepted() {
+    // Elle's form: completions with no invocations. Each op may have begun any time after its
+    // process's previous one completed, so p1's read of nil may come before p0's write.
+    let only_ok = "{:process 0, :type :ok, :f :write, :value 1}\n\
+                   {:process 1, :type :ok, :f :read, :value nil}\n";
+    let path = tmp("only-ok.edn", only_ok);
+    let out = faultline(&["check", &path, "--model", "register"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // Within one process, order is kept: p0 reads nil after its own write of 1 completed.
+    let own = "{:process 0, :type :ok, :f :write, :value 1}\n\
+               {:process 0, :type :ok, :f :read, :value nil}\n";
+    let path = tmp("own.edn", own);
+    let out = faultline(&["check", &path, "--model", "register"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let nemesis = "{:process :nemesis, :type :info, :f :start, :value nil}\n\
+                   {:process :nemesis, :type :info, :f :stop, :value nil}\n";
+    let path = tmp("nemesis.edn", nemesis);
+    let out = faultline(&["check", &path, "--model", "register"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_verdict_is_printed_once() {
+    let out = faultline(&[
+        "check",
+        &format!("{H}/register-stale-read.edn"),
+        "--model",
+        "register",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first = text.lines().next().unwrap_or_default();
+    assert_eq!(first.matches("linearizable").count(), 1, "{first}");
 }

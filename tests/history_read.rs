@@ -117,8 +117,10 @@ fn top_level_vector_list_and_map_per_line_agree() {
         (op.f.clone(), op.value.clone(), op.time),
         (Func::Write, int(1), 0)
     );
-    assert_eq!(read("").ops.len(), 0);
-    assert_eq!(read("  ; nothing\n[]\n").ops.len(), 0);
+    // A file without entries is refused: it is almost always a mistake.
+    for empty in ["", "  \n \n", "  ; nothing\n[]\n"] {
+        assert!(error_at(empty, 1).contains("no entries"), "{empty:?}");
+    }
 }
 
 #[test]
@@ -282,6 +284,14 @@ fn sample_history() -> History {
         list(vec![kw("read"), kw("x"), Value::Nil]),
         Value::Bool(false),
     ]);
+    add(
+        c(3),
+        OpType::Invoke,
+        Func::Other("txn".into()),
+        None,
+        txn.clone(),
+        1 << 39,
+    );
     add(
         c(3),
         OpType::Fail,
@@ -462,7 +472,7 @@ fn io_and_encoding_errors_name_the_file() {
 }
 
 #[test]
-fn a_hundred_thousand_ops_parse_quickly() {
+fn a_hundred_thousand_ops_round_trip() {
     let mut h = History::default();
     for i in 0..100_000u64 {
         let (kind, value) = if i % 2 == 0 {
@@ -470,10 +480,10 @@ fn a_hundred_thousand_ops_parse_quickly() {
         } else {
             (OpType::Ok, int(i as i64))
         };
-        let f = [Func::Read, Func::Write, Func::Cas][(i % 3) as usize].clone();
+        let f = [Func::Read, Func::Write, Func::Cas][(i / 2 % 3) as usize].clone();
         h.push(Op {
             index: 0,
-            process: Process::Client(i % 50),
+            process: Process::Client(i / 2 % 50),
             kind,
             f,
             key: None,
@@ -485,19 +495,10 @@ fn a_hundred_thousand_ops_parse_quickly() {
     let (mut edn, mut json) = (Vec::new(), Vec::new());
     write_edn(&h, &mut edn).unwrap();
     write_json(&h, &mut json).unwrap();
-    let start = std::time::Instant::now();
     let back = read_history(std::str::from_utf8(&edn).unwrap_or_default(), "big.edn").unwrap();
-    let edn_time = start.elapsed();
     assert_eq!(back, h);
-    let start = std::time::Instant::now();
     let back = read_history(std::str::from_utf8(&json).unwrap_or_default(), "big.json").unwrap();
-    let json_time = start.elapsed();
     assert_eq!(back, h);
-    // Loose bounds (shared CI machines); they catch accidental quadratic behaviour.
-    assert!(
-        edn_time.as_secs() < 5 && json_time.as_secs() < 5,
-        "{edn_time:?} {json_time:?}"
-    );
 }
 
 /// Checks `read_history` returns (no panic) and any error is one line naming the file.

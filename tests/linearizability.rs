@@ -661,3 +661,67 @@ fn random_histories_are_a_mix_of_good_and_bad() {
         );
     }
 }
+
+// ---- completion-only histories ------------------------------------------------------------
+
+/// `h` without its invocations (Elle's completion-only form; `fail` completions stay, and are
+/// dropped by the checker as usual).
+fn completions_only(h: &History) -> History {
+    let mut out = History::default();
+    for op in h.ops.iter().filter(|o| o.kind != OpType::Invoke) {
+        out.push(op.clone());
+    }
+    out
+}
+
+/// The documented reading of a completion-only history as a paired one: each op's invocation
+/// stands right after its process's previous completion (at the start for its first op).
+fn paired_reading(h: &History) -> History {
+    let invoke_of = |op: &Op| {
+        entry(
+            op.process,
+            OpType::Invoke,
+            op.f.clone(),
+            op.key,
+            op.value.clone(),
+        )
+    };
+    let mut out = History::default();
+    let mut next: BTreeMap<Process, Vec<&Op>> = BTreeMap::new();
+    for op in &h.ops {
+        next.entry(op.process).or_default().push(op);
+    }
+    for ops in next.values_mut() {
+        ops.reverse();
+    }
+    for ops in next.values() {
+        if let Some(first) = ops.last() {
+            out.push(invoke_of(first));
+        }
+    }
+    for op in &h.ops {
+        out.push(op.clone());
+        let queue = next.get_mut(&op.process).expect("seen");
+        queue.pop();
+        if let Some(following) = queue.last() {
+            out.push(invoke_of(following));
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(config(3_000))]
+    #[test]
+    fn completion_only_histories_read_as_invoked_after_the_previous_completion(
+        tape in prop::collection::vec(any::<u32>(), 0..40),
+        kind in prop::sample::select(vec!["register", "cas-register", "kv"]),
+    ) {
+        let only = completions_only(&generate(kind, &tape));
+        let init = init_for(kind);
+        let out = check(&only, &spec(kind, init.clone()), &Budget::default());
+        let paired = paired_reading(&only);
+        let expected = if brute(kind, &init, &paired) { Verdict::Pass } else { Verdict::Fail };
+        prop_assert_eq!(out.verdict, expected, "{}\n{:#?}", out.reason, only.ops);
+    }
+}

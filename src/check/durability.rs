@@ -63,7 +63,8 @@ pub fn check_durability(out: &RunOutput) -> CheckResult {
         }
     };
     let mut by_key: BTreeMap<u64, Vec<Write<'_>>> = BTreeMap::new();
-    for (invoke, done) in out.history.pairs() {
+    for pair in out.history.pairs() {
+        let (invoke, done) = (pair.invoke, pair.completion);
         if let Some(value) = written_value(invoke) {
             by_key
                 .entry(invoke.key.unwrap_or(0))

@@ -3,9 +3,9 @@
 //! input, 3 unknown; with several files, the worst (bad input, then not, then unknown).
 
 use super::{BadInput, EXIT_BAD_INPUT, EXIT_FAIL, EXIT_PASS, EXIT_UNKNOWN};
-use crate::check::linear::{check, Budget, ModelKind, ModelSpec};
+use crate::check::linear::{try_check, Budget, InputError, ModelKind, ModelSpec};
 use crate::check::Verdict;
-use crate::history::{parse_edn_value, read_history_file, Value};
+use crate::history::{load_history, parse_edn_literal, HistorySource, Value};
 use crate::sim::time::parse_duration;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -51,64 +51,86 @@ pub(super) fn run(args: CheckArgs) -> Result<i32, BadInput> {
         ))
     })?;
     let init = match &args.init {
-        Some(text) => parse_edn_value(text).map_err(|e| BadInput(format!("--init {text}: {e}")))?,
+        Some(text) => {
+            parse_edn_literal(text).map_err(|e| BadInput(format!("--init {text}: {e}")))?
+        }
         None => Value::Nil,
     };
     let limit = parse_duration(&args.budget).map_err(|e| BadInput(format!("--budget: {e}")))?;
     let spec = ModelSpec { kind, init };
     let mut worst = EXIT_PASS;
     for file in &args.files {
-        let code = match read_history_file(file) {
+        let code = match load_history(file) {
             Err(e) => {
                 eprintln!("error: {e}");
                 EXIT_BAD_INPUT
             }
-            Ok(history) => {
-                let started = Instant::now();
-                let deadline = started + Duration::from_nanos(limit);
-                let out_of_time = move || Instant::now() >= deadline;
-                let budget = Budget {
-                    deadline: Some(&out_of_time),
-                    max_memory_bytes: args.memory_mb << 20,
-                    ..Budget::default()
-                };
-                let result = check(&history, &spec, &budget);
-                let check_ms = started.elapsed().as_secs_f64() * 1000.0;
-                if args.json {
-                    let v = serde_json::json!({
-                        "file": file.display().to_string(),
-                        "model": args.model,
-                        "verdict": match result.verdict { Verdict::Pass => "linearizable", Verdict::Fail => "not-linearizable", Verdict::Unknown => "unknown" },
-                        "reason": result.reason,
-                        "witness": result.witness,
-                        "ops": history.ops.len(),
-                        "states_explored": result.states_explored,
-                        "check_ms": check_ms,
-                    });
-                    say!("{v}");
-                } else {
-                    let verdict = match result.verdict {
-                        Verdict::Pass => "linearizable",
-                        Verdict::Fail => "NOT linearizable",
-                        Verdict::Unknown => "UNKNOWN",
-                    };
-                    say!(
-                        "{}: {verdict} ({} history entries, {check_ms:.1} ms) {}",
-                        file.display(),
-                        history.ops.len(),
-                        result.reason
-                    );
-                    if let Some(w) = &result.witness {
-                        say!("{}", w.explanation.trim_end());
-                        say!("{}", w.timeline.trim_end());
-                    }
-                }
-                super::exit_for(result.verdict)
-            }
+            Ok(source) => check_one(&source, &spec, &args, limit)?,
         };
         if severity(code) > severity(worst) {
             worst = code;
         }
     }
     Ok(worst)
+}
+
+/// Checks one history that was read and found well formed. Bad input found by the model
+/// (an op it has no function for, a value of the wrong shape) is reported on stderr with the
+/// file and line, and gives exit code 2; a bad `--init` stops the whole command.
+fn check_one(
+    source: &HistorySource,
+    spec: &ModelSpec,
+    args: &CheckArgs,
+    limit: u64,
+) -> Result<i32, BadInput> {
+    let history = &source.history;
+    let started = Instant::now();
+    let deadline = started + Duration::from_nanos(limit);
+    let out_of_time = move || Instant::now() >= deadline;
+    let budget = Budget {
+        deadline: Some(&out_of_time),
+        max_memory_bytes: args.memory_mb.saturating_mul(1 << 20),
+        ..Budget::default()
+    };
+    let result = match try_check(history, spec, &budget) {
+        Ok(r) => r,
+        Err(InputError::Init(e)) => {
+            let init = args.init.as_deref().unwrap_or("nil");
+            return Err(BadInput(format!(
+                "--init {init}: {e} (the {} model)",
+                spec.kind.name()
+            )));
+        }
+        Err(InputError::Entry { entry, message }) => {
+            let what = format!("{message} (checking with --model {})", spec.kind.name());
+            eprintln!("error: {}", source.error(Some(entry), what));
+            return Ok(EXIT_BAD_INPUT);
+        }
+    };
+    let check_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let file = &source.file;
+    if args.json {
+        let v = serde_json::json!({
+            "file": file,
+            "model": args.model,
+            "verdict": match result.verdict { Verdict::Pass => "linearizable", Verdict::Fail => "not-linearizable", Verdict::Unknown => "unknown" },
+            "reason": result.reason,
+            "witness": result.witness,
+            "ops": history.ops.len(),
+            "states_explored": result.states_explored,
+            "check_ms": check_ms,
+        });
+        say!("{v}");
+    } else {
+        say!(
+            "{file} ({} history entries, {check_ms:.1} ms): {}",
+            history.ops.len(),
+            result.reason
+        );
+        if let Some(w) = &result.witness {
+            say!("{}", w.explanation.trim_end());
+            say!("{}", w.timeline.trim_end());
+        }
+    }
+    Ok(super::exit_for(result.verdict))
 }

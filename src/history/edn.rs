@@ -57,6 +57,9 @@ pub(crate) struct Reader<'a> {
     text: &'a str,
     pos: usize,
     line: usize,
+    /// Whether bare symbols (`foo`) are read as keywords (histories) or refused (literals
+    /// typed on the command line, where `zero` is a typo for `:zero` or `0`).
+    symbols: bool,
 }
 
 fn is_ws(b: u8) -> bool {
@@ -83,6 +86,7 @@ impl<'a> Reader<'a> {
             text,
             pos: 0,
             line: 1,
+            symbols: true,
         }
     }
 
@@ -196,7 +200,19 @@ impl<'a> Reader<'a> {
             b':' => Ok(Value::Keyword(self.keyword()?.to_string())),
             _ => {
                 let tok = self.token();
-                atom(tok, line)
+                let v = atom(tok, line)?;
+                match v {
+                    Value::Keyword(k) if !self.symbols => fail(
+                        line,
+                        format!(
+                            "`{}` is a bare symbol; expected a value: a number such as 0, nil, \
+                             true or false, a string such as \"x\", a keyword such as :{k}, a \
+                             vector [...] or a map {{...}}",
+                            clip(&k)
+                        ),
+                    ),
+                    v => Ok(v),
+                }
             }
         }
     }
@@ -457,11 +473,23 @@ pub(crate) fn render(v: &Value) -> String {
     clip(&out)
 }
 
-/// Parses exactly one EDN value, such as an initial state `0`, `nil`, `""` or `{:x 0 :y 0}`.
+/// Parses exactly one EDN value, such as an initial state `0`, `nil`, `""` or `{:x 0 :y 0}`,
+/// reading bare symbols as keywords as histories do (`free` is `:free`).
 ///
 /// Errors are one line; for multi-line text they start with `line N: `.
 pub fn parse_edn_value(text: &str) -> Result<Value, String> {
+    parse_one(Reader::new(text), text)
+}
+
+/// Parses exactly one EDN literal typed by a person (`--init`): like [`parse_edn_value`], but
+/// a bare symbol such as `zero` is an error, not the keyword `:zero`.
+pub fn parse_edn_literal(text: &str) -> Result<Value, String> {
     let mut r = Reader::new(text);
+    r.symbols = false;
+    parse_one(r, text)
+}
+
+fn parse_one(mut r: Reader<'_>, text: &str) -> Result<Value, String> {
     let result = r.skip_ws().and_then(|()| match r.peek() {
         None => fail(
             1,

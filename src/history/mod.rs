@@ -7,10 +7,12 @@
 
 mod edn;
 mod read;
+mod wellformed;
 mod write;
 
-pub use edn::parse_edn_value;
-pub use read::{read_history, read_history_file, HistoryError};
+pub use edn::{parse_edn_literal, parse_edn_value};
+pub use read::{load_history, read_history, read_history_file, HistoryError, HistorySource};
+pub use wellformed::{Form, Malformed, Pair};
 pub use write::{write_edn, write_json, HistoryFormat};
 
 use crate::sim::time::Nanos;
@@ -141,28 +143,5 @@ impl History {
     pub fn push(&mut self, mut op: Op) {
         op.index = self.ops.len() as u64;
         self.ops.push(op);
-    }
-
-    /// Pairs each invocation with its completion (if any), in invocation order.
-    pub fn pairs(&self) -> Vec<(&Op, Option<&Op>)> {
-        let mut open: std::collections::BTreeMap<Process, usize> = Default::default();
-        let mut out: Vec<(&Op, Option<&Op>)> = Vec::new();
-        for op in &self.ops {
-            if op.process == Process::Nemesis {
-                continue;
-            }
-            match op.kind {
-                OpType::Invoke => {
-                    open.insert(op.process, out.len());
-                    out.push((op, None));
-                }
-                _ => {
-                    if let Some(i) = open.remove(&op.process) {
-                        out[i].1 = Some(op);
-                    }
-                }
-            }
-        }
-        out
     }
 }

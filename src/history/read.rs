@@ -17,7 +17,9 @@
 //! keys read like strings.
 //!
 //! In both forms `Op.index` is the position in the file and `Op.node` is `None` unless JSON
-//! names it.
+//! names it. What is read must also be well formed (module `wellformed`: not empty, each
+//! completion after its invocation, or completions only); otherwise it is an error naming the
+//! line, never a history to judge.
 
 use super::edn::{render, EdnError, Key, Reader};
 use super::{Func, History, Op, OpType, Process, Value};
@@ -73,25 +75,54 @@ fn from_edn(file: &str, e: EdnError) -> HistoryError {
     invalid(file, e.line, e.msg)
 }
 
-/// Reads a history from text (Jepsen EDN or faultline JSON lines, told apart by content);
-/// `file` names the source in errors.
-pub fn read_history(text: &str, file: &str) -> Result<History, HistoryError> {
-    let body = text.strip_prefix('\u{feff}').unwrap_or(text).trim_start();
-    match body.strip_prefix('{') {
-        Some(rest) if rest.trim_start().starts_with('"') => read_json(text, file),
-        _ => read_edn(text, file),
+/// A history read from a file, with the line each entry came from, so that problems found
+/// later (by a checker that needs a shape the entry does not have) can name the line.
+#[derive(Clone, Debug)]
+pub struct HistorySource {
+    /// The file name as given.
+    pub file: String,
+    /// The history (well formed: see [`History::check_well_formed`]).
+    pub history: History,
+    /// The 1-based line of each entry, by position.
+    pub lines: Vec<usize>,
+}
+
+impl HistorySource {
+    /// The line of entry `entry` (1 when unknown).
+    pub fn line_of(&self, entry: usize) -> usize {
+        self.lines.get(entry).copied().unwrap_or(1)
     }
+
+    /// A bad-input error about entry `entry` (or the file as a whole, at line 1).
+    pub fn error(&self, entry: Option<usize>, message: impl Into<String>) -> HistoryError {
+        invalid(
+            &self.file,
+            entry.map_or(1, |e| self.line_of(e)),
+            message.into(),
+        )
+    }
+}
+
+/// Reads a history from text (Jepsen EDN or faultline JSON lines, told apart by content) and
+/// checks it is well formed; `file` names the source in errors.
+pub fn read_history(text: &str, file: &str) -> Result<History, HistoryError> {
+    parse(text, file).map(|s| s.history)
 }
 
 /// Reads a history file (see [`read_history`]); the path as displayed names it in errors.
 pub fn read_history_file(path: &Path) -> Result<History, HistoryError> {
+    load_history(path).map(|s| s.history)
+}
+
+/// Reads a history file and keeps the line of each entry (see [`HistorySource`]).
+pub fn load_history(path: &Path) -> Result<HistorySource, HistoryError> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| HistoryError::Io {
         file: file.clone(),
         source,
     })?;
     match String::from_utf8(bytes) {
-        Ok(text) => read_history(&text, &file),
+        Ok(text) => parse(&text, &file),
         Err(e) => {
             let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
             let line = 1 + good.iter().filter(|&&b| b == b'\n').count();
@@ -104,22 +135,49 @@ pub fn read_history_file(path: &Path) -> Result<History, HistoryError> {
     }
 }
 
-fn read_edn(text: &str, file: &str) -> Result<History, HistoryError> {
+/// Parses either form and checks the result is well formed.
+fn parse(text: &str, file: &str) -> Result<HistorySource, HistoryError> {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text).trim_start();
+    let (history, lines) = match body.strip_prefix('{') {
+        Some(rest) if rest.trim_start().starts_with('"') => read_json(text, file)?,
+        _ => read_edn(text, file)?,
+    };
+    let source = HistorySource {
+        file: file.to_string(),
+        history,
+        lines,
+    };
+    if source.history.ops.is_empty() {
+        let msg = "the history has no entries; expected at least one op map such as \
+                   {:process 0, :type :invoke, :f :read, :value nil}";
+        return Err(source.error(None, msg));
+    }
+    let place = |entry: usize| format!("line {}", source.line_of(entry));
+    match source.history.check_well_formed(&place) {
+        Ok(_) => Ok(source),
+        Err(m) => Err(source.error(Some(m.entry), m.message)),
+    }
+}
+
+fn read_edn(text: &str, file: &str) -> Result<(History, Vec<usize>), HistoryError> {
     let mut r = Reader::new(text);
     let mut history = History::default();
+    let mut lines = Vec::new();
     let e = |err| from_edn(file, err);
     r.skip_ws().map_err(e)?;
     let Some(open @ (b'[' | b'(')) = r.peek() else {
         // Op maps one after another.
         while r.peek().is_some() {
+            lines.push(r.line());
             history.push(edn_op(&mut r, file)?);
             r.skip_ws().map_err(e)?;
         }
-        return Ok(history);
+        return Ok((history, lines));
     };
     let open_line = r.line();
     r.bump();
     while r.more_in(open, open_line).map_err(e)? {
+        lines.push(r.line());
         history.push(edn_op(&mut r, file)?);
     }
     r.skip_ws().map_err(e)?;
@@ -130,7 +188,7 @@ fn read_edn(text: &str, file: &str) -> Result<History, HistoryError> {
         let msg = format!("{what} after the closing {close}; expected the end of the file");
         return Err(invalid(file, line, msg));
     }
-    Ok(history)
+    Ok((history, lines))
 }
 
 fn kind_named(name: &str) -> Option<OpType> {
@@ -241,9 +299,10 @@ fn edn_op(r: &mut Reader<'_>, file: &str) -> Result<Op, HistoryError> {
     })
 }
 
-fn read_json(text: &str, file: &str) -> Result<History, HistoryError> {
+fn read_json(text: &str, file: &str) -> Result<(History, Vec<usize>), HistoryError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut history = History::default();
+    let mut lines = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let (line, raw) = (i + 1, raw.trim());
         if raw.is_empty() {
@@ -267,8 +326,9 @@ fn read_json(text: &str, file: &str) -> Result<History, HistoryError> {
             invalid(file, line, msg)
         })?;
         history.push(json_op(parsed).map_err(|msg| invalid(file, line, msg))?);
+        lines.push(line);
     }
-    Ok(history)
+    Ok((history, lines))
 }
 
 /// The fields of a JSON op line that are read (missing ones are `null`; others are ignored).

@@ -166,9 +166,43 @@ impl Linearizability {
     }
 }
 
+/// Why a history cannot be checked against a model at all: bad input, not a verdict.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    /// The initial value does not fit the model.
+    #[error("bad initial value: {0}")]
+    Init(String),
+    /// An entry (by history position) does not fit the model or the history's form.
+    #[error("entry {entry}: {message}")]
+    Entry {
+        /// The entry's position in the history, from 0.
+        entry: usize,
+        /// What was wrong and what was expected.
+        message: String,
+    },
+}
+
+/// Checks `history` against `model` within `budget`; a history that does not fit the model
+/// gives verdict `unknown` with the reason (use [`try_check`] to tell bad input apart).
+pub fn check(history: &History, model: &ModelSpec, budget: &Budget<'_>) -> Linearizability {
+    try_check(history, model, budget).unwrap_or_else(|e| Linearizability {
+        verdict: Verdict::Unknown,
+        reason: format!("unknown: {e}"),
+        witness: None,
+        states_explored: 0,
+        keys_checked: 0,
+    })
+}
+
 /// Checks `history` against `model` within `budget`. Ops with an `Op.key` are checked key by
 /// key (one object per key) for every model; `kv` also reads keys from `[key value]` tuples.
-pub fn check(history: &History, model: &ModelSpec, budget: &Budget<'_>) -> Linearizability {
+/// Every op is checked to fit the model before any search starts, so bad input is found
+/// whatever the verdict would have been.
+pub fn try_check(
+    history: &History,
+    model: &ModelSpec,
+    budget: &Budget<'_>,
+) -> Result<Linearizability, InputError> {
     let init = &model.init;
     let same = |_: Option<&Value>| init.clone();
     match model.kind {
@@ -216,11 +250,13 @@ mod tests {
     }
 
     #[test]
-    fn a_bad_initial_value_is_unknown() {
+    fn a_bad_initial_value_is_bad_input() {
         let spec = ModelSpec {
             kind: ModelKind::Mutex,
             init: Value::Int(7),
         };
+        let err = try_check(&History::default(), &spec, &Budget::default()).unwrap_err();
+        assert!(matches!(err, InputError::Init(_)), "{err}");
         let out = check(&History::default(), &spec, &Budget::default());
         assert_eq!(out.verdict, Verdict::Unknown);
         assert!(out.reason.contains("initial value"), "{}", out.reason);

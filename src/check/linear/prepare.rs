@@ -3,6 +3,7 @@
 //! completions and invocations that never complete become optional ops whose response time is
 //! +infinity. Nemesis entries are ignored. Times are history positions, not clock times.
 
+use super::InputError;
 use crate::history::{Func, History, OpType, Process, Value};
 use std::collections::HashMap;
 
@@ -17,8 +18,11 @@ pub(crate) struct Call<'h> {
     pub value: Value,
     /// Completed `ok` (so its results are known and it certainly took effect).
     pub known: bool,
-    /// Position of the invocation in the history.
+    /// The history position at which it began (see [`crate::history::Pair::call`]).
     pub call: usize,
+    /// The position of the entry that names it (the invocation, or for a completion-only
+    /// history the completion), for error messages.
+    pub entry: usize,
     /// Position of the `ok` completion; `None` for optional ops (+infinity).
     pub ret: Option<usize>,
 }
@@ -46,8 +50,9 @@ fn is_read(f: &Func) -> bool {
 }
 
 /// Splits `history`. With `tuples`, a keyless op's value must be a `[key value]` tuple
-/// (Jepsen's `independent` form); otherwise only `Op.key` gives keys.
-pub(crate) fn split(history: &History, tuples: bool) -> Result<Split<'_>, String> {
+/// (Jepsen's `independent` form); otherwise only `Op.key` gives keys. An op that does not fit
+/// is an [`InputError`] naming its entry.
+pub(crate) fn split(history: &History, tuples: bool) -> Result<Split<'_>, InputError> {
     // Real time is the position in the history, which `Op.index` records.
     if let Some((i, op)) = history
         .ops
@@ -55,17 +60,26 @@ pub(crate) fn split(history: &History, tuples: bool) -> Result<Split<'_>, String
         .enumerate()
         .find(|(i, op)| op.index != *i as u64)
     {
-        return Err(format!(
-            "entry {i} has index {}: indices must be history positions",
-            op.index
-        ));
+        return Err(InputError::Entry {
+            entry: i,
+            message: format!(
+                "the entry has index {}; expected indices to be history positions",
+                op.index
+            ),
+        });
     }
+    history
+        .check_well_formed(&|e| format!("entry {e}"))
+        .map_err(|m| InputError::Entry {
+            entry: m.entry,
+            message: m.message,
+        })?;
     let pairs = history.pairs();
     let mut out = Split::default();
     let mut index: HashMap<Option<Value>, usize> = HashMap::new();
-    for (inv, done) in pairs {
-        let call = inv.index as usize;
-        let completion = done.map(|c| (c.index as usize, c));
+    for pair in pairs {
+        let (inv, call) = (pair.invoke, pair.call);
+        let completion = pair.completion.map(|c| (c.index as usize, c));
         let (known, ret) = match completion {
             Some((_, c)) if c.kind == OpType::Fail => {
                 out.failed += 1;
@@ -82,26 +96,37 @@ pub(crate) fn split(history: &History, tuples: bool) -> Result<Split<'_>, String
             ),
             (None, false) => (None, &inv.value, completion.map(|(_, c)| &c.value)),
             (None, true) => {
-                let Value::List(t) = &inv.value else {
-                    return Err(format!(
-                        "entry {call}: a kv op needs a key, or a [key value] tuple as its value"
-                    ));
+                let entry = inv.index as usize;
+                let tuple = match &inv.value {
+                    Value::List(t) if t.len() == 2 => t,
+                    other => {
+                        return Err(InputError::Entry {
+                            entry,
+                            message: format!(
+                                "{} {} has no key; expected a :key, or a [key value] tuple as \
+                                 its value (the kv model checks each key on its own)",
+                                inv.f.name(),
+                                super::model::fmt_value(other)
+                            ),
+                        })
+                    }
                 };
-                if t.len() != 2 {
-                    return Err(format!(
-                        "entry {call}: a kv op's value must be a [key value] tuple"
-                    ));
-                }
+                let t = tuple;
                 let key = &t[0];
                 let done_value = match completion {
                     Some((j, c)) if known => match &c.value {
                         Value::List(u) if u.len() == 2 && u[0] == *key => Some(&u[1]),
                         Value::Nil => None,
-                        _ => {
-                            return Err(format!(
-                                "entry {j}: the completion's value must be a [key value] tuple for key {}",
-                                super::model::fmt_value(key)
-                            ))
+                        other => {
+                            return Err(InputError::Entry {
+                                entry: j,
+                                message: format!(
+                                    "the completion's value is {}; expected a [key value] tuple \
+                                     for key {}",
+                                    super::model::fmt_value(other),
+                                    super::model::fmt_value(key)
+                                ),
+                            })
                         }
                     },
                     _ => None,
@@ -126,6 +151,7 @@ pub(crate) fn split(history: &History, tuples: bool) -> Result<Split<'_>, String
             value,
             known,
             call,
+            entry: inv.index as usize,
             ret,
         });
     }
@@ -224,8 +250,12 @@ mod tests {
         let h = History {
             ops: vec![read(OpType::Invoke), read(OpType::Ok)],
         };
-        assert!(split(&h, false)
-            .unwrap_err()
-            .contains("entry 1 has index 0"));
+        assert_eq!(
+            split(&h, false).unwrap_err(),
+            InputError::Entry {
+                entry: 1,
+                message: "the entry has index 0; expected indices to be history positions".into()
+            }
+        );
     }
 }

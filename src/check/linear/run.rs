@@ -7,7 +7,7 @@ use super::prepare::{split, Group};
 use super::search::{search, Outcome, SearchOp};
 use super::timeline::process_name;
 use super::witness::{build, Witness};
-use super::{Budget, Linearizability};
+use super::{Budget, InputError, Linearizability};
 use crate::check::Verdict;
 use crate::history::{History, Value};
 
@@ -22,12 +22,18 @@ fn key_prefix(key: &Option<Value>) -> String {
         .map_or(String::new(), |k| format!("key {}: ", fmt_value(k)))
 }
 
-fn check_group<M: Model>(
+/// One key's model and its ops, prepared for the search.
+struct Prepared<'g, 'h, M: Model> {
+    group: &'g Group<'h>,
+    model: M,
+    ops: Vec<SearchOp<M::Op>>,
+}
+
+/// Turns a key's calls into the model's ops; an op the model cannot run is bad input.
+fn prepare_group<'g, 'h, M: Model>(
     mut model: M,
-    group: &Group<'_>,
-    budget: &Budget<'_>,
-    states: &mut u64,
-) -> KeyOutcome {
+    group: &'g Group<'h>,
+) -> Result<Prepared<'g, 'h, M>, InputError> {
     let mut ops = Vec::with_capacity(group.calls.len());
     for c in &group.calls {
         let view = OpView {
@@ -36,19 +42,16 @@ fn check_group<M: Model>(
             value: &c.value,
             known: c.known,
         };
-        let op = match model.prepare(&view) {
-            Ok(op) => op,
-            Err(e) => {
-                return KeyOutcome::Unknown(format!(
-                    "{}entry {} ({} {} {}): {e}",
-                    key_prefix(&group.key),
-                    c.call,
-                    process_name(c.process),
-                    c.f.name(),
-                    fmt_value(&c.value)
-                ))
-            }
-        };
+        let op = model.prepare(&view).map_err(|e| InputError::Entry {
+            entry: c.entry,
+            message: format!(
+                "{}{} {} {}: {e}",
+                key_prefix(&group.key),
+                process_name(c.process),
+                c.f.name(),
+                fmt_value(&c.value)
+            ),
+        })?;
         if !model.is_noop(&op) {
             ops.push(SearchOp {
                 op,
@@ -58,13 +61,22 @@ fn check_group<M: Model>(
             });
         }
     }
-    match search(&model, &ops, budget, states) {
+    Ok(Prepared { group, model, ops })
+}
+
+fn check_group<M: Model>(
+    p: &Prepared<'_, '_, M>,
+    budget: &Budget<'_>,
+    states: &mut u64,
+) -> KeyOutcome {
+    let (model, group, ops) = (&p.model, p.group, &p.ops);
+    match search(model, ops, budget, states) {
         Outcome::Linearizable => KeyOutcome::Pass,
         Outcome::OutOfBudget(why) => {
             KeyOutcome::Unknown(format!("{}{why}", key_prefix(&group.key)))
         }
         Outcome::Violation(failure) => {
-            let witness = build(&model, group.key.as_ref(), &ops, &failure);
+            let witness = build(model, group.key.as_ref(), ops, &failure);
             let stuck = &witness.stuck[0];
             let entries = match stuck.completed_at {
                 Some(r) => format!("entries {}–{r}", stuck.invoked_at),
@@ -98,33 +110,20 @@ pub(crate) fn run<M: Model>(
     budget: &Budget<'_>,
     init_for: impl Fn(Option<&Value>) -> Value,
     make: impl Fn(&Value) -> Result<M, String>,
-) -> Linearizability {
-    let unknown = |reason: String| Linearizability {
-        verdict: Verdict::Unknown,
-        reason: format!("unknown: {reason}"),
-        witness: None,
-        states_explored: 0,
-        keys_checked: 0,
-    };
-    if let Err(e) = make(&init_for(None)) {
-        return unknown(format!("bad initial value: {e}"));
+) -> Result<Linearizability, InputError> {
+    make(&init_for(None)).map_err(InputError::Init)?;
+    let split = split(history, tuples)?;
+    let mut prepared = Vec::with_capacity(split.groups.len());
+    for group in &split.groups {
+        let model = make(&init_for(group.key.as_ref()))
+            .map_err(|e| InputError::Init(format!("{}{e}", key_prefix(&group.key))))?;
+        prepared.push(prepare_group(model, group)?);
     }
-    let split = match split(history, tuples) {
-        Ok(s) => s,
-        Err(e) => return unknown(e),
-    };
     let mut states = 0u64;
     let mut fails: Vec<(String, Box<Witness>)> = Vec::new();
     let mut unknowns: Vec<String> = Vec::new();
-    for group in &split.groups {
-        let model = match make(&init_for(group.key.as_ref())) {
-            Ok(m) => m,
-            Err(e) => {
-                unknowns.push(format!("{}bad initial value: {e}", key_prefix(&group.key)));
-                continue;
-            }
-        };
-        match check_group(model, group, budget, &mut states) {
+    for p in &prepared {
+        match check_group(p, budget, &mut states) {
             KeyOutcome::Pass => {}
             KeyOutcome::Fail(reason, witness) => fails.push((reason, witness)),
             KeyOutcome::Unknown(reason) => unknowns.push(reason),
@@ -171,11 +170,11 @@ pub(crate) fn run<M: Model>(
             None,
         )
     };
-    Linearizability {
+    Ok(Linearizability {
         verdict,
         reason,
         witness,
         states_explored: states,
         keys_checked: keys,
-    }
+    })
 }

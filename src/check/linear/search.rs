@@ -73,18 +73,22 @@ impl Events {
     /// Node `2i` is op `i`'s call, `2i + 1` its return; the head is node `2n`.
     fn new<O>(ops: &[SearchOp<O>]) -> Events {
         let n = ops.len();
-        let mut order: Vec<(usize, usize, u32)> = Vec::with_capacity(2 * n);
+        // (position, calls before returns at one position, optional returns by call, node).
+        // Positions are unique in a paired history; a completion-only history's op begins
+        // at the position just after its process's previous completion, and must begin
+        // before whatever completes there.
+        let mut order: Vec<(usize, u8, usize, u32)> = Vec::with_capacity(2 * n);
         for (i, op) in ops.iter().enumerate() {
-            order.push((op.call, 0, 2 * i as u32));
-            let ret = op.ret.map_or((usize::MAX, op.call), |r| (r, 0));
-            order.push((ret.0, ret.1, 2 * i as u32 + 1));
+            order.push((op.call, 0, 0, 2 * i as u32));
+            let (at, by_call) = op.ret.map_or((usize::MAX, op.call), |r| (r, 0));
+            order.push((at, 1, by_call, 2 * i as u32 + 1));
         }
         order.sort_unstable();
         let head = 2 * n as u32;
         let mut next = vec![NIL; 2 * n + 1];
         let mut prev = vec![NIL; 2 * n + 1];
         let mut last = head;
-        for &(_, _, node) in &order {
+        for &(_, _, _, node) in &order {
             next[last as usize] = node;
             prev[node as usize] = last;
             last = node;

@@ -41,39 +41,43 @@ pub(crate) fn render(bars: &[Bar]) -> String {
     }
     let mut bars: Vec<&Bar> = bars.iter().collect();
     bars.sort_by_key(|b| (b.call, b.process));
-    // Columns: the positions involved, spaced so each bar's label fits between its ends.
-    let mut positions: Vec<usize> = bars
+    // Columns: the events involved — (position, 0) for a start, (position, 1) for an end, so
+    // that an op that begins and ends at one position (completion-only histories) still has
+    // two columns — spaced so each bar's label fits between its ends.
+    let start = |b: &Bar| (b.call, 0u8);
+    let end = |b: &Bar| b.ret.map(|r| (r, 1u8));
+    let mut positions: Vec<(usize, u8)> = bars
         .iter()
-        .flat_map(|b| std::iter::once(b.call).chain(b.ret))
+        .flat_map(|b| std::iter::once(start(b)).chain(end(b)))
         .collect();
     positions.sort_unstable();
     positions.dedup();
     let width = |b: &Bar| b.label.chars().count() + 5;
     let mut column: Vec<usize> = Vec::with_capacity(positions.len());
-    for (k, &pos) in positions.iter().enumerate() {
+    for (k, &event) in positions.iter().enumerate() {
         let mut x = if k == 0 {
             0
         } else {
-            column[k - 1] + 1 + positions[k - 1].to_string().len()
+            column[k - 1] + 1 + positions[k - 1].0.to_string().len()
         };
-        for b in bars.iter().filter(|b| b.ret == Some(pos)) {
-            let start = column[positions.binary_search(&b.call).unwrap_or(0)];
-            x = x.max(start + width(b));
+        for b in bars.iter().filter(|b| end(b) == Some(event)) {
+            let from = column[positions.binary_search(&start(b)).unwrap_or(0)];
+            x = x.max(from + width(b));
         }
         column.push(x);
     }
-    let col = |pos: usize| column[positions.binary_search(&pos).unwrap_or(0)];
+    let col = |event: (usize, u8)| column[positions.binary_search(&event).unwrap_or(0)];
     let open_end = bars
         .iter()
         .filter(|b| b.ret.is_none())
-        .map(|b| col(b.call) + width(b) + 2)
+        .map(|b| col(start(b)) + width(b) + 2)
         .max()
         .unwrap_or(0);
     let right = open_end.max(column.last().copied().unwrap_or(0) + 1);
     // Rows: one per process, more when a process's bars would overlap.
     let mut lanes: Vec<(Process, usize, Vec<char>)> = Vec::new();
     for b in &bars {
-        let (x1, x2) = (col(b.call), b.ret.map_or(right, col));
+        let (x1, x2) = (col(start(b)), end(b).map_or(right, col));
         let lane = match lanes
             .iter()
             .position(|(p, end, _)| *p == b.process && *end < x1)
@@ -101,9 +105,9 @@ pub(crate) fn render(bars: &[Bar]) -> String {
     let pad = names.iter().map(|n| n.len()).max().unwrap_or(0).max(5) + 2;
     let mut axis = vec![' '; right + 12];
     let mut free = 0;
-    for (k, &pos) in positions.iter().enumerate() {
+    for (k, &(pos, _)) in positions.iter().enumerate() {
         let text = pos.to_string();
-        if column[k] >= free {
+        if column[k] >= free && (k == 0 || positions[k - 1].0 != pos) {
             for (i, ch) in text.chars().enumerate() {
                 axis[column[k] + i] = ch;
             }
@@ -165,6 +169,17 @@ mod tests {
         // The read's bar spans the write's start: the write began while the read ran.
         assert!(lines[3].find('|') > lines[2].find('|'));
         assert!(lines[3].find('|') < lines[2].rfind('|'));
+    }
+
+    #[test]
+    fn an_op_that_begins_and_ends_at_one_position_has_a_bar() {
+        let text = render(&[
+            bar("write 1", 0, 0, Some(0), false),
+            bar("read 1", 1, 1, Some(1), true),
+        ]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[1].contains("|--write 1--|"), "{text}");
+        assert!(lines[2].contains("|==read 1==|"), "{text}");
     }
 
     #[test]

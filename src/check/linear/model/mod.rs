@@ -183,9 +183,13 @@ pub fn value_heap_bytes(v: &Value) -> usize {
     }
 }
 
-/// The function's name when the op is not one the model knows, as an error message.
-pub(crate) fn unknown_f(model: &str, f: &Func) -> String {
-    format!("the {model} model has no `{}` operation", f.name())
+/// The function's name when the op is not one the model knows, as an error message that
+/// lists the ones it has (`known`, e.g. ":read, :write or :cas").
+pub(crate) fn unknown_f(model: &str, f: &Func, known: &str) -> String {
+    format!(
+        "the {model} model has no `{}` operation; expected {known}",
+        f.name()
+    )
 }
 
 #[cfg(test)]

@@ -73,7 +73,7 @@ impl Model for MultiRegister {
 
     fn prepare(&mut self, op: &OpView<'_>) -> Result<Vec<Micro>, String> {
         if op.f.name() != "txn" {
-            return Err(unknown_f("multi-register", op.f));
+            return Err(unknown_f("multi-register", op.f, ":txn"));
         }
         let Value::List(micros) = op.value else {
             return Err(format!(

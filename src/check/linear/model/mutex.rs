@@ -52,7 +52,7 @@ impl Model for Mutex {
         match op.f.name() {
             "acquire" | "lock" => Ok(MutexOp::Acquire),
             "release" | "unlock" => Ok(MutexOp::Release),
-            _ => Err(unknown_f("mutex", op.f)),
+            _ => Err(unknown_f("mutex", op.f, ":acquire or :release")),
         }
     }
 

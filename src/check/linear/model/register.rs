@@ -47,7 +47,7 @@ pub(crate) fn prepare_reg(
                 Ok(RegOp::Cas(pair[0].clone(), pair[1].clone()))
             }
             other => Err(format!(
-                "a cas value must be [expected new], not {}",
+                "the cas value is {}; expected a pair [expected new] such as [0 1]",
                 fmt_value(other)
             )),
         },
@@ -55,9 +55,20 @@ pub(crate) fn prepare_reg(
         (Func::Other(_), "put") if accepts.strings => Ok(RegOp::Write(op.value.clone())),
         (Func::Other(_), "append") if accepts.strings => match op.value {
             Value::Str(s) => Ok(RegOp::Append(s.clone())),
-            other => Err(format!("append needs a string, not {}", fmt_value(other))),
+            other => Err(format!(
+                "the append value is {}; expected a string such as \"x\"",
+                fmt_value(other)
+            )),
         },
-        _ => Err(unknown_f(model, op.f)),
+        _ => Err(unknown_f(
+            model,
+            op.f,
+            match (accepts.cas, accepts.strings) {
+                (true, true) => ":read/:get, :write/:put, :cas or :append",
+                (true, false) => ":read, :write or :cas",
+                (false, _) => ":read or :write",
+            },
+        )),
     }
 }
 

@@ -62,7 +62,7 @@ impl Model for SetModel {
                     fmt_value(other)
                 )),
             },
-            _ => Err(unknown_f("set", op.f)),
+            _ => Err(unknown_f("set", op.f, ":add or :read")),
         }
     }
 
