@@ -1,5 +1,7 @@
-//! The engine's self-checks: message accounting balances, no delivery crossed a cut or
-//! reached a node that was down, and no local clock ran backwards without a jump.
+//! The engine's self-checks: message accounting balances, no delivery reached a node that was
+//! down, and no local clock ran backwards without a jump. (That no delivery crosses a cut is
+//! not audited at run time: the cut logic is checked against a brute-force matrix by property
+//! tests in `net`, which costs nothing per message.)
 
 use super::{CheckResult, Verdict};
 use crate::sim::RunOutput;
@@ -14,12 +16,6 @@ pub fn check_engine(out: &RunOutput) -> CheckResult {
         witness.push(format!(
             "message accounting: sent {} + duplicated {} != delivered {} + lost {} + cut {} + to-crashed {} + in flight {}",
             n.sent, n.duplicated, n.delivered, n.dropped_loss, n.dropped_cut, n.dropped_crashed, n.in_flight
-        ));
-    }
-    if n.audit_cut_crossings > 0 {
-        witness.push(format!(
-            "{} deliveries crossed a network cut",
-            n.audit_cut_crossings
         ));
     }
     if n.audit_down_deliveries > 0 {
@@ -41,7 +37,7 @@ pub fn check_engine(out: &RunOutput) -> CheckResult {
     };
     let summary = if witness.is_empty() {
         format!(
-            "messages balance ({produced} sent incl. {} duplicates = {} delivered + {} dropped + {} in flight); no cut crossed; clocks monotonic",
+            "messages balance ({produced} sent incl. {} duplicates = {} delivered + {} dropped + {} in flight); clocks monotonic",
             n.duplicated,
             n.delivered,
             n.dropped_loss + n.dropped_cut + n.dropped_crashed,

@@ -51,7 +51,7 @@ pub(super) fn list() -> i32 {
     say!("  partition isolate crash pause clock link");
     say!("checks ([check])");
     for (name, what) in [
-        ("engine", "always on: message accounting, no delivery across a cut or to a down node, monotonic clocks"),
+        ("engine", "always on: message accounting, no delivery to a down node, monotonic clocks"),
         ("invariants", "after every step: Election Safety; with a log also Leader Append-Only, Log Matching, Leader Completeness, State Machine Safety"),
         ("durability", "every write acknowledged ok is visible in the final reads after settle"),
         ("committed-log", "(with durability, protocols with a log) every acknowledged write is in the committed log"),

@@ -1,16 +1,18 @@
-//! The runtime network: per-directed-link behaviour, cuts (partitions, isolations, one-way
-//! blocks), temporary degradations, and each sender's random stream for network decisions.
+//! The runtime network: per-directed-link behaviour (the configured default, per-link
+//! overrides, and temporary degradations), the cuts made by faults, and each sender's random
+//! stream for network decisions.
 //!
-//! Two representations of reachability are kept on purpose: a dense matrix the hot path
-//! reads, and a petgraph graph of open links that connectivity questions (partition sides,
-//! the self-check that no message crosses a cut) use. Every change updates both.
+//! State is sparse: the default behaviour once, overrides and degradations only for the
+//! links they name, cuts per fault (module `cuts`). Memory grows with what the scenario asks
+//! for, never with the square of the node count. Every degradation and cut carries the
+//! identity of the fault that made it, so undoing a fault removes only its own effect.
 
+use super::cuts::Cuts;
 use super::latency;
 use crate::scenario::{LinkSpec, Network};
-use crate::sim::ids::NodeId;
+use crate::sim::ids::{FaultId, NodeId};
 use crate::sim::rng::Stream;
 use crate::sim::time::Nanos;
-use petgraph::graphmap::DiGraphMap;
 
 /// What the network decided for one message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,59 +30,78 @@ pub enum Fate {
     Cut,
 }
 
+/// A link degraded by a fault until that fault is undone.
+#[derive(Clone, Copy, Debug)]
+struct Degraded {
+    id: FaultId,
+    to: u32,
+    spec: LinkSpec,
+}
+
 /// The live network state of a run.
 pub struct Links {
-    n: usize,
-    specs: Vec<LinkSpec>,
-    base: Vec<LinkSpec>,
-    cut: Vec<bool>,
-    cuts_active: usize,
-    open: DiGraphMap<u32, ()>,
+    default: LinkSpec,
+    /// Per sender: configured overrides `(to, spec)`, sorted by `to`.
+    overrides: Vec<Vec<(u32, LinkSpec)>>,
+    /// Per sender: active degradations, oldest first (the newest wins).
+    degraded: Vec<Vec<Degraded>>,
+    /// Per sender: true when it has any override or degradation (the hot path's shortcut).
+    special: Vec<bool>,
+    cuts: Cuts,
     streams: Vec<Stream>,
 }
 
 impl Links {
-    /// Builds the network for `n` nodes from `[network]`, deriving one stream per sender.
+    /// Builds the network for the nodes `names` from `[network]`, deriving one stream per
+    /// sender.
     pub fn new(spec: &Network, names: &[String], seed: u64) -> Links {
         let n = names.len();
-        let mut specs = vec![spec.default; n * n];
+        let mut overrides: Vec<Vec<(u32, LinkSpec)>> = vec![Vec::new(); n];
         for o in &spec.links {
-            specs[o.from.index() * n + o.to.index()] = o.spec;
+            overrides[o.from.index()].push((o.to.0, o.spec));
         }
-        let mut open = DiGraphMap::with_capacity(n, n * n.saturating_sub(1));
-        for a in 0..n as u32 {
-            open.add_node(a);
+        for list in &mut overrides {
+            list.sort_by_key(|(to, _)| *to);
         }
-        for a in 0..n as u32 {
-            for b in 0..n as u32 {
-                if a != b {
-                    open.add_edge(a, b, ());
-                }
-            }
-        }
+        let special = overrides.iter().map(|l| !l.is_empty()).collect();
         let streams = names
             .iter()
             .map(|name| Stream::new(seed, &format!("net/{name}")))
             .collect();
         Links {
-            n,
-            base: specs.clone(),
-            specs,
-            cut: vec![false; n * n],
-            cuts_active: 0,
-            open,
+            default: spec.default,
+            overrides,
+            degraded: vec![Vec::new(); n],
+            special,
+            cuts: Cuts::new(n),
             streams,
+        }
+    }
+
+    /// The behaviour of `from → to` now: the newest active degradation, else the configured
+    /// override, else the default.
+    pub fn spec(&self, from: NodeId, to: NodeId) -> &LinkSpec {
+        let i = from.index();
+        if !self.special[i] {
+            return &self.default;
+        }
+        if let Some(d) = self.degraded[i].iter().rev().find(|d| d.to == to.0) {
+            return &d.spec;
+        }
+        let list = &self.overrides[i];
+        match list.binary_search_by_key(&to.0, |(t, _)| *t) {
+            Ok(k) => &list[k].1,
+            Err(_) => &self.default,
         }
     }
 
     /// Decides the fate of a message `from → to`, drawing from the sender's stream.
     #[inline]
     pub fn route(&mut self, from: NodeId, to: NodeId) -> Fate {
-        let i = from.index() * self.n + to.index();
-        if self.cut[i] {
+        if self.cuts.any() && self.cuts.is_cut(from, to) {
             return Fate::Cut;
         }
-        let spec = &self.specs[i];
+        let spec = *self.spec(from, to);
         let rng = &mut self.streams[from.index()];
         if rng.chance(spec.loss) {
             return Fate::Lost;
@@ -97,208 +118,142 @@ impl Links {
         Fate::Deliver { delay, dup_delay }
     }
 
-    /// True if `from → to` is currently cut (hot-path matrix).
+    /// True if `from → to` is currently cut.
     #[inline]
     pub fn is_cut(&self, from: NodeId, to: NodeId) -> bool {
-        self.cut[from.index() * self.n + to.index()]
+        self.cuts.any() && self.cuts.is_cut(from, to)
     }
 
-    /// True if any cut exists (lets the delivery audit skip work when the network is whole).
+    /// True if any fault's cuts are active.
     #[inline]
     pub fn any_cut(&self) -> bool {
-        self.cuts_active > 0
+        self.cuts.any()
     }
 
-    /// The audit: is `from → to` open according to the graph (independent of the matrix)?
-    pub fn graph_allows(&self, from: NodeId, to: NodeId) -> bool {
-        self.open.contains_edge(from.0, to.0)
+    /// The cuts, for faults to add to and undo.
+    pub fn cuts_mut(&mut self) -> &mut Cuts {
+        &mut self.cuts
     }
 
-    fn set_cut(&mut self, from: usize, to: usize, cut: bool) {
+    /// Groups of nodes that can all reach each other both ways, each sorted, ordered by their
+    /// smallest node.
+    pub fn sides(&self) -> Vec<Vec<NodeId>> {
+        self.cuts.sides()
+    }
+
+    /// Fault `id` replaces the behaviour of `from → to` until [`Links::restore`]`(id)`.
+    pub fn degrade(&mut self, id: FaultId, from: NodeId, to: NodeId, spec: LinkSpec) {
         if from == to {
             return;
         }
-        let i = from * self.n + to;
-        if self.cut[i] == cut {
-            return;
-        }
-        self.cut[i] = cut;
-        if cut {
-            self.cuts_active += 1;
-            self.open.remove_edge(from as u32, to as u32);
-        } else {
-            self.cuts_active -= 1;
-            self.open.add_edge(from as u32, to as u32, ());
-        }
+        let i = from.index();
+        self.degraded[i].push(Degraded { id, to: to.0, spec });
+        self.special[i] = true;
     }
 
-    /// Splits the nodes into `groups` (unlisted nodes form one more group): links between
-    /// different groups are cut both ways. Adds to existing cuts.
-    pub fn partition(&mut self, groups: &[Vec<NodeId>]) {
-        let mut group_of = vec![usize::MAX; self.n];
-        for (g, members) in groups.iter().enumerate() {
-            for m in members {
-                group_of[m.index()] = g;
+    /// Undoes fault `id`'s degradations only.
+    pub fn restore(&mut self, id: FaultId) {
+        for (i, list) in self.degraded.iter_mut().enumerate() {
+            if list.is_empty() {
+                continue;
             }
-        }
-        for a in 0..self.n {
-            for b in 0..self.n {
-                if group_of[a] != group_of[b] {
-                    self.set_cut(a, b, true);
-                }
-            }
+            list.retain(|d| d.id != id);
+            self.special[i] = !list.is_empty() || !self.overrides[i].is_empty();
         }
     }
 
-    /// Cuts every link between `side` and the other nodes, both ways.
-    pub fn isolate(&mut self, side: &[NodeId]) {
-        let rest: Vec<NodeId> = (0..self.n as u32)
-            .map(NodeId)
-            .filter(|x| !side.contains(x))
-            .collect();
-        self.partition(&[side.to_vec(), rest]);
-    }
-
-    /// Cuts `from → to` for every pair (one direction only).
-    pub fn block(&mut self, from: &[NodeId], to: &[NodeId]) {
-        for a in from {
-            for b in to {
-                self.set_cut(a.index(), b.index(), true);
-            }
-        }
-    }
-
-    /// Removes every cut.
-    pub fn heal(&mut self) {
-        for a in 0..self.n {
-            for b in 0..self.n {
-                self.set_cut(a, b, false);
-            }
-        }
-    }
-
-    /// Replaces the behaviour of `from → to` (a degradation) until [`Links::restore`].
-    pub fn degrade(&mut self, from: NodeId, to: NodeId, spec: LinkSpec) {
-        if from != to {
-            self.specs[from.index() * self.n + to.index()] = spec;
-        }
-    }
-
-    /// Restores `from → to` to its configured behaviour.
-    pub fn restore(&mut self, from: NodeId, to: NodeId) {
-        let i = from.index() * self.n + to.index();
-        self.specs[i] = self.base[i];
-    }
-
-    /// Restores every link to its configured behaviour.
+    /// Undoes every degradation and every cut.
     pub fn restore_all(&mut self) {
-        self.specs.copy_from_slice(&self.base);
-    }
-
-    /// Groups of nodes that can all reach each other both ways (strongly connected
-    /// components of the open-link graph), each sorted, ordered by their smallest node.
-    pub fn sides(&self) -> Vec<Vec<NodeId>> {
-        let mut comps: Vec<Vec<NodeId>> = petgraph::algo::kosaraju_scc(&self.open)
-            .into_iter()
-            .map(|c| {
-                let mut v: Vec<NodeId> = c.into_iter().map(NodeId).collect();
-                v.sort();
-                v
-            })
-            .collect();
-        comps.sort();
-        comps
+        for (i, list) in self.degraded.iter_mut().enumerate() {
+            list.clear();
+            self.special[i] = !self.overrides[i].is_empty();
+        }
+        self.cuts.clear();
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::Latency;
+    use crate::scenario::{Latency, LinkOverride};
     use crate::sim::rng::Probability;
-    use proptest::prelude::*;
 
-    fn net(n: usize) -> Links {
-        let spec = LinkSpec {
-            latency: Latency::Constant(5),
+    fn spec(ms: u64) -> LinkSpec {
+        LinkSpec {
+            latency: Latency::Constant(ms),
             loss: Probability::ZERO,
             duplicate: Probability::ZERO,
             reorder: Probability::ZERO,
             reorder_delay: 0,
-        };
-        let names: Vec<String> = (1..=n).map(|i| format!("n{i}")).collect();
-        Links::new(
-            &Network {
-                default: spec,
-                links: vec![],
-                client_latency: Latency::Constant(1),
-            },
-            &names,
-            1,
-        )
-    }
-
-    #[test]
-    fn partition_cuts_across_groups_only() {
-        let mut l = net(5);
-        l.partition(&[vec![NodeId(0), NodeId(1)], vec![NodeId(2)]]);
-        assert!(!l.is_cut(NodeId(0), NodeId(1)));
-        assert!(l.is_cut(NodeId(0), NodeId(2)));
-        assert!(l.is_cut(NodeId(2), NodeId(3)));
-        assert!(
-            !l.is_cut(NodeId(3), NodeId(4)),
-            "unlisted nodes form one group"
-        );
-        assert_eq!(
-            l.sides(),
-            vec![
-                vec![NodeId(0), NodeId(1)],
-                vec![NodeId(2)],
-                vec![NodeId(3), NodeId(4)]
-            ]
-        );
-        assert_eq!(l.route(NodeId(0), NodeId(2)), Fate::Cut);
-        l.heal();
-        assert!(!l.any_cut());
-        assert_eq!(
-            l.route(NodeId(0), NodeId(2)),
-            Fate::Deliver {
-                delay: 5,
-                dup_delay: None
-            }
-        );
-    }
-
-    #[test]
-    fn block_is_one_way() {
-        let mut l = net(3);
-        l.block(&[NodeId(0)], &[NodeId(1)]);
-        assert!(l.is_cut(NodeId(0), NodeId(1)));
-        assert!(!l.is_cut(NodeId(1), NodeId(0)));
-    }
-
-    proptest! {
-        #[test]
-        fn matrix_and_graph_always_agree(ops in proptest::collection::vec((0u8..4, 0u32..6, 0u32..6), 0..40)) {
-            let mut l = net(6);
-            for (op, a, b) in ops {
-                match op {
-                    0 => l.isolate(&[NodeId(a)]),
-                    1 => l.block(&[NodeId(a)], &[NodeId(b)]),
-                    2 => l.partition(&[vec![NodeId(a), NodeId(b)]]),
-                    _ => l.heal(),
-                }
-                for x in 0..6 {
-                    for y in 0..6 {
-                        if x != y {
-                            prop_assert_eq!(l.is_cut(NodeId(x), NodeId(y)), !l.graph_allows(NodeId(x), NodeId(y)));
-                        }
-                    }
-                }
-                // Partitions are symmetric unless a one-way block was used.
-                let cuts = (0..36).filter(|i| l.cut[*i]).count();
-                prop_assert_eq!(cuts, l.cuts_active);
-            }
         }
+    }
+
+    fn net(n: usize, links: Vec<LinkOverride>) -> Links {
+        let names: Vec<String> = (1..=n).map(|i| format!("n{i}")).collect();
+        let network = Network {
+            default: spec(5),
+            links,
+            client_latency: Latency::Constant(1),
+        };
+        Links::new(&network, &names, 1)
+    }
+
+    fn delay(l: &mut Links, a: u32, b: u32) -> Option<Nanos> {
+        match l.route(NodeId(a), NodeId(b)) {
+            Fate::Deliver { delay, .. } => Some(delay),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn overrides_apply_to_their_direction_only() {
+        let o = LinkOverride {
+            from: NodeId(0),
+            to: NodeId(2),
+            spec: spec(9),
+        };
+        let mut l = net(3, vec![o]);
+        assert_eq!(delay(&mut l, 0, 2), Some(9));
+        assert_eq!(delay(&mut l, 2, 0), Some(5));
+        assert_eq!(delay(&mut l, 0, 1), Some(5));
+    }
+
+    #[test]
+    fn overlapping_degradations_each_undo_only_their_own() {
+        let mut l = net(3, vec![]);
+        l.degrade(FaultId(1), NodeId(0), NodeId(1), spec(50));
+        l.degrade(FaultId(2), NodeId(0), NodeId(1), spec(70));
+        assert_eq!(delay(&mut l, 0, 1), Some(70), "the newest wins");
+        l.restore(FaultId(2));
+        assert_eq!(delay(&mut l, 0, 1), Some(50), "fault 1 is still active");
+        l.degrade(FaultId(3), NodeId(0), NodeId(1), spec(90));
+        l.restore(FaultId(1));
+        assert_eq!(
+            delay(&mut l, 0, 1),
+            Some(90),
+            "restoring fault 1 keeps fault 3"
+        );
+        l.restore(FaultId(3));
+        assert_eq!(delay(&mut l, 0, 1), Some(5));
+    }
+
+    #[test]
+    fn cuts_route_to_cut_until_their_fault_is_undone() {
+        let mut l = net(3, vec![]);
+        l.cuts_mut().isolate(FaultId(4), &[NodeId(2)]);
+        assert_eq!(l.route(NodeId(0), NodeId(2)), Fate::Cut);
+        assert!(l.is_cut(NodeId(2), NodeId(1)));
+        l.cuts_mut().remove(FaultId(4));
+        assert!(!l.any_cut());
+        assert_eq!(delay(&mut l, 0, 2), Some(5));
+    }
+
+    #[test]
+    fn a_large_cluster_costs_memory_per_node_not_per_link() {
+        // 10,000 nodes: a dense link matrix would hold 10^8 entries.
+        let mut l = net(10_000, vec![]);
+        l.cuts_mut().isolate(FaultId(1), &[NodeId(17)]);
+        assert!(l.is_cut(NodeId(17), NodeId(9_999)));
+        assert_eq!(l.sides().len(), 2);
     }
 }

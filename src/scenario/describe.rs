@@ -19,9 +19,22 @@ fn group(g: &[NodeId], names: &[String]) -> String {
     format!("[{}]", v.join(" "))
 }
 
-/// One fault in plain words.
+/// One fault in plain words, as the scenario states it (`isolate the leader`).
 pub fn fault(kind: &FaultKind, names: &[String]) -> String {
-    let t = |x: &Target| target(x, names);
+    fault_with(kind, names, &|_, t| target(t, names))
+}
+
+/// One fault in plain words, with each target put in words by `words(slot, target)`: slot 0
+/// is the fault's first target (`target` or `from`), slot 1 its second (`to`). The engine uses
+/// this to say whom a fault hit when it fired (`isolate n2 (the leader)`), so a fault is
+/// described the same way by `explain`, `run` and the trace.
+pub fn fault_with(
+    kind: &FaultKind,
+    names: &[String],
+    words: &dyn Fn(usize, &Target) -> String,
+) -> String {
+    let t = |x: &Target| words(0, x);
+    let t2 = |x: &Target| words(1, x);
     match kind {
         FaultKind::Partition(groups) => {
             let g: Vec<String> = groups.iter().map(|g| group(g, names)).collect();
@@ -31,7 +44,9 @@ pub fn fault(kind: &FaultKind, names: &[String]) -> String {
             )
         }
         FaultKind::Isolate(x) => format!("isolate {}", t(x)),
-        FaultKind::Block { from, to } => format!("block messages from {} to {}", t(from), t(to)),
+        FaultKind::Block { from, to } => {
+            format!("block messages from {} to {}", t(from), t2(to))
+        }
         FaultKind::Heal => "heal every partition and block".into(),
         FaultKind::Crash {
             target,
@@ -68,7 +83,7 @@ pub fn fault(kind: &FaultKind, names: &[String]) -> String {
             "degrade link {} {} {} for {} (loss {})",
             t(from),
             if *one_way { "->" } else { "<->" },
-            t(to),
+            t2(to),
             format_duration(*duration),
             spec.loss.value
         ),

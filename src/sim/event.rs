@@ -3,8 +3,7 @@
 use crate::check::invariants::Violation;
 use crate::history::History;
 use crate::protocol::{ClientRequest, Protocol};
-use crate::sim::ids::NodeId;
-use crate::sim::ids::RequestId;
+use crate::sim::ids::{FaultId, NodeId, RequestId};
 use crate::sim::time::Nanos;
 use crate::workload::{OpStats, Outcome};
 use std::collections::BTreeSet;
@@ -66,12 +65,13 @@ pub(crate) enum Event<P: Protocol> {
         pause_id: u64,
         source: &'static str,
     },
-    /// Restore a degraded link.
-    RestoreLink { from: NodeId, to: NodeId },
+    /// Restore the links fault `fault` degraded.
+    RestoreLink { fault: FaultId },
     /// The nemesis injects its next fault.
     NemesisFault,
-    /// The nemesis undoes its network fault.
-    NemesisHeal,
+    /// The nemesis undoes its fault's cuts (`cut`: the identity they were made under, if the
+    /// fault cut links).
+    NemesisHeal { cut: Option<FaultId> },
     /// Workload time is over: clients stop, every fault heals.
     EndWorkload,
     /// Settle time is over: final reads start.
@@ -109,8 +109,6 @@ pub struct NetStats {
     pub dropped_crashed: u64,
     /// Still in flight (or waiting at a paused node) when the run ended.
     pub in_flight: u64,
-    /// Deliveries the independent audit found crossing a cut (must be 0).
-    pub audit_cut_crossings: u64,
     /// Handler calls the audit found on a node that was not up (must be 0).
     pub audit_down_deliveries: u64,
     /// Clock readings that went backwards without a jump (must be 0).

@@ -33,3 +33,8 @@ pub struct RequestId {
     /// The client's sequence number for this operation, from 1.
     pub seq: u64,
 }
+
+/// The identity of one fault as it fired: undoing a fault (healing its partition, restoring
+/// its degraded links) removes exactly what that fault did, however faults overlap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct FaultId(pub u64);

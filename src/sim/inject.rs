@@ -6,9 +6,8 @@ use super::event::{Event, FiredFault};
 use crate::faults;
 use crate::node::Status;
 use crate::protocol::{Observation, Protocol};
-use crate::scenario::{FaultKind, Target};
-use crate::sim::ids::NodeId;
-use crate::sim::time::{format_duration, format_signed};
+use crate::scenario::{describe, FaultKind, Target};
+use crate::sim::ids::{FaultId, NodeId};
 use crate::workload::Next;
 
 impl<P: Protocol> Sim<'_, '_, P> {
@@ -103,16 +102,10 @@ impl<P: Protocol> Sim<'_, '_, P> {
                     self.resume(node, source);
                 }
             }
-            Event::RestoreLink { from, to } => {
-                self.hash_event(12, u64::from(from.0), u64::from(to.0));
-                self.end_event("restore-link", None, |sim| {
-                    format!(
-                        "{} -> {}",
-                        sim.nodes[from.index()].name,
-                        sim.nodes[to.index()].name
-                    )
-                });
-                self.links.restore(from, to);
+            Event::RestoreLink { fault } => {
+                self.hash_event(12, fault.0, 0);
+                self.end_event("restore-link", None, |_| format!("fault {}", fault.0));
+                self.links.restore(fault);
             }
             Event::NemesisFault => {
                 if !self.nemesis_on {
@@ -123,19 +116,21 @@ impl<P: Protocol> Sim<'_, '_, P> {
                     faults::draw(spec, &mut self.nemesis_rng, &self.scenario.network.default);
                 self.hash_event(10, 0, drawn.duration);
                 self.end_event("nemesis", None, |_| String::new());
-                self.inject(&drawn.kind, "nemesis", true);
+                let cut = self.inject(&drawn.kind, "nemesis", true);
                 self.queue
-                    .push(self.now + drawn.duration, Event::NemesisHeal);
+                    .push(self.now + drawn.duration, Event::NemesisHeal { cut });
             }
-            Event::NemesisHeal => {
+            Event::NemesisHeal { cut } => {
                 if !self.nemesis_on {
                     return;
                 }
                 self.hash_event(11, 0, 0);
                 self.end_event("nemesis-heal", None, |_| String::new());
-                if self.links.any_cut() {
-                    self.links.heal();
-                    self.record("nemesis", "heal".into());
+                // Undo the nemesis's own cuts only: never a partition the script made.
+                if let Some(id) = cut {
+                    if self.links.cuts_mut().remove(id) {
+                        self.record("nemesis", format!("heal the cuts of fault {}", id.0));
+                    }
                 }
                 let spec = self.scenario.nemesis.as_ref().expect("nemesis configured");
                 let at = self.now + faults::next_gap(spec, &mut self.nemesis_rng);
@@ -172,6 +167,25 @@ impl<P: Protocol> Sim<'_, '_, P> {
         self.note_partition();
     }
 
+    /// Records fault `kind` as it fired, in the one description `explain` also uses, with
+    /// each symbolic target followed by whom it hit (`isolate n2 (the leader)`).
+    fn record_fault(&mut self, kind: &FaultKind, hit: &[&[NodeId]], source: &'static str) {
+        let names = &self.scenario.cluster.nodes;
+        let words = |slot: usize, t: &Target| match t {
+            Target::Node(n) => names[n.index()].clone(),
+            symbolic => {
+                let nodes = hit.get(slot).copied().unwrap_or_default();
+                format!(
+                    "{} ({})",
+                    self.names(nodes),
+                    describe::target(symbolic, names)
+                )
+            }
+        };
+        let what = describe::fault_with(kind, names, &words);
+        self.record(source, what);
+    }
+
     fn observations(&self) -> Vec<Option<Observation>> {
         self.nodes
             .iter()
@@ -206,44 +220,52 @@ impl<P: Protocol> Sim<'_, '_, P> {
             .join(",")
     }
 
-    /// Carries out one fault now.
-    fn inject(&mut self, kind: &FaultKind, source: &'static str, nemesis: bool) {
+    /// A new fault identity.
+    fn next_fault_id(&mut self) -> FaultId {
+        self.fault_ids += 1;
+        FaultId(self.fault_ids)
+    }
+
+    /// Carries out one fault now. Returns the identity under which it cut links, if it did,
+    /// so that whoever injected it can undo exactly that.
+    fn inject(&mut self, kind: &FaultKind, source: &'static str, nemesis: bool) -> Option<FaultId> {
+        let id = self.next_fault_id();
         match kind {
             FaultKind::Partition(groups) => {
-                self.links.partition(groups);
-                let text: Vec<String> = groups
-                    .iter()
-                    .map(|g| format!("[{}]", self.names(g)))
-                    .collect();
-                self.record(source, format!("partition {}", text.join(" | ")));
+                self.links.cuts_mut().partition(id, groups);
+                self.record_fault(kind, &[], source);
+                return Some(id);
             }
             FaultKind::Isolate(target) => {
                 let side = self.resolve(target, nemesis);
-                if !side.is_empty() {
-                    self.links.isolate(&side);
+                let cut = !side.is_empty();
+                if cut {
+                    self.links.cuts_mut().isolate(id, &side);
                 }
-                let what = format!("isolate {} ({target:?})", self.names(&side));
-                self.record(source, what);
+                self.record_fault(kind, &[&side], source);
+                return cut.then_some(id);
             }
             FaultKind::Block { from, to } => {
                 let (a, b) = (self.resolve(from, nemesis), self.resolve(to, nemesis));
-                self.links.block(&a, &b);
-                let what = format!("block {} -> {}", self.names(&a), self.names(&b));
-                self.record(source, what);
+                self.links.cuts_mut().block(id, &a, &b);
+                self.record_fault(kind, &[&a, &b], source);
+                return Some(id);
             }
             FaultKind::Heal => {
-                self.links.heal();
-                self.record(source, "heal".into());
+                self.links.cuts_mut().clear();
+                self.record_fault(kind, &[], source);
             }
             FaultKind::Crash {
                 target,
                 restart_after,
             } => {
-                for node in self.resolve(target, nemesis) {
+                let hit: Vec<NodeId> = self
+                    .resolve(target, nemesis)
+                    .into_iter()
+                    .filter(|n| self.nodes[n.index()].status != Status::Crashed)
+                    .collect();
+                for &node in &hit {
                     let host = &mut self.nodes[node.index()];
-                    if host.status == Status::Crashed {
-                        continue;
-                    }
                     let dropped = host
                         .backlog
                         .iter()
@@ -256,14 +278,6 @@ impl<P: Protocol> Sim<'_, '_, P> {
                         m.crashed(node);
                     }
                     let incarnation = host.incarnation;
-                    let restart =
-                        restart_after.map(|d| format!(", restart after {}", format_duration(d)));
-                    let what = format!(
-                        "crash {}{}",
-                        self.nodes[node.index()].name,
-                        restart.unwrap_or_default()
-                    );
-                    self.record(source, what);
                     if let Some(d) = restart_after {
                         self.queue.push(
                             self.now + d,
@@ -275,6 +289,9 @@ impl<P: Protocol> Sim<'_, '_, P> {
                         );
                     }
                 }
+                if !hit.is_empty() {
+                    self.record_fault(kind, &[&hit], source);
+                }
             }
             FaultKind::Restart(target) => {
                 for node in self.resolve(target, nemesis) {
@@ -284,11 +301,13 @@ impl<P: Protocol> Sim<'_, '_, P> {
                 }
             }
             FaultKind::Pause { target, duration } => {
-                for node in self.resolve(target, nemesis) {
+                let hit: Vec<NodeId> = self
+                    .resolve(target, nemesis)
+                    .into_iter()
+                    .filter(|n| self.nodes[n.index()].status == Status::Up)
+                    .collect();
+                for &node in &hit {
                     let host = &mut self.nodes[node.index()];
-                    if host.status != Status::Up {
-                        continue;
-                    }
                     host.status = Status::Paused;
                     host.pause_id += 1;
                     let pause_id = host.pause_id;
@@ -300,12 +319,9 @@ impl<P: Protocol> Sim<'_, '_, P> {
                             source,
                         },
                     );
-                    let what = format!(
-                        "pause {} for {}",
-                        self.nodes[node.index()].name,
-                        format_duration(*duration)
-                    );
-                    self.record(source, what);
+                }
+                if !hit.is_empty() {
+                    self.record_fault(kind, &[&hit], source);
                 }
             }
             FaultKind::Clock {
@@ -313,7 +329,8 @@ impl<P: Protocol> Sim<'_, '_, P> {
                 jump,
                 drift_ppm,
             } => {
-                for node in self.resolve(target, nemesis) {
+                let hit = self.resolve(target, nemesis);
+                for &node in &hit {
                     let now = self.now;
                     let host = &mut self.nodes[node.index()];
                     host.clock.jump(now, *jump);
@@ -322,12 +339,8 @@ impl<P: Protocol> Sim<'_, '_, P> {
                     }
                     host.last_reading = host.clock.read(now);
                     self.stats.clock_jumps += 1;
-                    let drift = drift_ppm
-                        .map(|d| format!(", drift {d}ppm"))
-                        .unwrap_or_default();
-                    let what = format!("clock {} jump {}{drift}", host.name, format_signed(*jump));
-                    self.record(source, what);
                 }
+                self.record_fault(kind, &[&hit], source);
             }
             FaultKind::Link {
                 from,
@@ -339,36 +352,24 @@ impl<P: Protocol> Sim<'_, '_, P> {
                 let (a, b) = (self.resolve(from, nemesis), self.resolve(to, nemesis));
                 for &x in &a {
                     for &y in &b {
-                        let pairs: &[(NodeId, NodeId)] = if *one_way {
-                            &[(x, y)]
-                        } else {
-                            &[(x, y), (y, x)]
-                        };
-                        for &(p, q) in pairs {
-                            self.links.degrade(p, q, *spec);
-                            self.queue
-                                .push(self.now + duration, Event::RestoreLink { from: p, to: q });
+                        self.links.degrade(id, x, y, *spec);
+                        if !*one_way {
+                            self.links.degrade(id, y, x, *spec);
                         }
                     }
                 }
-                let arrow = if *one_way { "->" } else { "<->" };
-                let what = format!(
-                    "degrade link {} {arrow} {} for {} (loss {})",
-                    self.names(&a),
-                    self.names(&b),
-                    format_duration(*duration),
-                    spec.loss.value
-                );
-                self.record(source, what);
+                self.queue
+                    .push(self.now + duration, Event::RestoreLink { fault: id });
+                self.record_fault(kind, &[&a, &b], source);
             }
         }
+        None
     }
 
     fn restart(&mut self, node: NodeId, source: &'static str) {
         self.hash_event(13, u64::from(node.0), 0);
         self.end_event("restart", Some(node), |_| String::new());
-        let what = format!("restart {}", self.nodes[node.index()].name);
-        self.record(source, what);
+        self.record_fault(&FaultKind::Restart(Target::Node(node)), &[], source);
         self.start_node(node, true);
     }
 
@@ -397,7 +398,6 @@ impl<P: Protocol> Sim<'_, '_, P> {
         if let Some(c) = self.clients.as_mut() {
             c.stopped = true;
         }
-        self.links.heal();
         self.links.restore_all();
         self.record(
             "engine",
