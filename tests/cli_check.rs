@@ -196,7 +196,7 @@ fn shipped_histories_meet_the_verdict_their_comment_states() {
     entries.sort_by_key(|e| e.path());
     for entry in entries {
         let path = entry.path();
-        if path.extension().is_none_or(|e| e != "edn" && e != "json") {
+        if !path.extension().is_some_and(|e| e == "edn" || e == "json") {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap();

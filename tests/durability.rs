@@ -41,6 +41,7 @@ fn run(ops: Vec<Op>, final_read: Option<Option<i64>>) -> RunOutput {
         partitions: vec![],
         invariants: None,
         committed_log: None,
+        panic: None,
     }
 }
 

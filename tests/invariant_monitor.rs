@@ -209,3 +209,45 @@ fn rewriting_committed_entries_is_caught_even_if_the_commit_index_stays() {
     m.after_step(n(0), &f, (2, 2));
     assert_eq!(broken(&m), vec![Invariant::StateMachineSafety]);
 }
+
+/// A protocol whose `observe()` claims more entries than `log_entry` gives.
+#[derive(Clone, Debug, Default)]
+struct Liar(Fake);
+
+impl Protocol for Liar {
+    const NAME: &'static str = "liar";
+    type Params = ();
+    type Msg = ();
+    type Timer = ();
+    type Durable = ();
+    type Write = ();
+    fn apply_write(_: &mut (), _: ()) {}
+    fn start(_: &(), _: &mut Context<'_, Self>, _: Option<&()>) -> Self {
+        Liar::default()
+    }
+    fn on_message(&mut self, _: &mut Context<'_, Self>, _: NodeId, _: ()) {}
+    fn on_timer(&mut self, _: &mut Context<'_, Self>, _: ()) {}
+    fn on_client(&mut self, _: &mut Context<'_, Self>, _: ClientRequest) {}
+    fn observe(&self) -> Observation {
+        Observation {
+            log_len: self.0.log.len() as u64 + 2,
+            commit: self.0.log.len() as u64 + 2,
+            ..self.0.observe()
+        }
+    }
+    const HAS_LOG: bool = true;
+    fn log_entry(&self, index: u64) -> Option<EntryView> {
+        self.0.log_entry(index)
+    }
+}
+
+#[test]
+fn an_observation_the_log_does_not_back_is_reported_not_a_panic() {
+    let mut m = Monitor::new(2);
+    m.after_step(n(0), &Liar(Fake::with_log(&[(1, 0)])), (1, 1));
+    m.after_step(n(1), &Liar(Fake::default()), (2, 2));
+    assert_eq!(broken(&m), vec![Invariant::ConsistentView]);
+    let r = check_invariants(m.violations(), &["a".into(), "b".into()]);
+    assert!(r.witness[0].contains("log_entry(3) is None"), "{r:?}");
+    assert_eq!(m.violations()[0].count, 2);
+}

@@ -29,7 +29,7 @@ fn with_params(path: &str, params: &str) -> Scenario {
 }
 
 fn assert_all_pass(s: &Scenario, seeds: u64) {
-    let results = sweep(s, 1, seeds, 2, &|_| {}).unwrap();
+    let results = sweep(s, 1, seeds, 2, &|_| {}).unwrap().notable;
     let failed: Vec<String> = results
         .iter()
         .filter(|r| r.verdict != Verdict::Pass)

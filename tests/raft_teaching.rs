@@ -82,7 +82,7 @@ fn assert_invariant_broken(o: &Outcome, invariant: &str) {
 
 /// Sweeps the first `SWEEP` seeds; returns how many failed with `name` among the problems.
 fn failures_by(s: &Scenario, name: &str) -> usize {
-    let results = sweep(s, 1, SWEEP, 1, &|_| {}).unwrap();
+    let results = sweep(s, 1, SWEEP, 1, &|_| {}).unwrap().notable;
     results
         .iter()
         .filter(|r| {

@@ -36,6 +36,10 @@ pub enum Invariant {
     LeaderCompleteness,
     /// No two nodes apply or commit different entries at the same index.
     StateMachineSafety,
+    /// The protocol's own views agree: every index up to `observe().log_len` has a
+    /// `log_entry`. Not a Raft property: a bug in the protocol's reporting, found instead of
+    /// panicking on it.
+    ConsistentView,
 }
 
 impl Invariant {
@@ -47,6 +51,7 @@ impl Invariant {
             Invariant::LogMatching => "Log Matching",
             Invariant::LeaderCompleteness => "Leader Completeness",
             Invariant::StateMachineSafety => "State Machine Safety",
+            Invariant::ConsistentView => "Consistent View",
         }
     }
 }
@@ -217,7 +222,15 @@ impl Monitor {
             }
         }
         if P::HAS_LOG {
-            self.check_log(node, p, &o, became_leader, at);
+            if let Err(missing) = self.check_log(node, p, &o, became_leader, at) {
+                let detail = format!(
+                    "{node} reports a log of {} entries (observe) but log_entry({missing}) is None",
+                    o.log_len
+                );
+                self.violate(Invariant::ConsistentView, at, vec![node], detail);
+                // Start this node's shadow afresh, so one bad report is one finding.
+                self.shadows[node.index()].chains.clear();
+            }
         }
         let shadow = &mut self.shadows[node.index()];
         shadow.role = o.role;
@@ -231,19 +244,24 @@ impl Monitor {
         o: &crate::protocol::Observation,
         became_leader: bool,
         at: (Nanos, u64),
-    ) {
-        let entry = |i: u64| p.log_entry(i).expect("log_entry within log_len");
+    ) -> Result<(), u64> {
+        // A missing entry (an inconsistent protocol) ends the check with its index.
+        let entry = |i: u64| p.log_entry(i).ok_or(i);
+        if o.log_len > 0 {
+            entry(o.log_len)?;
+            entry(1)?;
+        }
         // What changed: the longest prefix whose chain still matches the shadow.
         let shadow = &mut self.shadows[node.index()];
         let mut same = (shadow.chains.len() as u64).min(o.log_len);
-        while same > 0 && entry(same).chain != shadow.chains[same as usize - 1] {
+        while same > 0 && entry(same)?.chain != shadow.chains[same as usize - 1] {
             same -= 1;
         }
         let removed = shadow.chains.len() as u64 - same;
         let was_leader_of_term = shadow.role == Role::Leader && shadow.term == o.term;
         shadow.chains.truncate(same as usize);
         for i in same + 1..=o.log_len {
-            shadow.chains.push(entry(i).chain);
+            shadow.chains.push(entry(i)?.chain);
         }
         let (old_commit, old_applied) = (shadow.commit, shadow.applied);
         shadow.commit = o.commit;
@@ -257,7 +275,7 @@ impl Monitor {
             self.violate(Invariant::LeaderAppendOnly, at, vec![node], detail);
         }
         for i in same + 1..=o.log_len {
-            let e = entry(i);
+            let e = entry(i)?;
             match self.entries.get(&(i, e.term)) {
                 Some(&(chain, other)) if chain != e.chain => {
                     let detail = format!(
@@ -278,11 +296,12 @@ impl Monitor {
         // Also re-check when the step changed the log at or below an index the node had
         // already committed or applied, even if the index itself did not move.
         if o.commit > old_commit || same < old_commit.min(o.commit) {
-            self.check_prefix(node, p, o.commit.min(o.log_len), false, o.term, at);
+            self.check_prefix(node, p, o.commit.min(o.log_len), false, o.term, at)?;
         }
         if o.applied > old_applied || same < old_applied.min(o.applied) {
-            self.check_prefix(node, p, o.applied.min(o.log_len), true, o.term, at);
+            self.check_prefix(node, p, o.applied.min(o.log_len), true, o.term, at)?;
         }
+        Ok(())
     }
 
     /// A new leader of term `t` must hold every entry committed in a term before `t`. An
@@ -331,29 +350,33 @@ impl Monitor {
         applied: bool,
         term: u64,
         at: (Nanos, u64),
-    ) {
+    ) -> Result<(), u64> {
         let known = if applied {
             &self.applied
         } else {
             &self.committed
         };
         let overlap = (known.len() as u64).min(upto);
-        let entry = |i: u64| p.log_entry(i).expect("index within log");
-        if overlap > 0 && entry(overlap).chain != known[overlap as usize - 1].chain {
-            let first = (1..=overlap)
-                .find(|&i| entry(i).chain != known[i as usize - 1].chain)
-                .unwrap_or(overlap);
+        let entry = |i: u64| p.log_entry(i).ok_or(i);
+        if overlap > 0 && entry(overlap)?.chain != known[overlap as usize - 1].chain {
+            let mut first = overlap;
+            for i in 1..=overlap {
+                if entry(i)?.chain != known[i as usize - 1].chain {
+                    first = i;
+                    break;
+                }
+            }
             let before = known[first as usize - 1];
             let verb = if applied { "applied" } else { "committed" };
             let detail = format!(
                 "{node} {verb} an entry of term {} at index {first}, but {} {verb} an entry of term {} there",
-                entry(first).term,
+                entry(first)?.term,
                 before.node,
                 before.term
             );
             let nodes = vec![node, before.node];
             self.violate(Invariant::StateMachineSafety, at, nodes, detail);
-            return;
+            return Ok(());
         }
         let known = if applied {
             &mut self.applied
@@ -361,7 +384,7 @@ impl Monitor {
             &mut self.committed
         };
         for i in known.len() as u64 + 1..=upto {
-            let e = entry(i);
+            let e = entry(i)?;
             known.push(Seen {
                 chain: e.chain,
                 term: e.term,
@@ -370,6 +393,7 @@ impl Monitor {
                 known_in: term,
             });
         }
+        Ok(())
     }
 }
 

@@ -66,8 +66,25 @@ pub struct CheckResult {
     pub witness: Vec<String>,
 }
 
-/// Runs every checker the scenario asks for, plus the engine self-checks, on `out`.
+/// Runs every checker the scenario asks for, plus the engine self-checks, on `out`. A run
+/// that stopped because protocol code panicked fails the `protocol` check with the panic as
+/// its witness; the other checks would judge a run cut short, so they do not run.
 pub fn evaluate(scenario: &Scenario, out: &RunOutput) -> Vec<CheckResult> {
+    if let Some(p) = &out.panic {
+        return vec![CheckResult {
+            name: "protocol",
+            verdict: Verdict::Fail,
+            summary: format!(
+                "{} panicked in {} on {} at step {} ({})",
+                p.protocol,
+                p.during,
+                p.node,
+                p.step,
+                crate::sim::time::format_duration(p.time)
+            ),
+            witness: vec![format!("panic: {}", p.message)],
+        }];
+    }
     let mut results = vec![check_engine(out)];
     if let Some(violations) = &out.invariants {
         results.push(invariants::check_invariants(violations, &out.nodes));
@@ -91,7 +108,7 @@ pub fn evaluate(scenario: &Scenario, out: &RunOutput) -> Vec<CheckResult> {
         };
         let budget = linear::Budget {
             max_states: scenario.limits.check_states,
-            max_memory_bytes: 1 << 30,
+            max_memory_bytes: scenario.limits.memory,
             deadline: None,
         };
         results.push(linear::check(&out.history, &spec, &budget).to_check_result());

@@ -1,11 +1,13 @@
 //! `faultline explore FILE --seeds N [--seed FIRST] [--jobs J]`: runs seeds FIRST..FIRST+N
-//! with a progress bar and prints every failing seed with its replay command.
+//! with a progress bar (elapsed time, failures so far, seeds per second) and prints every
+//! failing seed with its replay command.
 
 use super::{BadInput, EXIT_FAIL, EXIT_PASS, EXIT_UNKNOWN};
 use crate::check::Verdict;
-use crate::explore::{replay_command, sweep};
+use crate::explore::{replay_command, sweep, SeedResult, MAX_SEEDS};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 /// Arguments of `faultline explore`.
@@ -13,24 +15,40 @@ use std::time::Instant;
 pub struct ExploreArgs {
     /// The scenario file.
     file: PathBuf,
-    /// How many seeds to run.
+    /// How many seeds to run (1 to 1,000,000,000).
     #[arg(long, default_value_t = 100)]
     seeds: u64,
     /// First seed (default: the scenario's `seed`).
     #[arg(long)]
     seed: Option<u64>,
-    /// Worker threads (runs stay single-threaded; only seeds run in parallel).
+    /// Worker threads, 1 to 256 (runs stay single-threaded; only seeds run in parallel).
     #[arg(long, default_value_t = 1)]
     jobs: usize,
 }
 
 /// Sweeps seeds.
 pub(super) fn explore(args: ExploreArgs) -> Result<i32, BadInput> {
-    let scenario = super::load(&args.file)?;
-    if args.seeds == 0 {
-        return Err(BadInput("--seeds must be at least 1".into()));
+    if !(1..=MAX_SEEDS).contains(&args.seeds) {
+        return Err(BadInput(format!(
+            "--seeds {}: expected a whole number from 1 to 1,000,000,000",
+            args.seeds
+        )));
     }
+    if !(1..=256).contains(&args.jobs) {
+        return Err(BadInput(format!(
+            "--jobs {}: expected a whole number of worker threads from 1 to 256",
+            args.jobs
+        )));
+    }
+    let scenario = super::load(&args.file)?;
     let first = args.seed.unwrap_or(scenario.seed);
+    if first.checked_add(args.seeds - 1).is_none() {
+        return Err(BadInput(format!(
+            "--seed {first} --seeds {}: the sweep would run past the largest seed, {}; expected a smaller first seed or fewer seeds",
+            args.seeds,
+            u64::MAX
+        )));
+    }
     say!(
         "exploring {} seeds of {} from seed {first}",
         args.seeds,
@@ -38,51 +56,72 @@ pub(super) fn explore(args: ExploreArgs) -> Result<i32, BadInput> {
     );
     let bar = ProgressBar::new(args.seeds);
     bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} seeds  {per_sec}  eta {eta}  {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} seeds  {elapsed} elapsed  {msg}  eta {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let started = Instant::now();
-    let fails = std::sync::atomic::AtomicU64::new(0);
-    let results = sweep(&scenario, first, args.seeds, args.jobs, &|r| {
+    let fails = AtomicU64::new(0);
+    let done = AtomicU64::new(0);
+    let progress = |r: &SeedResult| {
+        let failing = fails.load(Ordering::Relaxed) + u64::from(r.verdict == Verdict::Fail);
         if r.verdict == Verdict::Fail {
-            let f = fails.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            bar.set_message(format!("{f} failing"));
+            fails.fetch_add(1, Ordering::Relaxed);
         }
+        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+        let rate = n as f64 / started.elapsed().as_secs_f64().max(1e-9);
+        bar.set_message(format!("{failing} failing  {} seeds/s", rounded(rate)));
         bar.inc(1);
-    })?;
+    };
+    let result = sweep(&scenario, first, args.seeds, args.jobs, &progress)?;
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64().max(1e-9);
-    let failing: Vec<_> = results
-        .iter()
-        .filter(|r| r.verdict == Verdict::Fail)
-        .collect();
-    let unknown = results
-        .iter()
-        .filter(|r| r.verdict == Verdict::Unknown)
-        .count();
-    for r in &failing {
+    for r in result.notable.iter().filter(|r| r.verdict == Verdict::Fail) {
         say!("FAIL seed {}: {}", r.seed, r.problems.join("; "));
         say!("     replay: {}", replay_command(&scenario, r.seed));
     }
-    for r in results
+    for r in result
+        .notable
         .iter()
         .filter(|r| r.verdict == Verdict::Unknown)
         .take(10)
     {
         say!("UNKNOWN seed {}: {}", r.seed, r.problems.join("; "));
+        say!("     replay: {}", replay_command(&scenario, r.seed));
+    }
+    let listed = result.notable.len() as u64;
+    if result.fail + result.unknown > listed {
+        say!(
+            "(only the {listed} smallest seeds that did not pass are listed; {} more did not pass)",
+            result.fail + result.unknown - listed
+        );
     }
     say!(
-        "{} seeds: {} pass, {} fail, {unknown} unknown ({:.1} seeds/s)",
-        results.len(),
-        results.len() - failing.len() - unknown,
-        failing.len(),
-        results.len() as f64 / secs
+        "{} seeds: {} pass, {} fail, {} unknown in {} ({} seeds/s)",
+        result.total(),
+        result.pass,
+        result.fail,
+        result.unknown,
+        super::format_wall(secs),
+        rounded(result.total() as f64 / secs)
     );
-    Ok(if !failing.is_empty() {
+    Ok(if result.fail > 0 {
         EXIT_FAIL
-    } else if unknown > 0 {
+    } else if result.unknown > 0 {
         EXIT_UNKNOWN
     } else {
         EXIT_PASS
     })
+}
+
+/// A rate with about three significant digits: `1234`, `56.7`, `0.89`.
+fn rounded(rate: f64) -> String {
+    if rate >= 100.0 {
+        format!("{rate:.0}")
+    } else if rate >= 10.0 {
+        format!("{rate:.1}")
+    } else {
+        format!("{rate:.2}")
+    }
 }

@@ -68,8 +68,26 @@ impl<E: std::fmt::Display> From<E> for BadInput {
     }
 }
 
-/// Parses `std::env::args`, runs the command and returns the exit code.
+/// Exit code: faultline itself failed (a bug); the message says so.
+pub const EXIT_INTERNAL: i32 = 101;
+
+/// Parses `std::env::args`, runs the command and returns the exit code. A panic in protocol
+/// code is caught by the run and reported like a failed check; any other panic (a bug in
+/// faultline) is reported in one line with exit code 101.
 pub fn main() -> i32 {
+    crate::sim::panics::install_hook();
+    match crate::sim::panics::catch(dispatch) {
+        Ok(code) => code,
+        Err(caught) => {
+            eprintln!(
+                "internal error (a bug in faultline; please report it with the command line): {caught}"
+            );
+            EXIT_INTERNAL
+        }
+    }
+}
+
+fn dispatch() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -102,6 +120,18 @@ pub fn main() -> i32 {
 /// Loads a scenario or reports why not.
 pub(crate) fn load(path: &std::path::Path) -> Result<crate::scenario::Scenario, BadInput> {
     crate::scenario::load(path).map_err(|e| BadInput(e.to_string()))
+}
+
+/// Wall-clock seconds, rounded for people: `0.42s`, `12.3s`, `4m05s`.
+pub(crate) fn format_wall(secs: f64) -> String {
+    if secs < 10.0 {
+        format!("{secs:.2}s")
+    } else if secs < 60.0 {
+        format!("{secs:.1}s")
+    } else {
+        let whole = secs.round() as u64;
+        format!("{}m{:02}s", whole / 60, whole % 60)
+    }
 }
 
 /// The exit code for a verdict.

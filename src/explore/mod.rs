@@ -24,14 +24,32 @@ pub fn replay_command(scenario: &Scenario, seed: u64) -> String {
 
 /// Runs one seed and checks it.
 pub fn run_seed(scenario: &Scenario, seed: u64, trace: Trace<'_>) -> Result<Outcome, RunError> {
-    let output = sim::run(scenario, seed, trace)?;
+    Ok(checked(scenario, sim::run(scenario, seed, trace)?))
+}
+
+/// Runs one seed with protocol `P` and `params`, whatever `[cluster] protocol` names, and
+/// checks it: how a protocol that is not registered (yours, while you write it) gets the
+/// same checks as a registered one.
+pub fn run_seed_with<P: crate::protocol::Protocol>(
+    scenario: &Scenario,
+    params: P::Params,
+    seed: u64,
+    trace: Trace<'_>,
+) -> Result<Outcome, RunError> {
+    Ok(checked(
+        scenario,
+        sim::run_with::<P>(scenario, params, seed, trace)?,
+    ))
+}
+
+fn checked(scenario: &Scenario, output: RunOutput) -> Outcome {
     let checks = check::evaluate(scenario, &output);
     let verdict = Verdict::combine(checks.iter().map(|c| c.verdict));
-    Ok(Outcome {
+    Outcome {
         output,
         checks,
         verdict,
-    })
+    }
 }
 
 /// A seed's verdict in a sweep, with its checks' one-line summaries for failures.
@@ -41,61 +59,144 @@ pub struct SeedResult {
     pub seed: u64,
     /// Its verdict.
     pub verdict: Verdict,
-    /// Trace hash of the run.
+    /// Trace hash of the run (0 when the run panicked outside protocol code).
     pub trace_hash: u64,
     /// Summaries of the checks that did not pass.
     pub problems: Vec<String>,
 }
 
-/// Runs `count` seeds from `first` on `jobs` threads, calling `progress` after each seed (from
-/// the thread that ran it). Results come back sorted by seed, whatever the thread timing.
+impl SeedResult {
+    /// The result of one seed's outcome.
+    pub fn of(seed: u64, o: &Outcome) -> SeedResult {
+        let problems = o
+            .checks
+            .iter()
+            .filter(|c| c.verdict != Verdict::Pass)
+            .map(|c| match c.witness.first() {
+                Some(w) if c.name == "protocol" => format!("{}: {} ({w})", c.name, c.summary),
+                _ => format!("{}: {}", c.name, c.summary),
+            })
+            .collect();
+        SeedResult {
+            seed,
+            verdict: o.verdict,
+            trace_hash: o.output.trace_hash,
+            problems,
+        }
+    }
+}
+
+/// Most seeds a sweep may run.
+pub const MAX_SEEDS: u64 = 1_000_000_000;
+/// Most seeds that did not pass a sweep keeps, the smallest first; the rest are counted.
+pub const MAX_LISTED: usize = 1_000;
+
+/// What a sweep found: counts per verdict, and the seeds that did not pass.
+#[derive(Clone, Debug, Default)]
+pub struct Sweep {
+    /// Seeds that passed.
+    pub pass: u64,
+    /// Seeds that failed.
+    pub fail: u64,
+    /// Seeds whose verdict was unknown.
+    pub unknown: u64,
+    /// The seeds that did not pass, in seed order: the smallest [`MAX_LISTED`] of them.
+    pub notable: Vec<SeedResult>,
+}
+
+impl Sweep {
+    /// Seeds run.
+    pub fn total(&self) -> u64 {
+        self.pass + self.fail + self.unknown
+    }
+
+    fn add(&mut self, r: SeedResult, first: u64) {
+        match r.verdict {
+            Verdict::Pass => {
+                self.pass += 1;
+                return;
+            }
+            Verdict::Fail => self.fail += 1,
+            Verdict::Unknown => self.unknown += 1,
+        }
+        let at = self
+            .notable
+            .partition_point(|x| x.seed.wrapping_sub(first) < r.seed.wrapping_sub(first));
+        if at < MAX_LISTED {
+            self.notable.insert(at, r);
+            self.notable.truncate(MAX_LISTED);
+        }
+    }
+}
+
+/// Runs `count` seeds of `scenario` from `first` on `jobs` threads (see [`sweep_with`]).
 pub fn sweep(
     scenario: &Scenario,
     first: u64,
     count: u64,
     jobs: usize,
     progress: &(dyn Fn(&SeedResult) + Sync),
-) -> Result<Vec<SeedResult>, RunError> {
-    let jobs = jobs.clamp(1, 64) as u64;
-    let work = |k: u64| -> Result<Vec<SeedResult>, RunError> {
-        let mut out = Vec::new();
+) -> Result<Sweep, RunError> {
+    let run = |seed: u64| run_seed(scenario, seed, Trace::hash_only());
+    sweep_with(first, count, jobs, &run, progress)
+}
+
+/// Runs seeds `first..first + count` with `run` on `jobs` threads, calling `progress` after
+/// each seed (from the thread that ran it). Each run stays single-threaded; only seeds run in
+/// parallel, and the summary does not depend on thread timing. A panic that escapes a run
+/// (protocol panics are already reported by the run itself) fails that seed; the sweep goes
+/// on. Memory does not grow with `count`: only the seeds that did not pass are kept.
+pub fn sweep_with(
+    first: u64,
+    count: u64,
+    jobs: usize,
+    run: &(dyn Fn(u64) -> Result<Outcome, RunError> + Sync),
+    progress: &(dyn Fn(&SeedResult) + Sync),
+) -> Result<Sweep, RunError> {
+    let jobs = jobs.clamp(1, 256) as u64;
+    let work = |k: u64| -> Result<Sweep, RunError> {
+        let mut out = Sweep::default();
         let mut i = k;
         while i < count {
             let seed = first.wrapping_add(i);
-            let o = run_seed(scenario, seed, Trace::hash_only())?;
-            let problems = o
-                .checks
-                .iter()
-                .filter(|c| c.verdict != Verdict::Pass)
-                .map(|c| format!("{}: {}", c.name, c.summary))
-                .collect();
-            let r = SeedResult {
-                seed,
-                verdict: o.verdict,
-                trace_hash: o.output.trace_hash,
-                problems,
+            let r = match crate::sim::panics::catch(|| run(seed)) {
+                Ok(outcome) => SeedResult::of(seed, &outcome?),
+                Err(caught) => SeedResult {
+                    seed,
+                    verdict: Verdict::Fail,
+                    trace_hash: 0,
+                    problems: vec![format!("panic: faultline itself panicked: {caught}")],
+                },
             };
             progress(&r);
-            out.push(r);
+            out.add(r, first);
             i += jobs;
         }
         Ok(out)
     };
-    let mut all = Vec::with_capacity(count as usize);
     if jobs == 1 {
-        all = work(0)?;
-    } else {
-        let parts: Vec<Result<Vec<SeedResult>, RunError>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..jobs).map(|k| s.spawn(move || work(k))).collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("seed worker panicked"))
-                .collect()
-        });
-        for p in parts {
-            all.extend(p?);
+        return work(0);
+    }
+    let parts: Vec<Result<Sweep, RunError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..jobs).map(|k| s.spawn(move || work(k))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("seed workers catch panics"))
+            .collect()
+    });
+    let mut all = Sweep::default();
+    for part in parts {
+        let part = part?;
+        all.pass += part.pass;
+        all.fail += part.fail;
+        all.unknown += part.unknown;
+        for r in part.notable {
+            let at = all
+                .notable
+                .partition_point(|x| x.seed.wrapping_sub(first) < r.seed.wrapping_sub(first));
+            all.notable.insert(at, r);
         }
     }
-    all.sort_by_key(|r| r.seed.wrapping_sub(first));
+    all.notable.truncate(MAX_LISTED);
     Ok(all)
 }

@@ -4,7 +4,7 @@ use super::percentiles;
 use crate::check::availability::{availability, ratio};
 use crate::explore::{replay_command, Outcome};
 use crate::scenario::Scenario;
-use crate::sim::time::format_duration;
+use crate::sim::time::{format_approx, format_duration, format_instant};
 use std::fmt::Write;
 
 /// Formats the text summary of one run.
@@ -31,7 +31,7 @@ pub fn text_report(scenario: &Scenario, outcome: &Outcome) -> String {
     let _ = writeln!(
         s,
         "ran       {} of virtual time (duration {} + settle {}), {}; {} events",
-        format_duration(out.end_time),
+        format_approx(out.end_time),
         format_duration(scenario.duration),
         format_duration(scenario.settle),
         out.stop.name(),
@@ -48,7 +48,7 @@ pub fn text_report(scenario: &Scenario, outcome: &Outcome) -> String {
             let _ = writeln!(
                 s,
                 "  {:>10}  {:<8} {}",
-                format_duration(f.time),
+                format_instant(f.time),
                 f.source,
                 f.what
             );
@@ -65,10 +65,10 @@ pub fn text_report(scenario: &Scenario, outcome: &Outcome) -> String {
             out.ops.ok,
             out.ops.fail,
             out.ops.info,
-            format_duration(lat.p50),
-            format_duration(lat.p90),
-            format_duration(lat.p99),
-            format_duration(lat.max)
+            format_approx(lat.p50),
+            format_approx(lat.p90),
+            format_approx(lat.p99),
+            format_approx(lat.max)
         );
     }
     if scenario.workload.is_some() && !out.partitions.is_empty() {
@@ -86,8 +86,8 @@ pub fn text_report(scenario: &Scenario, outcome: &Outcome) -> String {
             let _ = writeln!(
                 s,
                 "  {:>10} - {:<10} {}",
-                format_duration(w.start_ns),
-                format_duration(w.end_ns),
+                format_instant(w.start_ns),
+                format_instant(w.end_ns),
                 sides.join("   ")
             );
         }

@@ -381,4 +381,8 @@ pub struct Limits {
     /// Most search states the linearizability check of a run may store per key; past it the
     /// verdict is `unknown`. A count, not a time, so the verdict is the same on every machine.
     pub check_states: u64,
+    /// Memory budget in bytes for the run (an estimate computed from the run's state, never
+    /// measured, so hitting it is the same on every machine) and, separately, for its
+    /// linearizability check; past it the verdict is `unknown`.
+    pub memory: u64,
 }

@@ -5,7 +5,18 @@
 use serde::Deserialize;
 
 use super::latency::Lat;
-use super::values::{Dur, DurRange, NodeNames, Prob, SignedDur};
+use super::values::{Bytes, Dur, DurRange, Exponent, NodeNames, Prob, Rate, SignedDur, Whole};
+
+/// A seed: any whole number TOML can write.
+pub(crate) type Seed = Whole<0, { i64::MAX }>;
+/// Drift in parts per million, either way.
+pub(crate) type Ppm = Whole<-1_000_000, 1_000_000>;
+/// Clients of a workload.
+pub(crate) type Clients = Whole<1, 10_000>;
+/// Keys of a workload.
+pub(crate) type Keys = Whole<1, 1_000_000>;
+/// A relative weight.
+pub(crate) type Weight = Whole<0, 1_000_000>;
 
 /// The whole file.
 #[derive(Deserialize)]
@@ -13,7 +24,7 @@ use super::values::{Dur, DurRange, NodeNames, Prob, SignedDur};
 pub(crate) struct RawScenario {
     pub name: Option<String>,
     pub description: Option<String>,
-    pub seed: Option<u64>,
+    pub seed: Option<Seed>,
     pub duration: Dur,
     pub settle: Option<Dur>,
     pub expect: Option<RawExpect>,
@@ -92,7 +103,7 @@ pub(crate) struct RawLink {
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawClocks {
-    pub max_drift_ppm: Option<u32>,
+    pub max_drift_ppm: Option<Whole<0, 1_000_000>>,
     pub max_offset: Option<Dur>,
     #[serde(default)]
     pub nodes: Vec<RawClockNode>,
@@ -103,7 +114,7 @@ pub(crate) struct RawClocks {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawClockNode {
     pub node: String,
-    pub drift_ppm: Option<i64>,
+    pub drift_ppm: Option<Ppm>,
     pub offset: Option<Dur>,
 }
 
@@ -136,17 +147,17 @@ pub(crate) enum RawKeyDist {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawWorkload {
     pub model: RawModel,
-    pub clients: Option<u32>,
-    pub keys: Option<u32>,
-    pub read: Option<u32>,
-    pub write: Option<u32>,
-    pub cas: Option<u32>,
-    pub rate: Option<f64>,
+    pub clients: Option<Clients>,
+    pub keys: Option<Keys>,
+    pub read: Option<Weight>,
+    pub write: Option<Weight>,
+    pub cas: Option<Weight>,
+    pub rate: Option<Rate>,
     pub timeout: Option<Dur>,
     pub key_dist: Option<RawKeyDist>,
-    pub zipf_exponent: Option<f64>,
+    pub zipf_exponent: Option<Exponent>,
     pub targets: Option<Vec<String>>,
-    pub max_redirects: Option<u32>,
+    pub max_redirects: Option<Whole<0, 100>>,
     pub retry: Option<Dur>,
     pub colocated: Option<bool>,
     pub final_reads: Option<bool>,
@@ -166,7 +177,7 @@ pub(crate) struct RawFault {
     pub restart_after: Option<Dur>,
     pub duration: Option<Dur>,
     pub jump: Option<SignedDur>,
-    pub drift_ppm: Option<i64>,
+    pub drift_ppm: Option<Ppm>,
     pub one_way: Option<bool>,
     pub latency: Option<Lat>,
     pub loss: Option<Prob>,
@@ -213,9 +224,10 @@ pub(crate) struct RawCheck {
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawLimits {
-    pub max_events: Option<u64>,
-    pub stop_after_deliveries: Option<u64>,
-    pub max_in_flight: Option<u64>,
+    pub max_events: Option<Whole<1, { i64::MAX }>>,
+    pub stop_after_deliveries: Option<Whole<1, { i64::MAX }>>,
+    pub max_in_flight: Option<Whole<1, 100_000_000>>,
     pub final_read_window: Option<Dur>,
-    pub check_states: Option<u64>,
+    pub check_states: Option<Whole<1, 10_000_000_000>>,
+    pub memory: Option<Bytes>,
 }

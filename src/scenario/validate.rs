@@ -15,8 +15,8 @@ use crate::sim::ids::NodeId;
 use crate::sim::rng::Probability;
 use crate::sim::time::{Nanos, MILLIS, SECS};
 
-/// Largest drift a clock may have, in parts per million (a clock at most twice as fast).
-pub(crate) const MAX_PPM: i64 = 1_000_000;
+/// The default `[limits] memory`: 1 GiB.
+pub(crate) const DEFAULT_MEMORY: u64 = 1 << 30;
 
 /// What every check needs: the source for locating errors, and the node names.
 pub(crate) struct Ctx<'a> {
@@ -115,7 +115,7 @@ pub(crate) fn build(src: &Source<'_>, raw: RawScenario) -> Result<Scenario, Scen
         None => None,
     };
     let check = check(&ctx, raw.check, workload.as_ref())?;
-    let limits = limits(&ctx, raw.limits)?;
+    let limits = limits(raw.limits);
     let file = src.file;
     Ok(Scenario {
         name: raw.name.unwrap_or_else(|| {
@@ -125,7 +125,7 @@ pub(crate) fn build(src: &Source<'_>, raw: RawScenario) -> Result<Scenario, Scen
         }),
         description: raw.description.unwrap_or_default(),
         path: file.to_string(),
-        seed: raw.seed.unwrap_or(1),
+        seed: raw.seed.map_or(1, |s| s.count()),
         duration: raw.duration.0,
         settle: raw.settle.map_or(2 * SECS, |d| d.0),
         expect: match raw.expect {
@@ -259,22 +259,9 @@ fn network(ctx: &Ctx<'_>, raw: RawNetwork) -> Result<Network, ScenarioError> {
     })
 }
 
-/// Checks a drift in ppm.
-pub(crate) fn check_ppm(ctx: &Ctx<'_>, ppm: i64, path: &KeyPath) -> Result<i64, ScenarioError> {
-    if ppm.abs() > MAX_PPM {
-        let msg = format!("{ppm} ppm is out of range; expected -{MAX_PPM} to {MAX_PPM}");
-        return Err(ctx.err(path, msg));
-    }
-    Ok(ppm)
-}
-
 fn clocks(ctx: &Ctx<'_>, raw: RawClocks) -> Result<Clocks, ScenarioError> {
     let path = KeyPath::root("clocks");
-    let max_drift_ppm = raw.max_drift_ppm.unwrap_or(0);
-    if i64::from(max_drift_ppm) > MAX_PPM {
-        let msg = format!("{max_drift_ppm} ppm is out of range; expected 0 to {MAX_PPM}");
-        return Err(ctx.err(&path.key("max_drift_ppm"), msg));
-    }
+    let max_drift_ppm = raw.max_drift_ppm.map_or(0, |p| p.count() as u32);
     let mut overrides = Vec::new();
     let mut seen = HashSet::new();
     for (i, c) in raw.nodes.into_iter().enumerate() {
@@ -287,12 +274,9 @@ fn clocks(ctx: &Ctx<'_>, raw: RawClocks) -> Result<Clocks, ScenarioError> {
             );
             return Err(ctx.err(&path.key("node"), msg));
         }
-        if let Some(ppm) = c.drift_ppm {
-            check_ppm(ctx, ppm, &path.key("drift_ppm"))?;
-        }
         overrides.push(ClockOverride {
             node,
-            drift_ppm: c.drift_ppm,
+            drift_ppm: c.drift_ppm.map(|p| p.0),
             offset: c.offset.map(|d| d.0),
         });
     }
@@ -350,21 +334,6 @@ fn check(ctx: &Ctx<'_>, raw: RawCheck, w: Option<&Workload>) -> Result<Checks, S
     })
 }
 
-/// A count that must be above zero.
-pub(crate) fn positive<T: Copy + PartialEq + Default + std::fmt::Display>(
-    ctx: &Ctx<'_>,
-    value: T,
-    path: &KeyPath,
-) -> Result<T, ScenarioError> {
-    if value == T::default() {
-        return Err(ctx.err(
-            path,
-            format!("{value} is not allowed; expected a value above 0"),
-        ));
-    }
-    Ok(value)
-}
-
 /// A duration that must be above zero.
 pub(crate) fn positive_duration(
     ctx: &Ctx<'_>,
@@ -377,27 +346,13 @@ pub(crate) fn positive_duration(
     Ok(value)
 }
 
-fn limits(ctx: &Ctx<'_>, raw: RawLimits) -> Result<Limits, ScenarioError> {
-    let path = KeyPath::root("limits");
-    let max_events = positive(
-        ctx,
-        raw.max_events.unwrap_or(50_000_000),
-        &path.key("max_events"),
-    )?;
-    let stop_after_deliveries = match raw.stop_after_deliveries {
-        Some(n) => Some(positive(ctx, n, &path.key("stop_after_deliveries"))?),
-        None => None,
-    };
-    let max_in_flight = positive(
-        ctx,
-        raw.max_in_flight.unwrap_or(1_000_000),
-        &path.key("max_in_flight"),
-    )?;
-    Ok(Limits {
-        max_events,
-        stop_after_deliveries,
-        max_in_flight,
+fn limits(raw: RawLimits) -> Limits {
+    Limits {
+        max_events: raw.max_events.map_or(50_000_000, |n| n.count()),
+        stop_after_deliveries: raw.stop_after_deliveries.map(|n| n.count()),
+        max_in_flight: raw.max_in_flight.map_or(1_000_000, |n| n.count()),
         final_read_window: raw.final_read_window.map_or(5 * SECS, |d| d.0),
-        check_states: raw.check_states.unwrap_or(1_000_000).max(1),
-    })
+        check_states: raw.check_states.map_or(1_000_000, |n| n.count()),
+        memory: raw.memory.map_or(DEFAULT_MEMORY, |b| b.0),
+    }
 }

@@ -7,7 +7,10 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, SeqAccess, Visitor};
 
 use crate::sim::rng::Probability;
-use crate::sim::time::{format_duration, parse_duration, parse_signed_duration, Nanos};
+use crate::sim::time::{
+    format_duration, parse_bounded_duration as parse_duration,
+    parse_bounded_signed_duration as parse_signed_duration, Nanos,
+};
 
 /// Most nodes (and clients) a scenario may have.
 pub(crate) const MAX_NODES: usize = 10_000;
@@ -55,6 +58,177 @@ impl<'de> Deserialize<'de> for SignedDur {
         d.deserialize_any(ParseStr {
             expecting: "a signed duration string such as \"-300ms\" or \"+2s\"",
             parse: |s| parse_signed_duration(s).map(SignedDur),
+        })
+    }
+}
+
+/// `n` with thousands separators: `10000` → `10,000`.
+pub(crate) fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// A whole number in `[MIN, MAX]`: counts, weights, parts per million. Its errors say "a whole
+/// number from 1 to 10,000", never a Rust type name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Whole<const MIN: i64, const MAX: i64>(pub i64);
+
+struct WholeVisitor<const MIN: i64, const MAX: i64>;
+
+impl<const MIN: i64, const MAX: i64> Visitor<'_> for WholeVisitor<MIN, MAX> {
+    type Value = Whole<MIN, MAX>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "a whole number from {} to {}",
+            grouped(MIN),
+            grouped(MAX)
+        )
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        if (MIN..=MAX).contains(&v) {
+            return Ok(Whole(v));
+        }
+        Err(E::custom(format!(
+            "{} is out of range; expected a whole number from {} to {}",
+            grouped(v),
+            grouped(MIN),
+            grouped(MAX)
+        )))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Err(E::custom(format!(
+            "{v} is not a whole number; expected a whole number from {} to {}",
+            grouped(MIN),
+            grouped(MAX)
+        )))
+    }
+}
+
+impl<'de, const MIN: i64, const MAX: i64> Deserialize<'de> for Whole<MIN, MAX> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(WholeVisitor::<MIN, MAX>)
+    }
+}
+
+impl<const MIN: i64, const MAX: i64> Whole<MIN, MAX> {
+    /// The value as an unsigned count (`MIN` is never negative where this is used).
+    pub(crate) fn count(self) -> u64 {
+        u64::try_from(self.0).unwrap_or(0)
+    }
+}
+
+/// A positive finite number, at most `max`, described in errors as `what`.
+struct PositiveVisitor {
+    what: &'static str,
+    max: f64,
+}
+
+impl Visitor<'_> for PositiveVisitor {
+    type Value = f64;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} above 0 and at most {}", self.what, self.max)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
+        if v.is_finite() && v > 0.0 && v <= self.max {
+            return Ok(v);
+        }
+        Err(E::custom(format!(
+            "{v} is out of range; expected {} above 0 and at most {}",
+            self.what, self.max
+        )))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
+        self.visit_f64(v as f64)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
+        self.visit_f64(v as f64)
+    }
+}
+
+/// A client's rate in operations per second (above 0, at most 1,000,000).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Rate(pub f64);
+
+impl<'de> Deserialize<'de> for Rate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(PositiveVisitor {
+            what: "a rate in operations per second such as 50,",
+            max: 1e6,
+        })
+        .map(Rate)
+    }
+}
+
+/// A shape parameter or exponent: a number above 0, at most 1,000.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Exponent(pub f64);
+
+impl<'de> Deserialize<'de> for Exponent {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(PositiveVisitor {
+            what: "a number such as 1.2,",
+            max: 1e3,
+        })
+        .map(Exponent)
+    }
+}
+
+/// An amount of memory: `"512MiB"`, `"1GiB"`, `"2GB"` (from 1 MiB to 1 TiB).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Bytes(pub u64);
+
+const BYTE_UNITS: [(&str, u64); 7] = [
+    ("B", 1),
+    ("KB", 1_000),
+    ("KiB", 1 << 10),
+    ("MB", 1_000_000),
+    ("MiB", 1 << 20),
+    ("GB", 1_000_000_000),
+    ("GiB", 1 << 30),
+];
+
+fn parse_bytes(text: &str) -> Result<Bytes, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let want =
+        "expected a size such as \"512MiB\" or \"2GiB\" (units B, KB, KiB, MB, MiB, GB, GiB)";
+    let scale = BYTE_UNITS
+        .iter()
+        .find(|(u, _)| *u == unit.trim())
+        .map(|(_, s)| *s)
+        .ok_or_else(|| format!("`{text}` is not a size; {want}"))?;
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size; {want}"))?;
+    let bytes = n.saturating_mul(scale);
+    if !(1 << 20..=1 << 40).contains(&bytes) {
+        return Err(format!(
+            "`{text}` is out of range; expected a size from 1MiB to 1024GiB"
+        ));
+    }
+    Ok(Bytes(bytes))
+}
+
+impl<'de> Deserialize<'de> for Bytes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ParseStr {
+            expecting: "a size such as \"512MiB\" or \"2GiB\"",
+            parse: parse_bytes,
         })
     }
 }
@@ -280,6 +454,34 @@ mod tests {
             .unwrap_err()
             .contains("exactly two"));
         assert!(get::<DurRange>("[\"1s\", \"2s\", \"3s\"]").is_err());
+    }
+
+    #[test]
+    fn wholes_positives_and_sizes_speak_plainly() {
+        assert_eq!(get::<Whole<1, 10_000>>("7"), Ok(Whole(7)));
+        let e = get::<Whole<1, 10_000>>("0").unwrap_err();
+        assert!(e.contains("from 1 to 10,000"), "{e}");
+        let e = get::<Whole<1, 10_000>>("\"x\"").unwrap_err();
+        assert!(e.contains("a whole number from 1 to 10,000"), "{e}");
+        assert!(get::<Whole<0, 5>>("1.5")
+            .unwrap_err()
+            .contains("not a whole number"));
+        assert_eq!(get::<Rate>("2").map(|p| p.0), Ok(2.0));
+        assert!(get::<Rate>("0")
+            .unwrap_err()
+            .contains("operations per second"));
+        assert!(get::<Exponent>("inf").is_err());
+        assert!(get::<Rate>("\"fast\"")
+            .unwrap_err()
+            .contains("operations per second"));
+        assert_eq!(get::<Bytes>("\"2GiB\""), Ok(Bytes(2 << 30)));
+        assert_eq!(get::<Bytes>("\"512MB\""), Ok(Bytes(512_000_000)));
+        assert!(get::<Bytes>("\"12\"").unwrap_err().contains("not a size"));
+        assert!(get::<Bytes>("\"1KiB\"")
+            .unwrap_err()
+            .contains("out of range"));
+        assert_eq!(grouped(-1_234_567), "-1,234,567");
+        assert_eq!(grouped(999), "999");
     }
 
     #[test]

@@ -5,12 +5,8 @@ use super::error::ScenarioError;
 use super::model::*;
 use super::raw::*;
 use super::source::KeyPath;
-use super::validate::{positive, positive_duration, prob, Ctx};
-use super::values::MAX_NODES;
+use super::validate::{positive_duration, prob, Ctx};
 use crate::sim::time::{MILLIS, SECS};
-
-/// Most clients a workload may have.
-const MAX_CLIENTS: u32 = MAX_NODES as u32;
 
 /// Builds `[workload]`.
 pub(crate) fn workload(ctx: &Ctx<'_>, raw: RawWorkload) -> Result<Workload, ScenarioError> {
@@ -20,28 +16,22 @@ pub(crate) fn workload(ctx: &Ctx<'_>, raw: RawWorkload) -> Result<Workload, Scen
         RawModel::CasRegister => (Model::CasRegister, "cas-register"),
         RawModel::Kv => (Model::Kv, "kv"),
     };
-    let clients = positive(ctx, raw.clients.unwrap_or(3), &path.key("clients"))?;
-    if clients > MAX_CLIENTS {
-        let msg = format!("{clients} clients is too many; expected at most {MAX_CLIENTS}");
-        return Err(ctx.err(&path.key("clients"), msg));
-    }
+    let clients = raw.clients.map_or(3, |c| c.count() as u32);
     let single_key = model != Model::Kv;
-    let keys = positive(
-        ctx,
-        raw.keys.unwrap_or(if single_key { 1 } else { 8 }),
-        &path.key("keys"),
-    )?;
+    let keys = raw
+        .keys
+        .map_or(if single_key { 1 } else { 8 }, |k| k.count() as u32);
     if single_key && keys != 1 {
         let msg = format!(
             "model \"{name}\" has exactly one key; expected keys = 1 (use model = \"kv\" for {keys} keys)"
         );
         return Err(ctx.err(&path.key("keys"), msg));
     }
-    let read = raw.read.unwrap_or(1);
-    let write = raw.write.unwrap_or(1);
-    let cas = raw
-        .cas
-        .unwrap_or(if model == Model::Register { 0 } else { 1 });
+    let weight =
+        |w: Option<super::raw::Weight>, default: u32| w.map_or(default, |w| w.count() as u32);
+    let read = weight(raw.read, 1);
+    let write = weight(raw.write, 1);
+    let cas = weight(raw.cas, if model == Model::Register { 0 } else { 1 });
     if model == Model::Register && cas > 0 {
         return Err(ctx.err(
             &path.key("cas"),
@@ -54,14 +44,7 @@ pub(crate) fn workload(ctx: &Ctx<'_>, raw: RawWorkload) -> Result<Workload, Scen
             "every operation weight is zero; expected read, write or cas above 0",
         ));
     }
-    let pace = match raw.rate {
-        None => Pace::Closed,
-        Some(r) if r.is_finite() && r > 0.0 => Pace::Rate(r),
-        Some(r) => {
-            let msg = format!("rate {r} is invalid; expected operations per second above 0");
-            return Err(ctx.err(&path.key("rate"), msg));
-        }
-    };
+    let pace = raw.rate.map_or(Pace::Closed, |r| Pace::Rate(r.0));
     let timeout = positive_duration(ctx, raw.timeout.map_or(SECS, |d| d.0), &path.key("timeout"))?;
     let key_dist = match (raw.key_dist.unwrap_or(RawKeyDist::Uniform), raw.zipf_exponent) {
         (RawKeyDist::Uniform, None) => KeyDist::Uniform,
@@ -71,14 +54,7 @@ pub(crate) fn workload(ctx: &Ctx<'_>, raw: RawWorkload) -> Result<Workload, Scen
                 "zipf_exponent only applies to key_dist = \"zipf\"; expected key_dist = \"zipf\" or no zipf_exponent",
             ))
         }
-        (RawKeyDist::Zipf, s) => {
-            let s = s.unwrap_or(1.0);
-            if !(s.is_finite() && s > 0.0) {
-                let msg = format!("zipf_exponent {s} is invalid; expected a finite number above 0");
-                return Err(ctx.err(&path.key("zipf_exponent"), msg));
-            }
-            KeyDist::Zipf(s)
-        }
+        (RawKeyDist::Zipf, s) => KeyDist::Zipf(s.map_or(1.0, |s| s.0)),
     };
     let targets = match raw.targets {
         None => Targets::RoundRobin,
@@ -122,7 +98,7 @@ pub(crate) fn workload(ctx: &Ctx<'_>, raw: RawWorkload) -> Result<Workload, Scen
         timeout,
         key_dist,
         targets,
-        max_redirects: raw.max_redirects.unwrap_or(3),
+        max_redirects: raw.max_redirects.map_or(3, |m| m.count() as u32),
         final_reads: raw.final_reads.unwrap_or(true),
     })
 }

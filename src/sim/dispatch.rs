@@ -1,7 +1,8 @@
 //! Calling protocol handlers and carrying out their effects, in the order recorded.
 
 use super::engine::Sim;
-use super::event::Event;
+use super::event::{Event, ProtocolPanic};
+use super::panics::{self, Caught};
 use crate::net::{latency, Fate};
 use crate::node::Status;
 use crate::protocol::{Context, Effect, Protocol};
@@ -10,15 +11,21 @@ use crate::sim::rng::Stream;
 use crate::workload::{Next, Outcome};
 
 impl<P: Protocol> Sim<'_, '_, P> {
-    /// Calls one handler of `node`'s protocol with a fresh context, then applies its effects.
+    /// Calls one handler (`during` names it) of `node`'s protocol with a fresh context, then
+    /// applies its effects.
     #[inline]
-    pub(crate) fn call(&mut self, node: NodeId, f: impl FnOnce(&mut P, &mut Context<'_, P>)) {
+    pub(crate) fn call(
+        &mut self,
+        node: NodeId,
+        during: &'static str,
+        f: impl FnOnce(&mut P, &mut Context<'_, P>),
+    ) {
         let host = &mut self.nodes[node.index()];
         if host.status != Status::Up {
             self.stats.audit_down_deliveries += 1;
             return;
         }
-        self.run_handler(node, |slot, _, ctx| {
+        self.run_handler(node, during, |slot, _, ctx| {
             if let Some(p) = slot {
                 f(p, ctx);
             }
@@ -30,17 +37,20 @@ impl<P: Protocol> Sim<'_, '_, P> {
         let host = &mut self.nodes[node.index()];
         host.status = Status::Up;
         let durable = recovered.then(|| host.durable.clone());
-        self.run_handler(node, |slot, params, ctx| {
+        self.run_handler(node, "start", |slot, params, ctx| {
             *slot = Some(P::start(params, ctx, durable.as_ref()))
         });
     }
 
     /// Reads `node`'s local clock (auditing that it did not run backwards), builds the
-    /// handler's context, runs `f` on the node's protocol slot, then applies the effects.
+    /// handler's context, runs `f` on the node's protocol slot and the monitor after it, then
+    /// applies the effects. A panic in either stops the run (see [`Sim::protocol_panicked`]);
+    /// the effects of the handler that panicked are discarded.
     #[inline]
     fn run_handler(
         &mut self,
         node: NodeId,
+        during: &'static str,
         f: impl FnOnce(&mut Option<P>, &P::Params, &mut Context<'_, P>),
     ) {
         let tracing = self.trace.is_writing();
@@ -59,11 +69,48 @@ impl<P: Protocol> Sim<'_, '_, P> {
             &mut host.next_token,
             tracing,
         );
-        f(&mut host.protocol, &self.params, &mut ctx);
-        if let (Some(monitor), Some(p)) = (&mut self.monitor, &host.protocol) {
-            monitor.after_step(node, p, (self.now, self.trace.events()));
+        let (monitor, at) = (&mut self.monitor, (self.now, self.trace.events()));
+        let ran = panics::catch(|| {
+            f(&mut host.protocol, &self.params, &mut ctx);
+            if let (Some(monitor), Some(p)) = (monitor, &host.protocol) {
+                monitor.after_step(node, p, at);
+            }
+        });
+        if let Err(caught) = ran {
+            self.effects.clear();
+            self.protocol_panicked(node, during, caught);
+            return;
         }
         self.apply_effects(node);
+    }
+
+    /// Records that protocol code on `node` panicked while running `during`; the run loop
+    /// stops after the current event.
+    pub(crate) fn protocol_panicked(&mut self, node: NodeId, during: &'static str, caught: Caught) {
+        if self.panic.is_some() {
+            return;
+        }
+        self.panic = Some(ProtocolPanic {
+            protocol: P::NAME,
+            node: self.nodes[node.index()].name.clone(),
+            step: self.trace.events(),
+            time: self.now,
+            during,
+            message: caught.to_string(),
+        });
+    }
+
+    /// `node`'s observation, or `None` when it is not running; a panic in `observe()` is
+    /// recorded like any protocol panic.
+    pub(crate) fn observe(&mut self, node: NodeId) -> Option<crate::protocol::Observation> {
+        let p = self.nodes[node.index()].protocol.as_ref()?;
+        match panics::catch(|| p.observe()) {
+            Ok(o) => Some(o),
+            Err(caught) => {
+                self.protocol_panicked(node, "observe", caught);
+                None
+            }
+        }
     }
 
     fn apply_effects(&mut self, node: NodeId) {
@@ -249,7 +296,7 @@ impl<P: Protocol> Sim<'_, '_, P> {
             self.queue.push(self.now + delay, ev);
             return;
         }
-        self.call(node, |p, ctx| p.on_client(ctx, request));
+        self.call(node, "on_client", |p, ctx| p.on_client(ctx, request));
     }
 
     /// True when colocated `client` cannot reach `node` (`to_node`) or hear from it, because

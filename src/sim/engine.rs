@@ -3,8 +3,10 @@
 //! handler call is static.
 
 use super::event::{
-    CommittedLog, Event, FiredFault, NetStats, PartitionWindow, RunOutput, StopReason,
+    CommittedLog, Event, FiredFault, NetStats, PartitionWindow, ProtocolPanic, RunOutput,
+    StopReason,
 };
+use super::panics;
 use super::queue::EventQueue;
 use super::rng::Stream;
 use super::time::Nanos;
@@ -17,6 +19,15 @@ use crate::scenario::{Model, Scenario};
 use crate::sim::ids::NodeId;
 use crate::workload::Clients;
 use std::hash::Hash;
+
+/// How often (in loop steps) the run's memory estimate is compared with `[limits] memory`.
+const MEMORY_CHECK_EVERY: u64 = 1 << 16;
+/// Estimated bytes per queued event.
+const EVENT_BYTES: u64 = 128;
+/// Estimated bytes per history entry.
+const HISTORY_ENTRY_BYTES: u64 = 160;
+/// Estimated bytes per log entry of a node: its copy, its durable image's and the monitor's.
+const LOG_ENTRY_BYTES: u64 = 320;
 
 /// The state of one run.
 pub(crate) struct Sim<'s, 't, P: Protocol> {
@@ -47,6 +58,10 @@ pub(crate) struct Sim<'s, 't, P: Protocol> {
     /// Closed partition windows, and the open one (start, sides) if the network is cut.
     pub(crate) partitions: Vec<PartitionWindow>,
     pub(crate) open_partition: Option<(Nanos, Vec<Vec<NodeId>>)>,
+    /// The nemesis's last fault, in words (its heal names it).
+    pub(crate) nemesis_last: String,
+    /// Set when protocol code panicked: the run stops after the current event.
+    pub(crate) panic: Option<ProtocolPanic>,
 }
 
 impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
@@ -115,6 +130,8 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
                 .filter(|_| P::HAS_LOG || scenario.workload.is_some()),
             partitions: Vec::new(),
             open_partition: None,
+            panic: None,
+            nemesis_last: String::new(),
         };
         for node in 0..names.len() as u32 {
             sim.queue.push(0, Event::Boot { node: NodeId(node) });
@@ -159,6 +176,8 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
         let max_events = limits.max_events;
         let stop_after = limits.stop_after_deliveries.unwrap_or(u64::MAX);
         let max_in_flight = limits.max_in_flight;
+        let memory = limits.memory;
+        let mut steps: u64 = 0;
         let stop = loop {
             let Some(t) = self.queue.peek_time() else {
                 break StopReason::Quiescent;
@@ -175,14 +194,44 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
             if self.in_flight > max_in_flight {
                 break StopReason::BacklogLimit;
             }
+            steps += 1;
+            if steps % MEMORY_CHECK_EVERY == 0 && self.memory_estimate() > memory {
+                break StopReason::MemoryLimit;
+            }
             let (time, event) = self.queue.pop().expect("peeked");
             self.now = time;
             self.step(event);
+            if self.panic.is_some() {
+                break StopReason::ProtocolPanic;
+            }
             if self.finals_started && self.clients.as_ref().is_some_and(|c| c.finals_done()) {
                 break StopReason::Completed;
             }
         };
         self.finish(stop)
+    }
+
+    /// The run's memory, estimated from its state with fixed per-item sizes (never measured,
+    /// so the estimate and the moment it crosses the budget are the same on every machine):
+    /// queued and paused events, history entries, and, for protocols with a log
+    /// ([`Protocol::HAS_LOG`]), every node's log as `observe()` reports its length (counted for
+    /// the protocol's copy, its durable image and the monitor's). Other protocol state is
+    /// bounded by the scenario's sizes (keys, clients, nodes) and not counted.
+    fn memory_estimate(&mut self) -> u64 {
+        let backlog: usize = self.nodes.iter().map(|n| n.backlog.len()).sum();
+        let events = (self.queue.len() + backlog) as u64 * EVENT_BYTES;
+        let history = self
+            .clients
+            .as_ref()
+            .map_or(0, |c| c.history.ops.len() as u64 * HISTORY_ENTRY_BYTES);
+        let mut logs = 0;
+        if P::HAS_LOG {
+            for i in 0..self.nodes.len() {
+                logs += self.observe(NodeId(i as u32)).map_or(0, |o| o.log_len);
+            }
+        }
+        let logs = logs * LOG_ENTRY_BYTES;
+        events + history + logs
     }
 
     #[inline]
@@ -276,7 +325,7 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
                 self.hash_event(2, u64::from(node.0), generation);
                 timer.hash(self.trace.hasher());
                 self.end_event("timer", Some(node), |_| format!("{timer:?}"));
-                self.call(node, |p, ctx| p.on_timer(ctx, timer));
+                self.call(node, "on_timer", |p, ctx| p.on_timer(ctx, timer));
             }
             Event::Persisted {
                 node,
@@ -296,7 +345,7 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
                 }
                 self.hash_event(3, u64::from(node.0), token);
                 self.end_event("persisted", Some(node), |_| format!("token {token}"));
-                self.call(node, |p, ctx| p.on_persisted(ctx, token));
+                self.call(node, "on_persisted", |p, ctx| p.on_persisted(ctx, token));
             }
             other => self.step_control(other),
         }
@@ -321,30 +370,46 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
         self.end_event("deliver", Some(to), |sim| {
             format!("from {} {:?}", sim.nodes[from.index()].name, msg)
         });
-        self.call(to, |p, ctx| p.on_message(ctx, from, msg));
+        self.call(to, "on_message", |p, ctx| p.on_message(ctx, from, msg));
     }
 
     /// The committed log of the up node that knows the most committed entries (protocols
     /// with a log only): what "durable" means for acknowledged writes.
-    fn committed_log(&self) -> Option<CommittedLog> {
+    fn committed_log(&mut self) -> Option<CommittedLog> {
         if !P::HAS_LOG {
             return None;
         }
-        let (node, p, o) = self
-            .nodes
-            .iter()
-            .filter_map(|h| h.protocol.as_ref().map(|p| (h, p, p.observe())))
-            .filter(|(h, ..)| h.status != Status::Crashed)
-            .max_by_key(|(_, _, o)| o.commit)?;
+        let mut best: Option<(NodeId, crate::protocol::Observation)> = None;
+        for i in 0..self.nodes.len() {
+            let node = NodeId(i as u32);
+            if self.nodes[i].status == Status::Crashed {
+                continue;
+            }
+            if let Some(o) = self.observe(node) {
+                if best.map_or(true, |(_, b)| o.commit > b.commit) {
+                    best = Some((node, o));
+                }
+            }
+        }
+        let (node, o) = best?;
         let commit = o.commit.min(o.log_len);
-        let requests = (1..=commit)
-            .filter_map(|i| p.log_entry(i).and_then(|e| e.request))
-            .collect();
-        Some(CommittedLog {
-            node: node.name.clone(),
-            commit,
-            requests,
-        })
+        let p = self.nodes[node.index()].protocol.as_ref()?;
+        let read = panics::catch(|| {
+            (1..=commit)
+                .filter_map(|i| p.log_entry(i).and_then(|e| e.request))
+                .collect()
+        });
+        match read {
+            Ok(requests) => Some(CommittedLog {
+                node: self.nodes[node.index()].name.clone(),
+                commit,
+                requests,
+            }),
+            Err(caught) => {
+                self.protocol_panicked(node, "log_entry", caught);
+                None
+            }
+        }
     }
 
     /// Called after every fault: closes the current partition window if the sides changed,
@@ -395,7 +460,11 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
             Some(c) => (c.history, c.stats, c.final_values),
             None => Default::default(),
         };
-        let committed_log = self.committed_log();
+        let committed_log = if self.panic.is_none() {
+            self.committed_log()
+        } else {
+            None
+        };
         self.note_partition();
         if let Some((start, sides)) = self.open_partition.take() {
             let end = self.now;
@@ -407,7 +476,6 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
             trace_hash: self.trace.digest(),
             events: self.trace.events(),
             end_time: self.now,
-            stop,
             net: self.stats,
             faults: self.faults,
             history,
@@ -419,6 +487,12 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
             partitions: self.partitions,
             invariants: self.monitor.map(|m| m.violations().to_vec()),
             committed_log,
+            stop: if self.panic.is_some() {
+                StopReason::ProtocolPanic
+            } else {
+                stop
+            },
+            panic: self.panic,
         };
         (out, trace_error)
     }

@@ -136,12 +136,19 @@ pub enum StopReason {
     EventLimit,
     /// `max_in_flight` was exceeded: a limit.
     BacklogLimit,
+    /// The run's estimated memory passed `[limits] memory`: a limit.
+    MemoryLimit,
+    /// Protocol code panicked; the run stopped there (see [`RunOutput::panic`]).
+    ProtocolPanic,
 }
 
 impl StopReason {
     /// True when the run hit a bound rather than finishing (verdict must be `unknown`).
     pub fn is_limit(self) -> bool {
-        matches!(self, StopReason::EventLimit | StopReason::BacklogLimit)
+        matches!(
+            self,
+            StopReason::EventLimit | StopReason::BacklogLimit | StopReason::MemoryLimit
+        )
     }
 
     /// A short name for reports.
@@ -152,6 +159,8 @@ impl StopReason {
             StopReason::Quiescent => "quiescent",
             StopReason::EventLimit => "event limit reached",
             StopReason::BacklogLimit => "in-flight limit reached",
+            StopReason::MemoryLimit => "memory limit reached",
+            StopReason::ProtocolPanic => "protocol panicked",
         }
     }
 }
@@ -202,6 +211,25 @@ pub struct RunOutput {
     pub invariants: Option<Vec<Violation>>,
     /// The most complete committed log at the end (protocols with a log only).
     pub committed_log: Option<CommittedLog>,
+    /// The panic that stopped the run, if protocol code panicked.
+    pub panic: Option<ProtocolPanic>,
+}
+
+/// A panic in protocol code (a handler, `observe()` or `log_entry()`), and where it happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProtocolPanic {
+    /// The protocol's name.
+    pub protocol: &'static str,
+    /// The node whose protocol code panicked.
+    pub node: String,
+    /// The step: the number of trace events processed before it.
+    pub step: u64,
+    /// Virtual time.
+    pub time: Nanos,
+    /// What was running: `on_message`, `on_timer`, `observe`, ….
+    pub during: &'static str,
+    /// The panic message, and where it was raised when known.
+    pub message: String,
 }
 
 /// A stretch of time during which the network was cut into the same sides.

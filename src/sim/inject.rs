@@ -129,7 +129,8 @@ impl<P: Protocol> Sim<'_, '_, P> {
                 // Undo the nemesis's own cuts only: never a partition the script made.
                 if let Some(id) = cut {
                     if self.links.cuts_mut().remove(id) {
-                        self.record("nemesis", format!("heal the cuts of fault {}", id.0));
+                        let what = format!("heal ({} ends)", self.nemesis_last);
+                        self.record("nemesis", what);
                     }
                 }
                 let spec = self.scenario.nemesis.as_ref().expect("nemesis configured");
@@ -183,15 +184,17 @@ impl<P: Protocol> Sim<'_, '_, P> {
             }
         };
         let what = describe::fault_with(kind, names, &words);
+        if source == "nemesis" {
+            self.nemesis_last.clone_from(&what);
+        }
         self.record(source, what);
     }
 
-    fn observations(&self) -> Vec<Option<Observation>> {
-        self.nodes
-            .iter()
-            .map(|n| {
-                if n.status == Status::Up {
-                    n.protocol.as_ref().map(|p| p.observe())
+    fn observations(&mut self) -> Vec<Option<Observation>> {
+        (0..self.nodes.len())
+            .map(|i| {
+                if self.nodes[i].status == Status::Up {
+                    self.observe(NodeId(i as u32))
                 } else {
                     None
                 }

@@ -7,12 +7,15 @@ mod engine;
 mod event;
 pub mod ids;
 mod inject;
+pub mod panics;
 pub mod queue;
 pub mod rng;
 pub mod time;
 pub mod trace;
 
-pub use event::{CommittedLog, FiredFault, NetStats, PartitionWindow, RunOutput, StopReason};
+pub use event::{
+    CommittedLog, FiredFault, NetStats, PartitionWindow, ProtocolPanic, RunOutput, StopReason,
+};
 
 use crate::protocol::registry::{self, ProtocolVisitor};
 use crate::protocol::Protocol;

@@ -23,6 +23,33 @@ const UNITS: [(&str, u128); 7] = [
     ("h", 3_600_000_000_000),
 ];
 
+/// The longest duration a scenario or protocol parameter may give: 1,000,000 s (about 11.6
+/// days of virtual time). Sums of a few such spans stay far inside `u64` nanoseconds, so
+/// the engine's time arithmetic cannot overflow.
+pub const MAX_SCENARIO_DURATION: Nanos = 1_000_000 * SECS;
+
+/// [`parse_duration`], refusing durations longer than [`MAX_SCENARIO_DURATION`].
+pub fn parse_bounded_duration(text: &str) -> Result<Nanos, String> {
+    let d = parse_duration(text)?;
+    if d > MAX_SCENARIO_DURATION {
+        return Err(format!(
+            "`{text}` is too long; expected at most 1000000s (about 11.6 days of virtual time)"
+        ));
+    }
+    Ok(d)
+}
+
+/// [`parse_signed_duration`], refusing spans longer than [`MAX_SCENARIO_DURATION`] either way.
+pub fn parse_bounded_signed_duration(text: &str) -> Result<i64, String> {
+    let d = parse_signed_duration(text)?;
+    if d.unsigned_abs() > MAX_SCENARIO_DURATION {
+        return Err(format!(
+            "`{text}` is too long; expected at most 1000000s either way"
+        ));
+    }
+    Ok(d)
+}
+
 /// Parses a non-negative duration such as `"150ms"`, `"2s"`, `"1.5s"`, `"250us"` or `"0"`.
 ///
 /// The fractional part is decimal and exact: `"1.5ms"` is 1,500,000 ns. A value that does
@@ -116,12 +143,63 @@ pub fn format_duration(n: Nanos) -> String {
     format!("{whole}.{}{unit}", s.trim_end_matches('0'))
 }
 
+/// Formats nanoseconds for people, about two significant digits: `8282844` → `"8.3ms"`,
+/// `412555511` → `"413ms"`, `11006829594` → `"11s"`, `0` → `"0"`. Reports use it for
+/// latencies and times; JSON keeps the exact nanoseconds.
+pub fn format_approx(n: Nanos) -> String {
+    if n == 0 {
+        return "0".into();
+    }
+    let (scale, unit) = if n >= SECS {
+        (SECS, "s")
+    } else if n >= MILLIS {
+        (MILLIS, "ms")
+    } else if n >= MICROS {
+        (MICROS, "us")
+    } else {
+        return format!("{n}ns");
+    };
+    let v = n as f64 / scale as f64;
+    if v < 9.95 {
+        format!("{v:.1}{unit}")
+    } else {
+        format!("{v:.0}{unit}")
+    }
+}
+
+/// Formats an instant of virtual time as seconds with millisecond precision, for timelines:
+/// `623866899` → `"0.624s"`, `6000000000` → `"6.000s"`.
+pub fn format_instant(n: Nanos) -> String {
+    let ms = (n + MILLIS / 2) / MILLIS;
+    format!("{}.{:03}s", ms / 1000, ms % 1000)
+}
+
 /// Formats a signed span, e.g. a clock jump of `-300ms`.
 pub fn format_signed(n: i64) -> String {
     if n < 0 {
         format!("-{}", format_duration(n.unsigned_abs()))
     } else {
         format!("+{}", format_duration(n as u64))
+    }
+}
+
+#[cfg(test)]
+mod approx_tests {
+    use super::*;
+
+    #[test]
+    fn approximate_durations_read_like_the_guide() {
+        assert_eq!(format_approx(8_282_844), "8.3ms");
+        assert_eq!(format_approx(8_013_247), "8.0ms");
+        assert_eq!(format_approx(412_555_511), "413ms");
+        assert_eq!(format_approx(11_006_829_594), "11s");
+        assert_eq!(format_approx(9_960_000), "10ms");
+        assert_eq!(format_approx(340_000), "340us");
+        assert_eq!(format_approx(17), "17ns");
+        assert_eq!(format_approx(0), "0");
+        assert_eq!(format_instant(623_866_899), "0.624s");
+        assert_eq!(format_instant(6 * SECS), "6.000s");
+        assert_eq!(format_instant(999_600_000), "1.000s");
     }
 }
 
