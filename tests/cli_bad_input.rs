@@ -140,3 +140,78 @@ fn missing_file_and_usage_errors_exit_2() {
     let out = Command::new(bin).args(["frobnicate"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Runs the binary with `args`; returns (exit code, stdout, stderr).
+fn faultline(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+#[test]
+fn explore_refuses_sweeps_it_cannot_run() {
+    let path = scenario_file("explore-limits", BASE);
+    let path = path.to_str().unwrap();
+    let max = u64::MAX.to_string();
+    for (args, needle) in [
+        (vec!["--seeds", max.as_str()], "from 1 to 1,000,000,000"),
+        (vec!["--seeds", "0"], "from 1 to 1,000,000,000"),
+        (
+            vec!["--seed", max.as_str(), "--seeds", "2"],
+            "past the largest seed",
+        ),
+        (vec!["--jobs", "0"], "from 1 to 256"),
+    ] {
+        let mut all = vec!["explore", path];
+        all.extend(args);
+        let (code, _, err) = faultline(&all);
+        assert_eq!(code, Some(2), "{all:?}: {err}");
+        assert!(
+            err.contains(needle) && !err.contains("panicked"),
+            "{all:?}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}
+
+#[test]
+fn a_run_past_its_memory_budget_is_unknown_not_a_crash() {
+    // A Raft cluster whose logs and history outgrow a 1 MiB budget within seconds.
+    let text = r#"duration = "60s"
+[cluster]
+protocol = "raft"
+nodes = 3
+[workload]
+model = "kv"
+clients = 20
+rate = 100
+[limits]
+memory = "1MiB"
+"#;
+    let path = scenario_file("memory-budget", text);
+    let (code, out, err) = faultline(&["run", path.to_str().unwrap()]);
+    assert_eq!(code, Some(3), "{out}{err}");
+    assert!(out.contains("memory limit reached"), "{out}");
+    assert!(out.contains("verdict   UNKNOWN"), "{out}");
+}
+
+#[test]
+fn ten_thousand_nodes_run_in_memory_that_grows_with_nodes_not_links() {
+    let text = r#"duration = "10s"
+[cluster]
+protocol = "phold"
+nodes = 10000
+[limits]
+stop_after_deliveries = 50000
+"#;
+    let path = scenario_file("ten-thousand", text);
+    let (code, out, err) = faultline(&["run", path.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("delivery target reached"), "{out}");
+}

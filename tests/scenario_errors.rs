@@ -175,14 +175,19 @@ fn unknown_protocol() {
 #[test]
 fn protocol_param_of_the_wrong_type() {
     let text = with("[cluster.params]\nmessages_per_node = \"lots\"\n");
-    assert_error(&text, 6, "cluster.params.messages_per_node", "invalid type");
+    assert_error(
+        &text,
+        6,
+        "cluster.params.messages_per_node",
+        "\"lots\" is text; expected a whole number from 0 to 4,294,967,295",
+    );
     assert!(error(&text).contains("phold"));
 }
 
 #[test]
 fn unknown_protocol_param() {
     let text = with("[cluster.params]\nmessages_per_node = 3\nspeed = 9\n");
-    assert_error(&text, 7, "cluster.params.speed", "unknown field `speed`");
+    assert_error(&text, 7, "cluster.params.speed", "unknown key `speed`");
 }
 
 #[test]
@@ -405,12 +410,17 @@ fn the_fuzz_seed_is_valid() {
     assert_eq!(s.faults[1].line, 26);
 }
 
-/// Parses without panicking; an error is one line starting with the file name.
+/// Parses without panicking; an error is one line per mistake (at most five), each
+/// starting with the file name.
 fn no_panic(text: &str) {
     if let Err(e) = parse_str(text, FILE) {
         let shown = e.to_string();
-        assert!(!shown.contains('\n'), "{shown:?}");
-        assert!(shown.starts_with(FILE), "{shown:?}");
+        let lines: Vec<&str> = shown.lines().collect();
+        assert!((1..=MAX_ERRORS).contains(&lines.len()), "{shown:?}");
+        assert_eq!(lines.len(), e.each().len(), "{shown:?}");
+        for line in lines {
+            assert!(line.starts_with(&format!("{FILE}:")), "{shown:?}");
+        }
     }
 }
 
@@ -453,4 +463,148 @@ proptest! {
         }
         no_panic(&text.into_iter().collect::<String>());
     }
+}
+
+// ---- plain words, several errors, and sizes that are refused ----------------------------------
+
+/// Words from Rust and serde that must never reach a user.
+const JARGON: [&str; 9] = [
+    "u32",
+    "u64",
+    "i64",
+    "f64",
+    "usize",
+    "invalid type",
+    "invalid value",
+    "wanted string or table",
+    "variant",
+];
+
+fn plain(text: &str) -> String {
+    let shown = error(text);
+    for word in JARGON {
+        assert!(!shown.contains(word), "`{word}` in {shown:?}");
+    }
+    shown
+}
+
+#[test]
+fn errors_speak_the_users_language() {
+    let w = |extra: &str| with(&format!("[workload]\nmodel = \"kv\"\n{extra}\n"));
+    assert!(plain(&w("clients = \"many\""))
+        .contains("\"many\" is text; expected a whole number from 1 to 10,000"));
+    assert!(plain(&w("clients = 2.5")).contains("2.5 is not a whole number"));
+    assert!(plain(&w("rate = \"fast\"")).contains("a rate in operations per second"));
+    assert!(plain(&w("rate = 0"))
+        .contains("0 is out of range; expected a rate in operations per second"));
+    assert!(plain(&w("final_reads = \"yes\"")).contains("expected true or false"));
+    assert!(plain(&w("key_dist = 3")).contains("expected \"uniform\" or \"zipf\""));
+    assert!(plain(&format!("expect = 1\n{BASE}"))
+        .contains("1 is a whole number; expected \"pass\" or \"fail\""));
+    assert!(
+        plain(&format!("expect = {{ x = 1 }}\n{BASE}")).contains("expected \"pass\" or \"fail\"")
+    );
+    assert!(
+        plain(&with("[cluster.params]\nmessages_per_node = -1\n")).contains("-1 is out of range")
+    );
+    assert!(plain(&with("[nemesis]\nkinds = [\"crash\", 7]\n"))
+        .contains("expected one of \"partition\""));
+    assert!(plain(&format!("seed = \"x\"\n{BASE}")).contains("expected a whole number from 0 to"));
+}
+
+#[test]
+fn a_duplicate_key_is_named_with_the_line_that_set_it_first() {
+    let shown = error(&with("[network]\nloss = 0.1\n# again\nloss = 0.2\n"));
+    assert!(
+        shown.contains("duplicate key `loss`: line 6 already sets it"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn invalid_utf8_names_the_line() {
+    let dir = std::env::temp_dir().join(format!("faultline-utf8-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.toml");
+    std::fs::write(&path, b"duration = \"1s\"\n[cluster]\nname = \"\xff\"\n").unwrap();
+    let shown = load(&path).unwrap_err().to_string();
+    assert!(
+        shown.contains("bad.toml:3:") && shown.contains("invalid UTF-8"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn several_mistakes_are_reported_together_each_on_its_line() {
+    let text = format!(
+        "expect = \"maybe\"\n{BASE}[network]\nloss = 1.5\nreorder = \"x\"\n[workload]\nmodel = \"kv\"\nclients = 0\n"
+    );
+    let e = parse_str(&text, FILE).unwrap_err();
+    let shown = e.to_string();
+    let lines: Vec<&str> = shown.lines().collect();
+    assert_eq!(lines.len(), 4, "{shown}");
+    assert!(lines[0].starts_with("bad.toml:1: expect: unknown value `maybe`"));
+    assert!(lines[1].starts_with("bad.toml:7: network.loss: 1.5 is out of range"));
+    assert!(lines[2].starts_with("bad.toml:8: network.reorder: "));
+    assert!(lines[3].starts_with("bad.toml:11: workload.clients: 0 is out of range"));
+    assert_eq!(e.line(), Some(1));
+    // More than five are cut at five.
+    let many: String = (0..8).map(|i| format!("bogus{i} = 1\n")).collect();
+    let e = parse_str(&format!("{many}{BASE}"), FILE).unwrap_err();
+    assert_eq!(e.each().len(), MAX_ERRORS);
+}
+
+#[test]
+fn sizes_beyond_the_documented_limits_are_refused() {
+    let w = |extra: &str| with(&format!("[workload]\nmodel = \"kv\"\n{extra}\n"));
+    assert_error(
+        &w("keys = 4000000000"),
+        7,
+        "workload.keys",
+        "expected a whole number from 1 to 1,000,000",
+    );
+    assert_error(
+        &w("clients = 10001"),
+        7,
+        "workload.clients",
+        "from 1 to 10,000",
+    );
+    let long =
+        |d: &str| format!("duration = \"{d}\"\n[cluster]\nprotocol = \"phold\"\nnodes = 3\n");
+    for d in ["4294967296s", "100000h", "1000001s"] {
+        assert_error(&long(d), 1, "duration", "expected at most 1000000s");
+    }
+    assert_error(
+        &format!("settle = \"2000000s\"\n{BASE}"),
+        1,
+        "settle",
+        "expected at most 1000000s",
+    );
+    assert_error(
+        &with("[[faults]]\nat = \"1s\"\nkind = \"clock\"\ntarget = \"n1\"\njump = \"-9999999s\"\n"),
+        9,
+        "faults[0].jump",
+        "at most 1000000s either way",
+    );
+    assert_error(
+        &with("[clocks]\nmax_drift_ppm = 2000000\n"),
+        6,
+        "clocks.max_drift_ppm",
+        "from 0 to 1,000,000",
+    );
+    assert_error(
+        &with("[limits]\nmemory = \"1KiB\"\n"),
+        6,
+        "limits.memory",
+        "from 1MiB to 1024GiB",
+    );
+    assert_error(
+        "duration = \"1s\"\n[cluster]\nprotocol = \"phold\"\nnodes = 10001\n",
+        4,
+        "cluster.nodes",
+        "at most 10000",
+    );
+    // The largest values that are allowed still parse.
+    let s = parse_str(&long("1000000s"), FILE).unwrap();
+    assert_eq!(s.duration, 1_000_000 * 1_000_000_000);
 }

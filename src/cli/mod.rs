@@ -111,7 +111,9 @@ fn dispatch() -> i32 {
     match result {
         Ok(code) => code,
         Err(BadInput(msg)) => {
-            eprintln!("error: {msg}");
+            for line in msg.lines() {
+                eprintln!("error: {line}");
+            }
             EXIT_BAD_INPUT
         }
     }

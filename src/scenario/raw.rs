@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use super::latency::Lat;
 use super::values::{Bytes, Dur, DurRange, Exponent, NodeNames, Prob, Rate, SignedDur, Whole};
+use crate::sim::words::word_enum;
 
 /// A seed: any whole number TOML can write.
 pub(crate) type Seed = Whole<0, { i64::MAX }>;
@@ -45,12 +46,9 @@ pub(crate) struct RawScenario {
     pub limits: RawLimits,
 }
 
-/// `expect`.
-#[derive(Clone, Copy, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub(crate) enum RawExpect {
-    Pass,
-    Fail,
+word_enum! {
+    /// `expect`.
+    pub(crate) RawExpect { Pass = "pass", Fail = "fail" }
 }
 
 /// `[cluster]`.
@@ -125,21 +123,14 @@ pub(crate) struct RawStorage {
     pub write_latency: Option<Lat>,
 }
 
-/// `workload.model`.
-#[derive(Clone, Copy, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub(crate) enum RawModel {
-    Register,
-    CasRegister,
-    Kv,
+word_enum! {
+    /// `workload.model`.
+    pub(crate) RawModel { Register = "register", CasRegister = "cas-register", Kv = "kv" }
 }
 
-/// `workload.key_dist`.
-#[derive(Clone, Copy, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub(crate) enum RawKeyDist {
-    Uniform,
-    Zipf,
+word_enum! {
+    /// `workload.key_dist`.
+    pub(crate) RawKeyDist { Uniform = "uniform", Zipf = "zipf" }
 }
 
 /// `[workload]`.
@@ -186,16 +177,16 @@ pub(crate) struct RawFault {
     pub reorder_delay: Option<Dur>,
 }
 
-/// `nemesis.kinds` entries.
-#[derive(Clone, Copy, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub(crate) enum RawNemesisKind {
-    Partition,
-    Isolate,
-    Crash,
-    Pause,
-    Clock,
-    Link,
+word_enum! {
+    /// `nemesis.kinds` entries.
+    pub(crate) RawNemesisKind {
+        Partition = "partition",
+        Isolate = "isolate",
+        Crash = "crash",
+        Pause = "pause",
+        Clock = "clock",
+        Link = "link",
+    }
 }
 
 /// `[nemesis]`.

@@ -8,7 +8,7 @@ use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use super::error::{one_line, ScenarioError};
+use super::error::{one_line, plain_words, ScenarioError};
 
 /// One step of a key path.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,6 +41,28 @@ impl KeyPath {
         let mut p = self.clone();
         p.0.push(Seg::Index(i));
         p
+    }
+
+    /// Reads a path back from its display form (`faults[2].target`); `None` for the top
+    /// level or a form it cannot be sure of.
+    pub(crate) fn parse(text: &str) -> Option<KeyPath> {
+        let mut segs = Vec::new();
+        for part in text.split('.') {
+            let (name, mut rest) = part.split_once('[').map_or((part, ""), |(n, r)| (n, r));
+            if name.is_empty() || name.contains([' ', '(', ')', '"']) {
+                return None;
+            }
+            segs.push(Seg::Key(name.to_string()));
+            while !rest.is_empty() {
+                let (index, after) = rest.split_once(']')?;
+                segs.push(Seg::Index(index.parse().ok()?));
+                rest = after.strip_prefix('[').unwrap_or(after);
+                if !after.is_empty() && !after.starts_with('[') {
+                    return None;
+                }
+            }
+        }
+        Some(KeyPath(segs))
     }
 
     /// True for the empty path (the document itself).
@@ -81,11 +103,17 @@ impl<'a> Source<'a> {
             Err(e) => {
                 let at = e.span().map_or(0, |s| s.start);
                 let (line, col) = line_col(text, at);
+                let mut message = one_line(e.message());
+                if message.starts_with("duplicate key") {
+                    if let Some(span) = e.span() {
+                        message = duplicate_key(text, span);
+                    }
+                }
                 Err(ScenarioError::Syntax {
                     file: file.to_string(),
                     line,
                     col,
-                    message: one_line(e.message()),
+                    message,
                 })
             }
         }
@@ -142,6 +170,42 @@ impl<'a> Source<'a> {
         line_col(self.text, span.start).0
     }
 
+    /// The byte range of the entry `key = value` at `path` when it stands on lines of its own
+    /// (nothing but blanks before the key on its line, nothing but blanks or a comment after
+    /// the value), so that blanking the range leaves a valid document. `None` otherwise.
+    pub(crate) fn own_lines_entry(&self, path: &KeyPath) -> Option<Range<usize>> {
+        let (last, parent) = path.0.split_last()?;
+        let Seg::Key(name) = last else { return None };
+        let mut table = Some(self.doc.get_ref());
+        let mut cur: Option<&DeValue<'a>> = None;
+        for seg in parent {
+            match seg {
+                Seg::Key(k) => {
+                    let (_, v) = table?.iter().find(|(key, _)| key.get_ref() == k)?;
+                    cur = Some(v.get_ref());
+                }
+                Seg::Index(i) => {
+                    let DeValue::Array(a) = cur? else { return None };
+                    cur = Some(a.get(*i)?.get_ref());
+                }
+            }
+            table = match cur {
+                Some(DeValue::Table(t)) => Some(t),
+                _ => None,
+            };
+        }
+        let (key, value) = table?.iter().find(|(key, _)| key.get_ref() == name)?;
+        let (start, end) = (key.span().start, value.span().end);
+        let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = self.text[end..]
+            .find('\n')
+            .map_or(self.text.len(), |i| end + i);
+        let after = self.text[end..line_end].trim_start();
+        let alone = self.text[line_start..start].trim().is_empty()
+            && (after.is_empty() || after.starts_with('#'));
+        alone.then_some(start..end)
+    }
+
     /// The deepest key path whose key or value covers byte `offset`.
     fn path_at(&self, offset: usize) -> KeyPath {
         let mut best = KeyPath::default();
@@ -153,25 +217,15 @@ impl<'a> Source<'a> {
     /// Converts a serde error into one naming the key path: unknown keys and bad values are
     /// located by the error's span; a missing key is named after the table that lacks it.
     pub(crate) fn serde_error(&self, e: &toml::de::Error) -> ScenarioError {
-        let msg = one_line(e.message());
+        let msg = plain_words(e.message());
         // An empty span is the document itself (e.g. a missing top-level key).
         let offset = e.span().filter(|s| !s.is_empty()).map(|s| s.start);
         let mut path = offset.map(|o| self.path_at(o)).unwrap_or_default();
         let message = if let Some(field) = between(&msg, "missing field `", "`") {
             path = path.key(field);
             format!("missing required key `{field}`")
-        } else if let Some(rest) = msg.strip_prefix("unknown field `") {
-            format!(
-                "unknown key `{}",
-                rest.replacen("`, expected", "`; expected", 1)
-            )
-        } else if let Some(rest) = msg.strip_prefix("unknown variant `") {
-            format!(
-                "unknown value `{}",
-                rest.replacen("`, expected", "`; expected", 1)
-            )
         } else {
-            msg.replacen(", expected", "; expected", 1)
+            msg
         };
         let line = match offset {
             Some(o) if !path.is_empty() => line_col(self.text, o).0,
@@ -183,6 +237,26 @@ impl<'a> Source<'a> {
             key: path.to_string(),
             message,
         }
+    }
+}
+
+/// The message for a key set twice: names the key and, when it can be found, the line that
+/// set it first.
+fn duplicate_key(text: &str, span: Range<usize>) -> String {
+    let key = text.get(span.clone()).unwrap_or("").trim();
+    let key = key.split(['=', '\n']).next().unwrap_or(key).trim();
+    let before = &text[..span.start.min(text.len())];
+    let lines: Vec<&str> = before.lines().collect();
+    let first = lines.iter().rposition(|l| {
+        let l = l.trim_start();
+        l.starts_with(key) && l[key.len()..].trim_start().starts_with('=')
+    });
+    let first = first.map(|i| i + 1);
+    match first {
+        Some(line) => format!(
+            "duplicate key `{key}`: line {line} already sets it; expected each key once per table"
+        ),
+        None => format!("duplicate key `{key}`; expected each key once per table"),
     }
 }
 
@@ -251,6 +325,30 @@ mod tests {
         let p = KeyPath::root("faults").index(2).key("target");
         assert_eq!(p.to_string(), "faults[2].target");
         assert_eq!(KeyPath::default().to_string(), "(top level)");
+    }
+
+    #[test]
+    fn paths_read_back_from_their_display() {
+        for text in [
+            "a",
+            "faults[2].target",
+            "network.links[0].from",
+            "x[1][2].y",
+        ] {
+            assert_eq!(KeyPath::parse(text).unwrap().to_string(), text);
+        }
+        assert_eq!(KeyPath::parse("(top level)"), None);
+    }
+
+    #[test]
+    fn entries_on_their_own_lines_can_be_set_aside() {
+        let s = Source::parse("a = 1\n[t]\nx = { y = 2 }\nz = 3 # c\n", "f").unwrap();
+        let range = s.own_lines_entry(&KeyPath::root("t").key("z")).unwrap();
+        assert_eq!(&s.text()[range], "z = 3");
+        assert!(s
+            .own_lines_entry(&KeyPath::root("t").key("x").key("y"))
+            .is_none());
+        assert!(s.own_lines_entry(&KeyPath::root("nope")).is_none());
     }
 
     #[test]

@@ -168,7 +168,7 @@ fn cluster(src: &Source<'_>, raw: RawCluster) -> Result<Cluster, ScenarioError> 
             }
             let msg = format!(
                 "{} (parameters of protocol `{}`)",
-                msg.replacen(", expected", "; expected", 1),
+                super::error::plain_words(&msg),
                 raw.protocol
             );
             return Err(src.error(&at, msg));

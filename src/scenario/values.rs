@@ -131,25 +131,29 @@ impl<const MIN: i64, const MAX: i64> Whole<MIN, MAX> {
     }
 }
 
-/// A positive finite number, at most `max`, described in errors as `what`.
+/// A positive finite number, at most `max`, described in errors as `what` with an example.
 struct PositiveVisitor {
     what: &'static str,
-    max: f64,
+    example: &'static str,
+    max: i64,
 }
 
 impl Visitor<'_> for PositiveVisitor {
     type Value = f64;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} above 0 and at most {}", self.what, self.max)
+        write!(
+            f,
+            "{} above 0 and at most {}, such as {}",
+            self.what,
+            grouped(self.max),
+            self.example
+        )
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
-        if v.is_finite() && v > 0.0 && v <= self.max {
+        if v.is_finite() && v > 0.0 && v <= self.max as f64 {
             return Ok(v);
         }
-        Err(E::custom(format!(
-            "{v} is out of range; expected {} above 0 and at most {}",
-            self.what, self.max
-        )))
+        Err(E::custom(format!("{v} is out of range; expected {self}")))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
         self.visit_f64(v as f64)
@@ -163,11 +167,18 @@ impl Visitor<'_> for PositiveVisitor {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Rate(pub f64);
 
+impl fmt::Display for PositiveVisitor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.expecting(f)
+    }
+}
+
 impl<'de> Deserialize<'de> for Rate {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(PositiveVisitor {
-            what: "a rate in operations per second such as 50,",
-            max: 1e6,
+            what: "a rate in operations per second",
+            example: "50",
+            max: 1_000_000,
         })
         .map(Rate)
     }
@@ -180,8 +191,9 @@ pub(crate) struct Exponent(pub f64);
 impl<'de> Deserialize<'de> for Exponent {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(PositiveVisitor {
-            what: "a number such as 1.2,",
-            max: 1e3,
+            what: "a number",
+            example: "1.2",
+            max: 1_000,
         })
         .map(Exponent)
     }

@@ -12,6 +12,7 @@ pub mod queue;
 pub mod rng;
 pub mod time;
 pub mod trace;
+pub mod words;
 
 pub use event::{
     CommittedLog, FiredFault, NetStats, PartitionWindow, ProtocolPanic, RunOutput, StopReason,

@@ -4,6 +4,7 @@
 
 use crate::protocol::params_serde::positive_duration;
 use crate::sim::time::{Nanos, MILLIS};
+use crate::sim::words::word_enum;
 use serde::de::{self, Deserializer};
 use serde::Deserialize;
 
@@ -17,17 +18,18 @@ lease = \"200ms\"  # lease a heartbeat ack grants; also how recently a backup mu
 drift_margin_ppm = 20000  # the primary shortens its lease by this much; safe while every clock drifts at most about half of it
 ship_interval = \"30ms\"  # async only: acknowledged writes are shipped to backups in batches this often (the replication lag)";
 
-/// How the primary acknowledges writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Replication {
-    /// Acknowledge once every backup in the sync set has applied and persisted the write,
-    /// and the primary's own durable write completed.
-    #[default]
-    Sync,
-    /// Teaching switch: acknowledge at once after applying in memory; ship to backups
-    /// afterwards without waiting. A primary crash loses acknowledged writes.
-    Async,
+word_enum! {
+    /// How the primary acknowledges writes.
+    #[derive(Default)]
+    pub Replication {
+        /// Acknowledge once every backup in the sync set has applied and persisted the write,
+        /// and the primary's own durable write completed.
+        #[default]
+        Sync = "sync",
+        /// Teaching switch: acknowledge at once after applying in memory; ship to backups
+        /// afterwards without waiting. A primary crash loses acknowledged writes.
+        Async = "async",
+    }
 }
 
 /// `[cluster.params]` of `primary-backup`. See [`PARAMS_DOC`] for the keys and defaults.

@@ -4,6 +4,7 @@
 
 use crate::protocol::params_serde::positive_duration;
 use crate::sim::time::{Nanos, MILLIS};
+use crate::sim::words::word_enum;
 use serde::Deserialize;
 
 /// The parameters, one `key = default  # meaning` per line, as `faultline list` shows them.
@@ -22,23 +23,24 @@ skip_log_up_to_date_check = false  # teaching: grant votes without the 5.4.1 ele
 volatile_vote = false  # teaching: currentTerm and votedFor are not persisted; a restarted node can vote twice in a term (two leaders)
 no_dedup = false  # teaching: no client session table (6.3); a retried request is applied twice";
 
-/// How the leader answers reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ReadMode {
-    /// Reads are appended to the log and answered when applied, like writes.
-    Log,
-    /// Dissertation §6.4: the leader records its commit index, confirms leadership with a
-    /// heartbeat round acknowledged by a majority, waits until it applied that far, and
-    /// answers from its state machine.
-    #[default]
-    ReadIndex,
-    /// Dissertation §6.4.1: the leader answers locally while its lease holds. Safe only if
-    /// `lease <= election_timeout_min` and clock drift stays within `lease_drift_ppm`.
-    Lease,
-    /// Teaching switch: whoever believes it is leader answers at once from its own state
-    /// machine. Anomaly: a deposed leader serves stale reads (linearizability fails).
-    Local,
+word_enum! {
+    /// How the leader answers reads.
+    #[derive(Default)]
+    pub ReadMode {
+        /// Reads are appended to the log and answered when applied, like writes.
+        Log = "log",
+        /// Dissertation §6.4: the leader records its commit index, confirms leadership with a
+        /// heartbeat round acknowledged by a majority, waits until it applied that far, and
+        /// answers from its state machine.
+        #[default]
+        ReadIndex = "read-index",
+        /// Dissertation §6.4.1: the leader answers locally while its lease holds. Safe only if
+        /// `lease <= election_timeout_min` and clock drift stays within `lease_drift_ppm`.
+        Lease = "lease",
+        /// Teaching switch: whoever believes it is leader answers at once from its own state
+        /// machine. Anomaly: a deposed leader serves stale reads (linearizability fails).
+        Local = "local",
+    }
 }
 
 /// `[cluster.params]` of `raft`. See [`PARAMS_DOC`] for the keys and defaults.
