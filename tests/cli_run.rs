@@ -226,3 +226,39 @@ fn test_command_reports_a_broken_scenario_file_with_exit_2() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_fault_is_described_the_same_way_by_explain_run_and_the_trace() {
+    let bin = env!("CARGO_BIN_EXE_faultline");
+    let path = "scenarios/raft-partitions.toml";
+    let explain = std::process::Command::new(bin)
+        .args(["explain", path])
+        .output()
+        .unwrap();
+    let explain = String::from_utf8_lossy(&explain.stdout).to_string();
+    assert!(explain.contains("at 2s: isolate the leader"), "{explain}");
+    let dir = std::env::temp_dir().join(format!("faultline-describe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let trace = dir.join("t.jsonl");
+    let run = std::process::Command::new(bin)
+        .args(["run", path, "--trace", trace.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let run = String::from_utf8_lossy(&run.stdout).to_string();
+    let fired = run
+        .lines()
+        .find(|l| l.contains("script   isolate"))
+        .unwrap_or_else(|| panic!("{run}"))
+        .to_string();
+    let what = fired.split("script   ").nth(1).unwrap().trim();
+    assert!(
+        what.starts_with("isolate n") && what.ends_with("(the leader)"),
+        "{what}"
+    );
+    assert!(!run.contains("(Leader)"), "no Debug output: {run}");
+    let lines = std::fs::read_to_string(&trace).unwrap();
+    assert!(
+        lines.contains(&format!("\"script: {what}\"")),
+        "the trace line says the same: {what}"
+    );
+}

@@ -64,3 +64,25 @@ fn faultline_test_command_agrees() {
         "{stdout}"
     );
 }
+
+#[test]
+fn the_readme_lists_every_shipped_scenario() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let mut files = Vec::new();
+    toml_files(Path::new("scenarios"), &mut files);
+    let missing: Vec<String> = files
+        .iter()
+        .map(|f| {
+            f.strip_prefix("scenarios")
+                .unwrap()
+                .to_string_lossy()
+                .trim_start_matches('/')
+                .to_string()
+        })
+        .filter(|name| !readme.contains(&format!("`{name}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "README's scenario table lacks {missing:?}"
+    );
+}

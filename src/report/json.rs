@@ -43,6 +43,10 @@ pub fn json_report(scenario: &Scenario, outcome: &Outcome) -> Value {
             "partitions": windows,
             "outside_partitions": { "ok": outside.0, "total": outside.1 },
         },
+        "panic": out.panic.as_ref().map(|p| json!({
+            "protocol": p.protocol, "node": p.node, "step": p.step, "time_ns": p.time,
+            "during": p.during, "message": p.message,
+        })),
         "replay": replay_command(scenario, out.seed),
     })
 }

@@ -23,11 +23,14 @@ impl PrimaryBackup {
             self.lease_until = Nanos::MAX;
             return;
         }
-        // The k-th most recent acked heartbeat, without allocating (clusters are small).
-        let acks = || self.acked_hb.iter().flatten().copied();
-        let kth = acks()
-            .filter(|&h| acks().filter(|&o| o >= h).count() >= k)
-            .max();
+        // The k-th most recent acked heartbeat: linear time, so that large clusters stay
+        // affordable (a nested count was quadratic per ack).
+        self.scratch.clear();
+        self.scratch.extend(self.acked_hb.iter().flatten().copied());
+        let kth = (self.scratch.len() >= k).then(|| {
+            let (_, kth, _) = self.scratch.select_nth_unstable_by(k - 1, |a, b| b.cmp(a));
+            *kth
+        });
         if let Some(h) = kth {
             let until = h.saturating_add(self.params.lease_hold());
             self.lease_until = self.lease_until.max(until);

@@ -160,6 +160,8 @@ pub struct PrimaryBackup {
     // Candidate only.
     proposal: Option<u64>,
     votes: Vec<NodeId>,
+    /// Reused buffer for finding the k-th most recent acked heartbeat.
+    scratch: Vec<Nanos>,
 }
 
 impl PrimaryBackup {
@@ -212,6 +214,7 @@ impl PrimaryBackup {
             after: BTreeMap::new(),
             led_since: now,
             acked_hb: vec![None; n],
+            scratch: Vec::with_capacity(n),
             matched: vec![0; n],
             lease_until: 0,
             pending: VecDeque::new(),
