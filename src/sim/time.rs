@@ -122,15 +122,16 @@ fn parse_magnitude(t: &str) -> Result<u128, String> {
     Ok(value)
 }
 
+/// The largest unit (`s`, `ms`, `us`) that `n` reaches, with its size; `None` below 1 us.
+fn unit_of(n: Nanos) -> Option<(Nanos, &'static str)> {
+    [(SECS, "s"), (MILLIS, "ms"), (MICROS, "us")]
+        .into_iter()
+        .find(|&(scale, _)| n >= scale)
+}
+
 /// Formats nanoseconds compactly and exactly: `1500000` → `"1.5ms"`, `2000000000` → `"2s"`.
 pub fn format_duration(n: Nanos) -> String {
-    let (scale, unit) = if n >= SECS {
-        (SECS, "s")
-    } else if n >= MILLIS {
-        (MILLIS, "ms")
-    } else if n >= MICROS {
-        (MICROS, "us")
-    } else {
+    let Some((scale, unit)) = unit_of(n) else {
         return format!("{n}ns");
     };
     let whole = n / scale;
@@ -150,13 +151,7 @@ pub fn format_approx(n: Nanos) -> String {
     if n == 0 {
         return "0".into();
     }
-    let (scale, unit) = if n >= SECS {
-        (SECS, "s")
-    } else if n >= MILLIS {
-        (MILLIS, "ms")
-    } else if n >= MICROS {
-        (MICROS, "us")
-    } else {
+    let Some((scale, unit)) = unit_of(n) else {
         return format!("{n}ns");
     };
     let v = n as f64 / scale as f64;
