@@ -300,6 +300,19 @@ fn malformed_histories_are_bad_input_naming_file_and_line() {
         3,
         &["no `frob` operation", ":read or :write"],
     );
+    // Even an op that failed (and so did not happen) must be one the model has.
+    let failed = [
+        inv(0, "frob", "3"),
+        "{:process 0, :type :fail, :f :frob, :value 3}\n".to_string(),
+    ]
+    .concat();
+    refused(
+        "failed-frob.edn",
+        &failed,
+        &reg,
+        1,
+        &["no `frob` operation"],
+    );
     // A keyed model given ops without keys.
     let nokey = [inv(0, "write", "3"), ok(0, "write", "3")].concat();
     refused(

@@ -68,7 +68,7 @@ fn a_panicking_protocol_fails_its_seed_and_the_sweep_goes_on() {
     let sweep = sweep_with(1, 40, 2, &run, &|_| {}).unwrap();
     assert_eq!(sweep.total(), 40, "every seed ran");
     assert!(sweep.fail > 0, "the bug fired on some seeds: {sweep:?}");
-    for r in &sweep.notable {
+    for r in &sweep.failed {
         assert_eq!(r.verdict, Verdict::Fail);
         let p = &r.problems[0];
         assert!(
@@ -79,7 +79,7 @@ fn a_panicking_protocol_fails_its_seed_and_the_sweep_goes_on() {
         );
     }
     // The same seed replays to the same panic at the same step.
-    let seed = sweep.notable[0].seed;
+    let seed = sweep.failed[0].seed;
     let a = run(seed).unwrap();
     let b = run(seed).unwrap();
     assert_eq!(a.output.stop, StopReason::ProtocolPanic);

@@ -40,7 +40,8 @@ fn async_replication_loses_a_named_acknowledged_write_on_seed_1() {
 #[test]
 fn explore_finds_async_losses_within_a_few_seeds() {
     let s = load("scenarios/pb-async-lost-write.toml");
-    let results = sweep(&s, 1, 20, 2, &|_| {}).unwrap().notable;
+    let swept = sweep(&s, 1, 20, 2, &|_| {}).unwrap();
+    let results = swept.not_passing();
     let failing = results
         .iter()
         .filter(|r| r.verdict == Verdict::Fail)
@@ -54,7 +55,8 @@ fn the_same_scenario_with_sync_replication_loses_nothing() {
         .unwrap()
         .replace("\"async\"", "\"sync\"");
     let s = scenario::parse_str(&text, "pb-sync-variant.toml").unwrap();
-    let results = sweep(&s, 1, 100, 2, &|_| {}).unwrap().notable;
+    let swept = sweep(&s, 1, 100, 2, &|_| {}).unwrap();
+    let results = swept.not_passing();
     assert!(
         results.iter().all(|r| r.verdict == Verdict::Pass),
         "{:?}",

@@ -29,7 +29,8 @@ fn with_params(path: &str, params: &str) -> Scenario {
 }
 
 fn assert_all_pass(s: &Scenario, seeds: u64) {
-    let results = sweep(s, 1, seeds, 2, &|_| {}).unwrap().notable;
+    let swept = sweep(s, 1, seeds, 2, &|_| {}).unwrap();
+    let results = swept.not_passing();
     let failed: Vec<String> = results
         .iter()
         .filter(|r| r.verdict != Verdict::Pass)

@@ -82,7 +82,8 @@ fn assert_invariant_broken(o: &Outcome, invariant: &str) {
 
 /// Sweeps the first `SWEEP` seeds; returns how many failed with `name` among the problems.
 fn failures_by(s: &Scenario, name: &str) -> usize {
-    let results = sweep(s, 1, SWEEP, 1, &|_| {}).unwrap().notable;
+    let swept = sweep(s, 1, SWEEP, 1, &|_| {}).unwrap();
+    let results = swept.not_passing();
     results
         .iter()
         .filter(|r| {

@@ -69,7 +69,8 @@ fn nemesis_injects_every_kind() {
 
 fn never_loses_a_write(path: &str, seeds: u64) {
     let s = scenario::load(Path::new(path)).unwrap();
-    let results = sweep(&s, 1, seeds, 2, &|_| {}).unwrap().notable;
+    let swept = sweep(&s, 1, seeds, 2, &|_| {}).unwrap();
+    let results = swept.not_passing();
     let bad: Vec<_> = results
         .iter()
         .filter(|r| r.verdict != Verdict::Pass)

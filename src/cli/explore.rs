@@ -77,24 +77,26 @@ pub(super) fn explore(args: ExploreArgs) -> Result<i32, BadInput> {
     let result = sweep(&scenario, first, args.seeds, args.jobs, &progress)?;
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64().max(1e-9);
-    for r in result.notable.iter().filter(|r| r.verdict == Verdict::Fail) {
+    for r in &result.failed {
         say!("FAIL seed {}: {}", r.seed, r.problems.join("; "));
         say!("     replay: {}", replay_command(&scenario, r.seed));
     }
-    for r in result
-        .notable
-        .iter()
-        .filter(|r| r.verdict == Verdict::Unknown)
-        .take(10)
-    {
+    if result.fail > result.failed.len() as u64 {
+        say!(
+            "(the {} smallest failing seeds are listed; {} more failed)",
+            result.failed.len(),
+            result.fail - result.failed.len() as u64
+        );
+    }
+    const UNKNOWN_SHOWN: usize = 10;
+    for r in result.unknowns.iter().take(UNKNOWN_SHOWN) {
         say!("UNKNOWN seed {}: {}", r.seed, r.problems.join("; "));
         say!("     replay: {}", replay_command(&scenario, r.seed));
     }
-    let listed = result.notable.len() as u64;
-    if result.fail + result.unknown > listed {
+    if result.unknown > UNKNOWN_SHOWN as u64 {
         say!(
-            "(only the {listed} smallest seeds that did not pass are listed; {} more did not pass)",
-            result.fail + result.unknown - listed
+            "(the {UNKNOWN_SHOWN} smallest unknown seeds are listed; {} more were unknown)",
+            result.unknown - UNKNOWN_SHOWN as u64
         );
     }
     say!(

@@ -88,7 +88,8 @@ impl SeedResult {
 
 /// Most seeds a sweep may run.
 pub const MAX_SEEDS: u64 = 1_000_000_000;
-/// Most seeds that did not pass a sweep keeps, the smallest first; the rest are counted.
+/// Most failing seeds a sweep keeps, the smallest first (and as many unknown ones); the rest
+/// are counted.
 pub const MAX_LISTED: usize = 1_000;
 
 /// What a sweep found: counts per verdict, and the seeds that did not pass.
@@ -100,8 +101,10 @@ pub struct Sweep {
     pub fail: u64,
     /// Seeds whose verdict was unknown.
     pub unknown: u64,
-    /// The seeds that did not pass, in seed order: the smallest [`MAX_LISTED`] of them.
-    pub notable: Vec<SeedResult>,
+    /// The failing seeds, in seed order: the smallest [`MAX_LISTED`] of them.
+    pub failed: Vec<SeedResult>,
+    /// The seeds whose verdict was unknown, in seed order: the smallest [`MAX_LISTED`].
+    pub unknowns: Vec<SeedResult>,
 }
 
 impl Sweep {
@@ -110,22 +113,53 @@ impl Sweep {
         self.pass + self.fail + self.unknown
     }
 
+    /// Every listed seed that did not pass, failing and unknown together, in seed order.
+    pub fn not_passing(&self) -> Vec<&SeedResult> {
+        let mut all: Vec<&SeedResult> = self.failed.iter().chain(&self.unknowns).collect();
+        all.sort_by_key(|r| r.seed);
+        all
+    }
+
+    /// Counts `r` and keeps it if it is among the smallest seeds of its kind.
     fn add(&mut self, r: SeedResult, first: u64) {
-        match r.verdict {
+        let list = match r.verdict {
             Verdict::Pass => {
                 self.pass += 1;
                 return;
             }
-            Verdict::Fail => self.fail += 1,
-            Verdict::Unknown => self.unknown += 1,
+            Verdict::Fail => {
+                self.fail += 1;
+                &mut self.failed
+            }
+            Verdict::Unknown => {
+                self.unknown += 1;
+                &mut self.unknowns
+            }
+        };
+        keep_smallest(list, r, first);
+    }
+
+    /// Adds another worker's sweep of a disjoint set of seeds.
+    fn merge(&mut self, other: Sweep, first: u64) {
+        self.pass += other.pass;
+        self.fail += other.fail;
+        self.unknown += other.unknown;
+        for r in other.failed {
+            keep_smallest(&mut self.failed, r, first);
         }
-        let at = self
-            .notable
-            .partition_point(|x| x.seed.wrapping_sub(first) < r.seed.wrapping_sub(first));
-        if at < MAX_LISTED {
-            self.notable.insert(at, r);
-            self.notable.truncate(MAX_LISTED);
+        for r in other.unknowns {
+            keep_smallest(&mut self.unknowns, r, first);
         }
+    }
+}
+
+/// Inserts `r` into `list` (sorted by position from `first`), keeping the smallest
+/// [`MAX_LISTED`].
+fn keep_smallest(list: &mut Vec<SeedResult>, r: SeedResult, first: u64) {
+    let at = list.partition_point(|x| x.seed.wrapping_sub(first) < r.seed.wrapping_sub(first));
+    if at < MAX_LISTED {
+        list.insert(at, r);
+        list.truncate(MAX_LISTED);
     }
 }
 
@@ -186,17 +220,7 @@ pub fn sweep_with(
     });
     let mut all = Sweep::default();
     for part in parts {
-        let part = part?;
-        all.pass += part.pass;
-        all.fail += part.fail;
-        all.unknown += part.unknown;
-        for r in part.notable {
-            let at = all
-                .notable
-                .partition_point(|x| x.seed.wrapping_sub(first) < r.seed.wrapping_sub(first));
-            all.notable.insert(at, r);
-        }
+        all.merge(part?, first);
     }
-    all.notable.truncate(MAX_LISTED);
     Ok(all)
 }

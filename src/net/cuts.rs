@@ -5,12 +5,13 @@
 //!
 //! Memory grows with the number of active faults times the number of nodes, never with the
 //! square of the nodes. Partition sides (the groups of nodes that can all reach each other)
-//! are computed on demand from the faults' structure: nodes that every active fault treats
-//! alike form one class, and the strongly connected components of the small graph of classes
-//! (petgraph) give the sides.
+//! are computed from the faults' structure when the cuts change: nodes that every active
+//! fault treats alike form one class, and the strongly connected components of the graph of
+//! classes give the sides. That graph is dense and implicit (an edge is "not cut"), so its
+//! components are found by Tarjan's algorithm asking `is_cut` for edges as it goes, in time
+//! quadratic in the classes and memory linear in them.
 
 use crate::sim::ids::{FaultId, NodeId};
-use petgraph::graphmap::DiGraphMap;
 
 /// The shape of one fault's cuts.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,6 +51,8 @@ impl Shape {
 pub struct Cuts {
     n: usize,
     active: Vec<(FaultId, Shape)>,
+    /// The sides as of the last change, once asked for.
+    sides: Option<Vec<Vec<NodeId>>>,
 }
 
 impl Cuts {
@@ -58,6 +61,7 @@ impl Cuts {
         Cuts {
             n,
             active: Vec::new(),
+            sides: None,
         }
     }
 
@@ -85,6 +89,7 @@ impl Cuts {
             }
         }
         self.active.push((id, Shape::Groups(group)));
+        self.sides = None;
     }
 
     /// Fault `id` cuts every link between `side` and the other nodes, both ways.
@@ -106,23 +111,37 @@ impl Cuts {
             to: mark(to),
         };
         self.active.push((id, shape));
+        self.sides = None;
     }
 
     /// Undoes fault `id`'s cuts only; true if it had any.
     pub fn remove(&mut self, id: FaultId) -> bool {
         let before = self.active.len();
         self.active.retain(|(f, _)| *f != id);
-        self.active.len() != before
+        let removed = self.active.len() != before;
+        if removed {
+            self.sides = None;
+        }
+        removed
     }
 
     /// Undoes every fault's cuts.
     pub fn clear(&mut self) {
         self.active.clear();
+        self.sides = None;
     }
 
     /// Groups of nodes that can all reach each other both ways (the strongly connected
-    /// components of the open links), each sorted, ordered by their smallest node.
-    pub fn sides(&self) -> Vec<Vec<NodeId>> {
+    /// components of the open links), each sorted, ordered by their smallest node. Computed
+    /// once per change of the cuts.
+    pub fn sides(&mut self) -> &[Vec<NodeId>] {
+        if self.sides.is_none() {
+            self.sides = Some(self.compute_sides());
+        }
+        self.sides.as_deref().unwrap_or_default()
+    }
+
+    fn compute_sides(&self) -> Vec<Vec<NodeId>> {
         // Classes: nodes with the same signature under every active fault.
         let mut order: Vec<usize> = (0..self.n).collect();
         let signature = |node: usize| -> Vec<u64> {
@@ -146,23 +165,15 @@ impl Cuts {
                     .any(|((_, s), &sig)| s.cuts_within(sig))
         };
         // The graph of classes: K → L when links from K's nodes to L's nodes are open.
-        let mut graph: DiGraphMap<u32, ()> = DiGraphMap::with_capacity(classes.len(), 0);
-        for k in 0..classes.len() as u32 {
-            graph.add_node(k);
-        }
-        for (k, ck) in classes.iter().enumerate() {
-            for (l, cl) in classes.iter().enumerate() {
-                if k != l && !self.is_cut(NodeId(ck[0] as u32), NodeId(cl[0] as u32)) {
-                    graph.add_edge(k as u32, l as u32, ());
-                }
-            }
-        }
+        let open = |k: usize, l: usize| {
+            !self.is_cut(NodeId(classes[k][0] as u32), NodeId(classes[l][0] as u32))
+        };
         let mut sides: Vec<Vec<NodeId>> = Vec::new();
-        for component in petgraph::algo::kosaraju_scc(&graph) {
-            let members = |k: &u32| classes[*k as usize].iter().map(|&x| NodeId(x as u32));
+        for component in strongly_connected(classes.len(), open) {
+            let members = |k: &usize| classes[*k].iter().map(|&x| NodeId(x as u32));
             match component[..] {
                 // A class alone whose members are cut from each other: each is its own side.
-                [k] if cut_within(&classes[k as usize]) => {
+                [k] if cut_within(&classes[k]) => {
                     sides.extend(members(&k).map(|x| vec![x]));
                 }
                 _ => {
@@ -175,6 +186,77 @@ impl Cuts {
         sides.sort();
         sides
     }
+}
+
+/// Tarjan's bookkeeping for [`strongly_connected`].
+struct Tarjan {
+    index: Vec<usize>,
+    low: Vec<usize>,
+    on_stack: Vec<bool>,
+    stack: Vec<usize>,
+    /// The depth-first path: each vertex with the next candidate successor to try.
+    path: Vec<(usize, usize)>,
+    next: usize,
+}
+
+const UNSEEN: usize = usize::MAX;
+
+impl Tarjan {
+    fn visit(&mut self, v: usize) {
+        self.index[v] = self.next;
+        self.low[v] = self.next;
+        self.next += 1;
+        self.stack.push(v);
+        self.on_stack[v] = true;
+        self.path.push((v, 0));
+    }
+}
+
+/// The strongly connected components of the graph on `0..n` whose edges `edge(v, w)` reports
+/// (Tarjan's algorithm, iterative; each edge is asked about once).
+fn strongly_connected(n: usize, edge: impl Fn(usize, usize) -> bool) -> Vec<Vec<usize>> {
+    let mut t = Tarjan {
+        index: vec![UNSEEN; n],
+        low: vec![0; n],
+        on_stack: vec![false; n],
+        stack: Vec::new(),
+        path: Vec::new(),
+        next: 0,
+    };
+    let mut components = Vec::new();
+    for root in 0..n {
+        if t.index[root] != UNSEEN {
+            continue;
+        }
+        t.visit(root);
+        while let Some(&(v, from)) = t.path.last() {
+            if let Some(w) = (from..n).find(|&w| w != v && edge(v, w)) {
+                t.path.last_mut().expect("on the path").1 = w + 1;
+                if t.index[w] == UNSEEN {
+                    t.visit(w);
+                } else if t.on_stack[w] {
+                    t.low[v] = t.low[v].min(t.index[w]);
+                }
+                continue;
+            }
+            t.path.pop();
+            if let Some(&(u, _)) = t.path.last() {
+                t.low[u] = t.low[u].min(t.low[v]);
+            }
+            if t.low[v] == t.index[v] {
+                let mut component = Vec::new();
+                while let Some(w) = t.stack.pop() {
+                    t.on_stack[w] = false;
+                    component.push(w);
+                    if w == v {
+                        break;
+                    }
+                }
+                components.push(component);
+            }
+        }
+    }
+    components
 }
 
 #[cfg(test)]
@@ -313,7 +395,8 @@ mod tests {
                     }
                 }
                 prop_assert_eq!(cuts.any(), !reference.is_empty());
-                prop_assert_eq!(cuts.sides(), brute_sides(&cuts));
+                let brute = brute_sides(&cuts);
+                prop_assert_eq!(cuts.sides(), brute.as_slice());
             }
         }
     }

@@ -136,8 +136,8 @@ impl Links {
     }
 
     /// Groups of nodes that can all reach each other both ways, each sorted, ordered by their
-    /// smallest node.
-    pub fn sides(&self) -> Vec<Vec<NodeId>> {
+    /// smallest node (computed once per change of the cuts).
+    pub fn sides(&mut self) -> &[Vec<NodeId>] {
         self.cuts.sides()
     }
 

@@ -73,6 +73,12 @@ pub trait Protocol: Sized + 'static {
     /// A read-only view for invariant checkers and fault targets. Must not change behaviour.
     fn observe(&self) -> Observation;
 
+    /// The most nodes a cluster of this protocol may have; a scenario asking for more is
+    /// refused. A protocol whose every node keeps state per peer (vote tallies, replication
+    /// progress) costs memory with the square of the cluster size: keep this low enough that
+    /// `MAX_NODES²` entries of that state stay affordable.
+    const MAX_NODES: usize = 10_000;
+
     /// True for protocols that replicate a log and answer [`Protocol::log_entry`]: the
     /// engine then checks the log invariants (Log Matching, Leader Append-Only, Leader
     /// Completeness, State Machine Safety) after every step. Costs nothing when false.

@@ -60,6 +60,16 @@ pub fn names() -> Vec<&'static str> {
     PROTOCOLS.iter().map(|p| p.name).collect()
 }
 
+/// The most nodes the protocol allows ([`Protocol::MAX_NODES`]).
+pub struct MaxNodes;
+
+impl ProtocolVisitor for MaxNodes {
+    type Output = usize;
+    fn visit<P: Protocol>(self) -> usize {
+        P::MAX_NODES
+    }
+}
+
 /// Checks that `params` deserialize into `P::Params`; the error names the offending key.
 pub struct ParamsCheck<'a>(pub &'a toml::Table);
 

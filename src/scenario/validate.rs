@@ -10,7 +10,7 @@ use super::model::*;
 use super::raw::*;
 use super::source::{between, KeyPath, Source};
 use super::{faults, workload};
-use crate::protocol::registry::{names, visit, ParamsCheck};
+use crate::protocol::registry::{names, visit, MaxNodes, ParamsCheck};
 use crate::sim::ids::NodeId;
 use crate::sim::rng::Probability;
 use crate::sim::time::{Nanos, MILLIS, SECS};
@@ -174,6 +174,16 @@ fn cluster(src: &Source<'_>, raw: RawCluster) -> Result<Cluster, ScenarioError> 
             return Err(src.error(&at, msg));
         }
         Some(Ok(())) => {}
+    }
+    let max = visit(&raw.protocol, MaxNodes).unwrap_or(usize::MAX);
+    if raw.nodes.0.len() > max {
+        let msg = format!(
+            "{} nodes is too many for protocol `{}`; expected at most {}",
+            raw.nodes.0.len(),
+            raw.protocol,
+            super::values::grouped(max as i64)
+        );
+        return Err(src.error(&path.key("nodes"), msg));
     }
     Ok(Cluster {
         protocol: raw.protocol,

@@ -58,6 +58,8 @@ pub(crate) struct Sim<'s, 't, P: Protocol> {
     /// Closed partition windows, and the open one (start, sides) if the network is cut.
     pub(crate) partitions: Vec<PartitionWindow>,
     pub(crate) open_partition: Option<(Nanos, Vec<Vec<NodeId>>)>,
+    /// Link degradations in force: the fault, who injected it, and its description.
+    pub(crate) degraded: Vec<(crate::sim::ids::FaultId, &'static str, String)>,
     /// The nemesis's last fault, in words (its heal names it).
     pub(crate) nemesis_last: String,
     /// Set when protocol code panicked: the run stops after the current event.
@@ -132,6 +134,7 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
             open_partition: None,
             panic: None,
             nemesis_last: String::new(),
+            degraded: Vec::new(),
         };
         for node in 0..names.len() as u32 {
             sim.queue.push(0, Event::Boot { node: NodeId(node) });
@@ -415,16 +418,16 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
     /// Called after every fault: closes the current partition window if the sides changed,
     /// and opens one if the network is now cut.
     pub(crate) fn note_partition(&mut self) {
-        let sides = if self.links.any_cut() {
+        let sides: &[Vec<NodeId>] = if self.links.any_cut() {
             self.links.sides()
         } else {
-            Vec::new()
+            &[]
         };
-        if self.open_partition.as_ref().map(|(_, s)| s) == Some(&sides)
-            || (sides.is_empty() && self.open_partition.is_none())
-        {
+        let open = self.open_partition.as_ref().map(|(_, s)| s.as_slice());
+        if open == Some(sides) || (sides.is_empty() && open.is_none()) {
             return;
         }
+        let sides = sides.to_vec();
         if let Some((start, old)) = self.open_partition.take() {
             let end = self.now;
             self.partitions.push(PartitionWindow {

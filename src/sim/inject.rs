@@ -104,8 +104,19 @@ impl<P: Protocol> Sim<'_, '_, P> {
             }
             Event::RestoreLink { fault } => {
                 self.hash_event(12, fault.0, 0);
-                self.end_event("restore-link", None, |_| format!("fault {}", fault.0));
+                let at = self.degraded.iter().position(|(id, ..)| *id == fault);
+                let (source, what) = match at {
+                    Some(i) => {
+                        let (_, source, what) = self.degraded.swap_remove(i);
+                        (source, what)
+                    }
+                    None => ("engine", String::new()),
+                };
+                self.end_event("restore-link", None, |_| what.clone());
                 self.links.restore(fault);
+                if !what.is_empty() {
+                    self.record(source, format!("{what} ends"));
+                }
             }
             Event::NemesisFault => {
                 if !self.nemesis_on {
@@ -364,6 +375,12 @@ impl<P: Protocol> Sim<'_, '_, P> {
                 self.queue
                     .push(self.now + duration, Event::RestoreLink { fault: id });
                 self.record_fault(kind, &[&a, &b], source);
+                let what = self
+                    .faults
+                    .last()
+                    .map(|f| f.what.clone())
+                    .unwrap_or_default();
+                self.degraded.push((id, source, what));
             }
         }
         None
@@ -402,6 +419,7 @@ impl<P: Protocol> Sim<'_, '_, P> {
             c.stopped = true;
         }
         self.links.restore_all();
+        self.degraded.clear();
         self.record(
             "engine",
             "end of workload: heal network, resume and restart nodes".into(),

@@ -3,6 +3,11 @@
 use crate::protocol::Command;
 use crate::scenario::{KeyDist, Workload};
 use crate::sim::rng::Stream;
+use std::collections::BTreeMap;
+
+/// The last value a client saw of each key it touched (sparse: memory grows with what the
+/// client did, not with the number of keys).
+pub type Seen = BTreeMap<u64, i64>;
 
 /// Draws operations for one workload. Written values are unique across the run (1, 2, 3, …)
 /// so a lost or phantom write can be named exactly.
@@ -48,7 +53,7 @@ impl OpGenerator {
     }
 
     /// The next command for a client whose last observed value of each key is `seen`.
-    pub fn next(&mut self, rng: &mut Stream, seen: &mut [Option<i64>]) -> Command {
+    pub fn next(&mut self, rng: &mut Stream, seen: &Seen) -> Command {
         let key = self.key(rng);
         let total: u64 = self.weights.iter().sum();
         let x = rng.below(total);
@@ -64,7 +69,11 @@ impl OpGenerator {
         }
         // Expect what this client last saw, else the last value anyone wrote, else a fresh
         // value (a cas that will fail unless someone wrote it).
-        let expected = seen[k].or(self.last_written[k]).unwrap_or(0);
+        let expected = seen
+            .get(&key)
+            .copied()
+            .or(self.last_written[k])
+            .unwrap_or(0);
         self.last_written[k] = Some(value);
         Command::Cas {
             key,
@@ -107,9 +116,9 @@ mod tests {
     fn weights_and_unique_values() {
         let mut g = OpGenerator::new(&spec(KeyDist::Uniform, 4, [0, 1, 0]));
         let mut rng = Stream::new(1, "g");
-        let mut seen = vec![None; 4];
+        let seen = Seen::new();
         let vals: Vec<i64> = (0..100)
-            .map(|_| match g.next(&mut rng, &mut seen) {
+            .map(|_| match g.next(&mut rng, &seen) {
                 Command::Write { value, .. } => value,
                 other => panic!("{other:?}"),
             })
@@ -121,10 +130,10 @@ mod tests {
     fn zipf_prefers_low_keys() {
         let mut g = OpGenerator::new(&spec(KeyDist::Zipf(1.2), 10, [1, 0, 0]));
         let mut rng = Stream::new(1, "z");
-        let mut seen = vec![None; 10];
+        let seen = Seen::new();
         let mut counts = [0u32; 10];
         for _ in 0..10_000 {
-            counts[g.next(&mut rng, &mut seen).key() as usize] += 1;
+            counts[g.next(&mut rng, &seen).key() as usize] += 1;
         }
         assert!(counts[0] > 3 * counts[5] && counts[9] > 0, "{counts:?}");
     }
@@ -133,9 +142,9 @@ mod tests {
     fn cas_expects_the_last_seen_value() {
         let mut g = OpGenerator::new(&spec(KeyDist::Uniform, 1, [0, 0, 1]));
         let mut rng = Stream::new(1, "c");
-        let mut seen = vec![Some(41)];
+        let seen = Seen::from([(0, 41)]);
         assert_eq!(
-            g.next(&mut rng, &mut seen),
+            g.next(&mut rng, &seen),
             Command::Cas {
                 key: 0,
                 expected: 41,

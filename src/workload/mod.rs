@@ -7,7 +7,7 @@
 mod generate;
 mod respond;
 
-pub use generate::OpGenerator;
+pub use generate::{OpGenerator, Seen};
 
 use crate::history::{Func, History, Op, OpType, Process, Value};
 use crate::protocol::{ClientRequest, Command, Reply};
@@ -82,7 +82,7 @@ struct Client {
     seq: u64,
     pending: Option<Pending>,
     last_issue: Nanos,
-    seen: Vec<Option<i64>>,
+    seen: Seen,
     /// `Some(key)` for a final reader.
     final_key: Option<u64>,
     done: bool,
@@ -172,7 +172,7 @@ impl Clients {
                     seq: 0,
                     pending: None,
                     last_issue: 0,
-                    seen: vec![None; keys],
+                    seen: Seen::new(),
                     final_key: None,
                     done: false,
                 }
@@ -222,7 +222,7 @@ impl Clients {
                     seq: 0,
                     pending: None,
                     last_issue: 0,
-                    seen: vec![None; keys],
+                    seen: Seen::new(),
                     final_key: Some(k as u64),
                     done: false,
                 });
@@ -295,7 +295,7 @@ impl Clients {
                 cl.done = true;
                 return Next::Done;
             }
-            None => self.gen.next(&mut cl.rng, &mut cl.seen),
+            None => self.gen.next(&mut cl.rng, &cl.seen),
         };
         cl.seq += 1;
         cl.last_issue = now;

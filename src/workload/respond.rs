@@ -63,13 +63,17 @@ impl Clients {
             Outcome::Reply(Reply::Ok(v)) => {
                 let cl = &mut self.clients[c];
                 let command = cl.pending.as_ref().expect("pending").request.command;
-                match command {
-                    Command::Read { key } => cl.seen[key as usize] = v,
+                let seen = match command {
+                    Command::Read { key } => (key, v),
                     Command::Write { key, value }
                     | Command::Cas {
                         key, new: value, ..
-                    } => cl.seen[key as usize] = Some(value),
-                }
+                    } => (key, Some(value)),
+                };
+                match seen {
+                    (key, Some(value)) => cl.seen.insert(key, value),
+                    (key, None) => cl.seen.remove(&key),
+                };
                 self.finish(c, (OpType::Ok, true), Value::from_opt(v), now, Some(node))
             }
             Outcome::Reply(Reply::Fail) => {

@@ -34,6 +34,9 @@ pub(crate) struct Group<'h> {
     pub key: Option<Value>,
     /// Its operations.
     pub calls: Vec<Call<'h>>,
+    /// Its operations that completed `fail`: they did not happen, but must still fit the
+    /// model (a malformed op is bad input whatever its outcome).
+    pub failed: Vec<Call<'h>>,
 }
 
 /// A history split per key.
@@ -80,11 +83,8 @@ pub(crate) fn split(history: &History, tuples: bool) -> Result<Split<'_>, InputE
     for pair in pairs {
         let (inv, call) = (pair.invoke, pair.call);
         let completion = pair.completion.map(|c| (c.index as usize, c));
+        let failed = completion.is_some_and(|(_, c)| c.kind == OpType::Fail);
         let (known, ret) = match completion {
-            Some((_, c)) if c.kind == OpType::Fail => {
-                out.failed += 1;
-                continue;
-            }
             Some((j, c)) if c.kind == OpType::Ok => (true, Some(j)),
             _ => (false, None),
         };
@@ -142,10 +142,11 @@ pub(crate) fn split(history: &History, tuples: bool) -> Result<Split<'_>, InputE
             out.groups.push(Group {
                 key,
                 calls: Vec::new(),
+                failed: Vec::new(),
             });
             out.groups.len() - 1
         });
-        out.groups[g].calls.push(Call {
+        let c = Call {
             process: inv.process,
             f: &inv.f,
             value,
@@ -153,7 +154,13 @@ pub(crate) fn split(history: &History, tuples: bool) -> Result<Split<'_>, InputE
             call,
             entry: inv.index as usize,
             ret,
-        });
+        };
+        if failed {
+            out.failed += 1;
+            out.groups[g].failed.push(c);
+        } else {
+            out.groups[g].calls.push(c);
+        }
     }
     Ok(out)
 }

@@ -35,7 +35,12 @@ fn prepare_group<'g, 'h, M: Model>(
     group: &'g Group<'h>,
 ) -> Result<Prepared<'g, 'h, M>, InputError> {
     let mut ops = Vec::with_capacity(group.calls.len());
-    for c in &group.calls {
+    for (c, failed) in group
+        .calls
+        .iter()
+        .map(|c| (c, false))
+        .chain(group.failed.iter().map(|c| (c, true)))
+    {
         let view = OpView {
             process: c.process,
             f: c.f,
@@ -52,7 +57,8 @@ fn prepare_group<'g, 'h, M: Model>(
                 fmt_value(&c.value)
             ),
         })?;
-        if !model.is_noop(&op) {
+        // A failed op did not happen: it had to fit the model, and is dropped.
+        if !failed && !model.is_noop(&op) {
             ops.push(SearchOp {
                 op,
                 process: c.process,

@@ -254,6 +254,9 @@ impl PrimaryBackup {
 
 impl Protocol for PrimaryBackup {
     const NAME: &'static str = "primary-backup";
+    /// Every node keeps per-peer state (votes, replication progress, last heard): 1,000
+    /// nodes cost about 1,000² such entries.
+    const MAX_NODES: usize = 1_000;
     type Params = PrimaryBackupParams;
     type Msg = Msg;
     type Timer = Timer;

@@ -173,6 +173,9 @@ impl Raft {
 
 impl Protocol for Raft {
     const NAME: &'static str = "raft";
+    /// Every node keeps per-peer state (votes, replication progress, last heard): 1,000
+    /// nodes cost about 1,000² such entries.
+    const MAX_NODES: usize = 1_000;
     type Params = RaftParams;
     type Msg = Msg;
     type Timer = Timer;
