@@ -4,10 +4,10 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use faultline::check::linear::{check, Budget, ModelKind, ModelSpec};
 use faultline::check::Verdict;
+use faultline::des::rng::Stream;
 use faultline::history::{
     parse_edn_value, read_history_file, Func, History, Op, OpType, Process, Value,
 };
-use faultline::sim::rng::Stream;
 use std::hint::black_box;
 use std::path::Path;
 

@@ -4,11 +4,11 @@
 //! `cargo bench` runs them all; `cargo bench -- phold` one group.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use faultline::des::queue::EventQueue;
+use faultline::des::rng::Stream;
+use faultline::des::trace::Trace;
 use faultline::explore::run_seed;
 use faultline::scenario;
-use faultline::sim::queue::EventQueue;
-use faultline::sim::rng::Stream;
-use faultline::sim::trace::Trace;
 use std::hint::black_box;
 use std::path::Path;
 

@@ -6,10 +6,10 @@
 //! first group and seeds per second in the second.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use faultline::des::time::SECS;
+use faultline::des::trace::Trace;
 use faultline::explore::run_seed;
 use faultline::scenario;
-use faultline::sim::time::SECS;
-use faultline::sim::trace::Trace;
 use std::hint::black_box;
 use std::path::Path;
 

@@ -6,14 +6,15 @@
 //! byte for byte.
 //!
 //! Layers (data flows one way): [`scenario`] → [`sim`] (with [`net`], [`node`], [`faults`],
-//! [`workload`], [`protocol`]) → [`history`] and the trace → [`check`] → [`report`].
+//! [`workload`], [`protocol`], all on the ground floor [`des`]) → [`history`] and the trace
+//! → [`check`] → [`report`].
 //!
 //! # Example: run a scenario and check it
 //!
 //! ```
 //! use faultline::check::Verdict;
 //! use faultline::explore::run_seed;
-//! use faultline::sim::trace::Trace;
+//! use faultline::des::trace::Trace;
 //!
 //! let text = r#"
 //!     duration = "3s"
@@ -41,6 +42,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod des;
 pub mod explore;
 pub mod faults;
 pub mod history;

@@ -2,10 +2,10 @@
 //! still execute it) and when it must be `info`; retries resend the same request id; stale
 //! retry timers and stale redirects are ignored.
 
+use faultline::des::ids::NodeId;
 use faultline::history::OpType;
 use faultline::protocol::Reply;
 use faultline::scenario;
-use faultline::sim::ids::NodeId;
 use faultline::workload::{Clients, Next, Outcome};
 
 fn clients(extra: &str) -> Clients {

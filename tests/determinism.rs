@@ -2,10 +2,10 @@
 //! JSON report, in one process and across processes; different seeds differ; golden hashes
 //! are pinned for shipped scenarios so a change that alters a run says so.
 
+use faultline::des::trace::Trace;
 use faultline::explore::run_seed;
 use faultline::report::json_report;
 use faultline::scenario::{self, Scenario};
-use faultline::sim::trace::Trace;
 use std::path::Path;
 use std::process::Command;
 

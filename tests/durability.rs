@@ -146,8 +146,8 @@ fn no_final_read_is_unknown_not_pass() {
 
 /// A run with these acknowledged writes and this committed log.
 fn logged(acked: &[(u32, u64)], committed: &[(u32, u64)]) -> RunOutput {
+    use faultline::des::ids::RequestId;
     use faultline::protocol::Command;
-    use faultline::sim::ids::RequestId;
     use faultline::sim::CommittedLog;
     use faultline::workload::AckedWrite;
     let mut out = run(vec![], Some(None));

@@ -5,12 +5,12 @@
 //! monotonicity self-check.
 
 use faultline::check::{check_engine, Verdict};
+use faultline::des::ids::NodeId;
+use faultline::des::time::MILLIS;
+use faultline::des::trace::Trace;
 use faultline::protocol::{ClientRequest, Context, Observation, Protocol, Reply};
 use faultline::scenario;
-use faultline::sim::ids::NodeId;
 use faultline::sim::run_with;
-use faultline::sim::time::MILLIS;
-use faultline::sim::trace::Trace;
 
 struct Probe;
 

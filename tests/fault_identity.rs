@@ -3,12 +3,12 @@
 //! protocol (n1 sends its local time to every node every 10 ms) shows when messages got
 //! through and how long they took.
 
+use faultline::des::ids::NodeId;
+use faultline::des::time::MILLIS;
+use faultline::des::trace::Trace;
 use faultline::protocol::{ClientRequest, Context, Observation, Protocol, Reply};
 use faultline::scenario;
-use faultline::sim::ids::NodeId;
 use faultline::sim::run_with;
-use faultline::sim::time::MILLIS;
-use faultline::sim::trace::Trace;
 
 struct Pinger;
 

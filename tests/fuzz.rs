@@ -15,13 +15,13 @@
 //! `tests/fuzz-regressions/`, whose files are replayed first on every run.
 
 use faultline::check::linear::{try_check, Budget, ModelKind, ModelSpec};
+use faultline::des::rng::Stream;
+use faultline::des::trace::Trace;
 use faultline::explore::run_seed;
 use faultline::history::{parse_edn_literal, read_history, write_edn, write_json, History};
 use faultline::report::{json_report, text_report};
 use faultline::scenario::{self, describe, Scenario};
 use faultline::sim::panics;
-use faultline::sim::rng::Stream;
-use faultline::sim::trace::Trace;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 

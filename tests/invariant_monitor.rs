@@ -2,10 +2,10 @@
 //! must be caught at the step that broke it, and correct histories of steps must pass.
 
 use faultline::check::invariants::{check_invariants, Invariant, Monitor};
+use faultline::des::ids::NodeId;
 use faultline::protocol::{
     chain_digest, ClientRequest, Context, EntryView, Observation, Protocol, Role,
 };
-use faultline::sim::ids::NodeId;
 
 /// A node state the test sets directly: role, term, log terms, commit and applied.
 #[derive(Clone, Debug, Default)]

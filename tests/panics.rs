@@ -2,12 +2,12 @@
 //! like a failed check (the step, the node, the handler, the message), and the sweep goes on.
 
 use faultline::check::Verdict;
+use faultline::des::ids::NodeId;
+use faultline::des::time::MILLIS;
+use faultline::des::trace::Trace;
 use faultline::explore::{run_seed_with, sweep_with};
 use faultline::protocol::{ClientRequest, Context, Observation, Protocol, Reply};
 use faultline::scenario;
-use faultline::sim::ids::NodeId;
-use faultline::sim::time::MILLIS;
-use faultline::sim::trace::Trace;
 use faultline::sim::StopReason;
 
 /// A student's protocol with a bug: on some seeds, n2 indexes past the end of a vector.

@@ -2,9 +2,9 @@
 //! and the durability check names the lost writes.
 
 use faultline::check::Verdict;
+use faultline::des::trace::Trace;
 use faultline::explore::{run_seed, sweep};
 use faultline::scenario::{self, Scenario};
-use faultline::sim::trace::Trace;
 use std::path::Path;
 
 fn load(path: &str) -> Scenario {

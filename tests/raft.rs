@@ -4,10 +4,10 @@
 
 use faultline::check::availability::availability;
 use faultline::check::Verdict;
+use faultline::des::trace::Trace;
 use faultline::explore::{run_seed, sweep};
 use faultline::report::json_report;
 use faultline::scenario::{self, Scenario};
-use faultline::sim::trace::Trace;
 use std::path::Path;
 
 fn load(path: &str) -> Scenario {

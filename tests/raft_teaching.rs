@@ -7,9 +7,9 @@
 //! of its scenario file) with `faultline explore scenarios/FILE --seeds 200`.
 
 use faultline::check::{CheckResult, Verdict};
+use faultline::des::trace::Trace;
 use faultline::explore::{run_seed, sweep, Outcome};
 use faultline::scenario::{self, Scenario};
-use faultline::sim::trace::Trace;
 use std::path::Path;
 
 /// Pinned failing seeds, one per scenario (each is also the scenario file's `seed`).

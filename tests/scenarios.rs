@@ -1,9 +1,9 @@
 //! Every shipped scenario meets its `expect` with its own seed (DESIGN §9).
 
 use faultline::check::Verdict;
+use faultline::des::trace::Trace;
 use faultline::explore::{replay_command, run_seed};
 use faultline::scenario::{self, Expect};
-use faultline::sim::trace::Trace;
 use std::path::{Path, PathBuf};
 
 fn toml_files(dir: &Path, out: &mut Vec<PathBuf>) {

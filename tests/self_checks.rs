@@ -3,9 +3,9 @@
 //! primary-backup configuration never loses an acknowledged write over 500 seeds.
 
 use faultline::check::{self, Verdict};
+use faultline::des::trace::Trace;
 use faultline::explore::{run_seed, sweep};
 use faultline::scenario;
-use faultline::sim::trace::Trace;
 use std::path::Path;
 
 #[test]

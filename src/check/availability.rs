@@ -5,7 +5,7 @@
 //! protocol keeps the majority side available and refuses the minority; an AP one serves
 //! both sides and pays in consistency.
 
-use crate::sim::time::Nanos;
+use crate::des::time::Nanos;
 use crate::sim::RunOutput;
 use serde::Serialize;
 

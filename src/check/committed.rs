@@ -4,8 +4,8 @@
 //! so a later overwrite of the same key cannot mask a lost write.
 
 use super::{CheckResult, Verdict};
+use crate::des::time::format_duration;
 use crate::protocol::Command;
-use crate::sim::time::format_duration;
 use crate::sim::RunOutput;
 
 /// Checks that every acknowledged write is in the committed log; `None` without a log.

@@ -8,8 +8,8 @@
 //! also a violation. Keys whose final read never succeeded make the verdict `unknown`.
 
 use super::{CheckResult, Verdict};
+use crate::des::time::format_duration;
 use crate::history::{Func, Op, OpType, Value};
-use crate::sim::time::format_duration;
 use crate::sim::RunOutput;
 use std::collections::BTreeMap;
 

@@ -18,9 +18,9 @@
 //! The monitor only reads; it never changes what a protocol does.
 
 use super::{CheckResult, Verdict};
+use crate::des::ids::{NodeId, RequestId};
+use crate::des::time::{format_duration, Nanos};
 use crate::protocol::{Protocol, Role};
-use crate::sim::ids::{NodeId, RequestId};
-use crate::sim::time::{format_duration, Nanos};
 use std::collections::HashMap;
 
 /// The invariants the monitor checks.
@@ -112,7 +112,7 @@ struct WordHasher(u64);
 
 impl std::hash::Hasher for WordHasher {
     fn finish(&self) -> u64 {
-        crate::sim::rng::mix64(self.0)
+        crate::des::rng::mix64(self.0)
     }
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {

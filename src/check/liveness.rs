@@ -4,11 +4,11 @@
 //! within `[limits] final_read_window` after `settle`.
 
 use super::{CheckResult, Verdict};
-use crate::sim::time::format_duration;
+use crate::des::time::format_duration;
 use crate::sim::RunOutput;
 
 /// Checks that every final read completed; `window` is the time final reads were given.
-pub fn check_liveness(out: &RunOutput, window: crate::sim::time::Nanos) -> CheckResult {
+pub fn check_liveness(out: &RunOutput, window: crate::des::time::Nanos) -> CheckResult {
     let stuck: Vec<usize> = (0..out.final_values.len())
         .filter(|&k| out.final_values[k].is_none())
         .collect();

@@ -80,7 +80,7 @@ pub fn evaluate(scenario: &Scenario, out: &RunOutput) -> Vec<CheckResult> {
                 p.during,
                 p.node,
                 p.step,
-                crate::sim::time::format_duration(p.time)
+                crate::des::time::format_duration(p.time)
             ),
             witness: vec![format!("panic: {}", p.message)],
         }];

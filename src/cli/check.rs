@@ -5,8 +5,8 @@
 use super::{BadInput, EXIT_BAD_INPUT, EXIT_FAIL, EXIT_PASS, EXIT_UNKNOWN};
 use crate::check::linear::{try_check, Budget, InputError, ModelKind, ModelSpec};
 use crate::check::Verdict;
+use crate::des::time::parse_duration;
 use crate::history::{load_history, parse_edn_literal, HistorySource, Value};
-use crate::sim::time::parse_duration;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 

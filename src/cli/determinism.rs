@@ -2,9 +2,9 @@
 //! after every event, and names the first event where the two runs differ.
 
 use super::{BadInput, EXIT_FAIL, EXIT_PASS};
+use crate::des::trace::Trace;
 use crate::explore::run_seed;
 use crate::scenario::Scenario;
-use crate::sim::trace::Trace;
 use std::path::PathBuf;
 
 /// Arguments of `faultline determinism`.

@@ -1,9 +1,9 @@
 //! `faultline list` and `faultline explain FILE`.
 
 use super::{BadInput, EXIT_PASS};
+use crate::des::time::format_duration;
 use crate::protocol::registry::PROTOCOLS;
 use crate::scenario::describe;
-use crate::sim::time::format_duration;
 use std::path::Path;
 
 /// Prints what faultline can simulate and check.

@@ -1,10 +1,10 @@
 //! `faultline run FILE [--seed N] [--json] [--trace F] [--history F]`.
 
 use super::{exit_for, load, BadInput};
+use crate::des::trace::Trace;
 use crate::explore::run_seed;
 use crate::history::{write_edn, write_json, HistoryFormat};
 use crate::report::{json_report, text_report};
-use crate::sim::trace::Trace;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;

@@ -3,9 +3,9 @@
 
 use super::{BadInput, EXIT_BAD_INPUT, EXIT_FAIL, EXIT_PASS};
 use crate::check::Verdict;
+use crate::des::trace::Trace;
 use crate::explore::{replay_command, run_seed};
 use crate::scenario::Expect;
-use crate::sim::trace::Trace;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 

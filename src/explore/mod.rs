@@ -2,8 +2,8 @@
 //! parallel across seeds only (each run stays single-threaded and deterministic).
 
 use crate::check::{self, CheckResult, Verdict};
+use crate::des::trace::Trace;
 use crate::scenario::Scenario;
-use crate::sim::trace::Trace;
 use crate::sim::{self, RunError, RunOutput};
 
 /// One seed's run and its checks.

@@ -2,11 +2,11 @@
 //! the seeded nemesis that draws faults of chosen kinds at random intervals and durations.
 //! This module decides what happens; the engine carries it out and schedules the undo.
 
+use crate::des::ids::NodeId;
+use crate::des::rng::Stream;
+use crate::des::time::Nanos;
 use crate::protocol::{Observation, Role};
 use crate::scenario::{FaultKind, LinkSpec, Nemesis, NemesisKind, Target};
-use crate::sim::ids::NodeId;
-use crate::sim::rng::Stream;
-use crate::sim::time::Nanos;
 
 /// Resolves `target` to nodes. `observed[i]` is node i's observation if it is up.
 /// `leader` picks the up node claiming leadership with the highest term (lowest id on ties);

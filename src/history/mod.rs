@@ -15,7 +15,7 @@ pub use read::{load_history, read_history, read_history_file, HistoryError, Hist
 pub use wellformed::{Form, Malformed, Pair};
 pub use write::{write_edn, write_json, HistoryFormat};
 
-use crate::sim::time::Nanos;
+use crate::des::time::Nanos;
 
 /// The kind of a history entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

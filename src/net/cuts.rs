@@ -11,7 +11,7 @@
 //! components are found by Tarjan's algorithm asking `is_cut` for edges as it goes, in time
 //! quadratic in the classes and memory linear in them.
 
-use crate::sim::ids::{FaultId, NodeId};
+use crate::des::ids::{FaultId, NodeId};
 
 /// The shape of one fault's cuts.
 #[derive(Clone, Debug, PartialEq, Eq)]

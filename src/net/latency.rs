@@ -4,9 +4,9 @@
 //! logarithms and roots; they use the pure-Rust `libm` crate (a port of musl's libm) so the
 //! same seed gives the same delays on every platform, never the host's C library.
 
+use crate::des::rng::Stream;
+use crate::des::time::Nanos;
 use crate::scenario::Latency;
-use crate::sim::rng::Stream;
-use crate::sim::time::Nanos;
 
 /// Draws one delay from `latency` using `rng`.
 #[inline]
@@ -52,7 +52,7 @@ fn to_nanos(x: f64) -> Nanos {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::time::MILLIS;
+    use crate::des::time::MILLIS;
 
     fn mean_of(l: Latency) -> f64 {
         let mut rng = Stream::new(3, "lat");

@@ -9,10 +9,10 @@
 
 use super::cuts::Cuts;
 use super::latency;
+use crate::des::ids::{FaultId, NodeId};
+use crate::des::rng::Stream;
+use crate::des::time::Nanos;
 use crate::scenario::{LinkSpec, Network};
-use crate::sim::ids::{FaultId, NodeId};
-use crate::sim::rng::Stream;
-use crate::sim::time::Nanos;
 
 /// What the network decided for one message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -175,8 +175,8 @@ impl Links {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::des::rng::Probability;
     use crate::scenario::{Latency, LinkOverride};
-    use crate::sim::rng::Probability;
 
     fn spec(ms: u64) -> LinkSpec {
         LinkSpec {

@@ -6,7 +6,7 @@
 //! jump moves the clock's reading but not timers already pending (like a monotonic timer
 //! beside a wall clock that was stepped).
 
-use crate::sim::time::Nanos;
+use crate::des::time::Nanos;
 
 const PPM: i128 = 1_000_000;
 
@@ -77,7 +77,7 @@ impl LocalClock {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::time::{MILLIS, SECS};
+    use crate::des::time::{MILLIS, SECS};
 
     #[test]
     fn drift_and_offset() {

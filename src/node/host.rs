@@ -3,9 +3,9 @@
 //! the events that wait while it is paused.
 
 use super::clock::LocalClock;
+use crate::des::rng::Stream;
+use crate::des::time::Nanos;
 use crate::protocol::Protocol;
-use crate::sim::rng::Stream;
-use crate::sim::time::Nanos;
 use std::collections::VecDeque;
 
 /// Whether a node is running.

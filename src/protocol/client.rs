@@ -1,6 +1,6 @@
 //! Client requests and replies: what workloads ask of a protocol and what it answers.
 
-use crate::sim::ids::{NodeId, RequestId};
+use crate::des::ids::{NodeId, RequestId};
 
 /// One operation on the replicated key-value state. Models without keys use key 0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

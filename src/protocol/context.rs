@@ -2,9 +2,9 @@
 //! effects it records for the engine to carry out in order.
 
 use super::{ClientRequest, Protocol, Reply};
-use crate::sim::ids::{NodeId, RequestId};
-use crate::sim::rng::Stream;
-use crate::sim::time::Nanos;
+use crate::des::ids::{NodeId, RequestId};
+use crate::des::rng::Stream;
+use crate::des::time::Nanos;
 
 /// An effect a handler recorded. The engine applies effects in the order they were recorded.
 #[derive(Debug)]

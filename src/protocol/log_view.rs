@@ -5,8 +5,8 @@
 //! Machine Safety can be checked after every step at a cost independent of the log's length.
 
 use super::Command;
-use crate::sim::ids::RequestId;
-use crate::sim::rng::mix64;
+use crate::des::ids::RequestId;
+use crate::des::rng::mix64;
 
 /// One log entry as invariant checkers see it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

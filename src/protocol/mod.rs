@@ -20,7 +20,7 @@ pub use client::{ClientRequest, Command, Reply};
 pub use context::{Context, Effect};
 pub use log_view::{chain_digest, payload_digest, EntryView};
 
-use crate::sim::ids::NodeId;
+use crate::des::ids::NodeId;
 use serde::de::DeserializeOwned;
 use std::fmt::Debug;
 use std::hash::Hash;

@@ -2,7 +2,7 @@
 //! strings (`"50ms"`, `"1.5s"`), refused when zero, negative or malformed with a message
 //! that says what is wrong.
 
-use crate::sim::time::{parse_bounded_duration as parse_duration, Nanos};
+use crate::des::time::{parse_bounded_duration as parse_duration, Nanos};
 use serde::de::{self, Deserializer, Visitor};
 use std::fmt;
 

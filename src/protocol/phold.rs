@@ -4,7 +4,7 @@
 //! a replication protocol, so it ignores client requests.
 
 use super::{ClientRequest, Context, Observation, Protocol, Reply};
-use crate::sim::ids::NodeId;
+use crate::des::ids::NodeId;
 use serde::Deserialize;
 
 /// `[cluster.params]` of `phold`.
@@ -84,8 +84,8 @@ impl Protocol for Phold {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::des::rng::Stream;
     use crate::protocol::Effect;
-    use crate::sim::rng::Stream;
 
     #[test]
     fn every_delivery_sends_one_message_to_another_node() {

@@ -4,10 +4,10 @@
 //! durable image, links can be blocked, and client requests and replies are recorded.
 //! Scenario-level runs belong to the engine's tests.
 
+use crate::des::ids::{NodeId, RequestId};
+use crate::des::rng::Stream;
+use crate::des::time::Nanos;
 use crate::protocol::{ClientRequest, Command, Context, Effect, Observation, Protocol, Reply};
-use crate::sim::ids::{NodeId, RequestId};
-use crate::sim::rng::Stream;
-use crate::sim::time::Nanos;
 use std::collections::VecDeque;
 
 /// A cluster of nodes of protocol `P` driven by hand.

@@ -7,7 +7,7 @@ mod text;
 pub use json::json_report;
 pub use text::text_report;
 
-use crate::sim::time::Nanos;
+use crate::des::time::Nanos;
 
 /// Latency percentiles of `ok` operations.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -2,9 +2,9 @@
 
 use super::percentiles;
 use crate::check::availability::{availability, ratio};
+use crate::des::time::{format_approx, format_duration, format_instant};
 use crate::explore::{replay_command, Outcome};
 use crate::scenario::Scenario;
-use crate::sim::time::{format_approx, format_duration, format_instant};
 use std::fmt::Write;
 
 /// Formats the text summary of one run.

@@ -1,8 +1,8 @@
 //! Plain-words descriptions of scenario values, with node names, for `faultline explain`.
 
 use super::model::{Expect, FaultKind, Model, Pace, Target};
-use crate::sim::ids::NodeId;
-use crate::sim::time::{format_duration, format_signed};
+use crate::des::ids::NodeId;
+use crate::des::time::{format_duration, format_signed};
 
 /// A target in the words a scenario file uses.
 pub fn target(t: &Target, names: &[String]) -> String {

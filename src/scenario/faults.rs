@@ -8,8 +8,8 @@ use super::model::*;
 use super::raw::{RawFault, RawLinkKeys};
 use super::source::{KeyPath, Source};
 use super::validate::{link_spec, positive_duration, Ctx};
-use crate::sim::ids::NodeId;
-use crate::sim::time::{format_duration, Nanos};
+use crate::des::ids::NodeId;
+use crate::des::time::{format_duration, Nanos};
 
 /// Each fault kind with the keys it takes besides `at` and `kind`.
 const KINDS: [(&str, &[&str]); 9] = [

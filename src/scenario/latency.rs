@@ -9,7 +9,7 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 
 use super::model::Latency;
 use super::values::Dur;
-use crate::sim::time::{format_duration, parse_bounded_duration as parse_duration, Nanos};
+use crate::des::time::{format_duration, parse_bounded_duration as parse_duration, Nanos};
 
 /// A checked [`Latency`] as deserialized from a scenario.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -2,9 +2,9 @@
 //! parent, which has already checked every range, name and reference, so the engine can
 //! trust it without re-checking.
 
-use crate::sim::ids::NodeId;
-use crate::sim::rng::Probability;
-use crate::sim::time::Nanos;
+use crate::des::ids::NodeId;
+use crate::des::rng::Probability;
+use crate::des::time::Nanos;
 
 /// A fully validated scenario.
 #[derive(Clone, Debug)]

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::latency::Lat;
 use super::values::{Bytes, Dur, DurRange, Exponent, NodeNames, Prob, Rate, SignedDur, Whole};
-use crate::sim::words::word_enum;
+use crate::des::words::word_enum;
 
 /// A seed: any whole number TOML can write.
 pub(crate) type Seed = Whole<0, { i64::MAX }>;

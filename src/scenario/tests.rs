@@ -2,7 +2,7 @@
 //! defaults are filled in, and the scenarios shipped in `scenarios/` all load.
 
 use super::*;
-use crate::sim::ids::NodeId;
+use crate::des::ids::NodeId;
 
 const FILE: &str = "ok.toml";
 

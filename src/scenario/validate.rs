@@ -10,10 +10,10 @@ use super::model::*;
 use super::raw::*;
 use super::source::{between, KeyPath, Source};
 use super::{faults, workload};
+use crate::des::ids::NodeId;
+use crate::des::rng::Probability;
+use crate::des::time::{Nanos, MILLIS, SECS};
 use crate::protocol::registry::{names, visit, MaxNodes, ParamsCheck};
-use crate::sim::ids::NodeId;
-use crate::sim::rng::Probability;
-use crate::sim::time::{Nanos, MILLIS, SECS};
 
 /// The default `[limits] memory`: 1 GiB.
 pub(crate) const DEFAULT_MEMORY: u64 = 1 << 30;

@@ -6,8 +6,8 @@ use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, SeqAccess, Visitor};
 
-use crate::sim::rng::Probability;
-use crate::sim::time::{
+use crate::des::rng::Probability;
+use crate::des::time::{
     format_duration, parse_bounded_duration as parse_duration,
     parse_bounded_signed_duration as parse_signed_duration, Nanos,
 };

@@ -6,7 +6,7 @@ use super::model::*;
 use super::raw::*;
 use super::source::KeyPath;
 use super::validate::{positive_duration, prob, Ctx};
-use crate::sim::time::{MILLIS, SECS};
+use crate::des::time::{MILLIS, SECS};
 
 /// Builds `[workload]`.
 pub(crate) fn workload(ctx: &Ctx<'_>, raw: RawWorkload) -> Result<Workload, ScenarioError> {

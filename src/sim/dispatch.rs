@@ -3,11 +3,11 @@
 use super::engine::Sim;
 use super::event::{Event, ProtocolPanic};
 use super::panics::{self, Caught};
+use crate::des::ids::NodeId;
+use crate::des::rng::Stream;
 use crate::net::{latency, Fate};
 use crate::node::Status;
 use crate::protocol::{Context, Effect, Protocol};
-use crate::sim::ids::NodeId;
-use crate::sim::rng::Stream;
 use crate::workload::{Next, Outcome};
 
 impl<P: Protocol> Sim<'_, '_, P> {
@@ -214,7 +214,7 @@ impl<P: Protocol> Sim<'_, '_, P> {
 
     /// Draws the delay of one trip over `client`'s link, from that client's own stream
     /// (`client-net/<i>`, created on first use), so adding a client shifts no one else.
-    fn client_delay(&mut self, client: u32) -> crate::sim::time::Nanos {
+    fn client_delay(&mut self, client: u32) -> crate::des::time::Nanos {
         let i = client as usize;
         while self.client_links.len() <= i {
             let label = format!("client-net/{}", self.client_links.len());

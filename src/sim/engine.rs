@@ -7,16 +7,16 @@ use super::event::{
     StopReason,
 };
 use super::panics;
-use super::queue::EventQueue;
-use super::rng::Stream;
-use super::time::Nanos;
-use super::trace::Trace;
 use crate::check::invariants::Monitor;
+use crate::des::ids::NodeId;
+use crate::des::queue::EventQueue;
+use crate::des::rng::Stream;
+use crate::des::time::Nanos;
+use crate::des::trace::Trace;
 use crate::net::Links;
 use crate::node::{LocalClock, NodeHost, Status};
 use crate::protocol::{Effect, Protocol};
 use crate::scenario::{Model, Scenario};
-use crate::sim::ids::NodeId;
 use crate::workload::Clients;
 use std::hash::Hash;
 
@@ -50,7 +50,7 @@ pub(crate) struct Sim<'s, 't, P: Protocol> {
     pub(crate) stats: NetStats,
     pub(crate) in_flight: u64,
     pub(crate) faults: Vec<FiredFault>,
-    /// Faults injected so far (the last [`crate::sim::ids::FaultId`] given out).
+    /// Faults injected so far (the last [`crate::des::ids::FaultId`] given out).
     pub(crate) fault_ids: u64,
     pub(crate) finals_started: bool,
     /// Checks protocol invariants after every step (`[check] invariants`).
@@ -59,7 +59,7 @@ pub(crate) struct Sim<'s, 't, P: Protocol> {
     pub(crate) partitions: Vec<PartitionWindow>,
     pub(crate) open_partition: Option<(Nanos, Vec<Vec<NodeId>>)>,
     /// Link degradations in force: the fault, who injected it, and its description.
-    pub(crate) degraded: Vec<(crate::sim::ids::FaultId, &'static str, String)>,
+    pub(crate) degraded: Vec<(crate::des::ids::FaultId, &'static str, String)>,
     /// The nemesis's last fault, in words (its heal names it).
     pub(crate) nemesis_last: String,
     /// Set when protocol code panicked: the run stops after the current event.

@@ -1,10 +1,10 @@
 //! The events the engine schedules, and the statistics and outcome of a run.
 
 use crate::check::invariants::Violation;
+use crate::des::ids::{FaultId, NodeId, RequestId};
+use crate::des::time::Nanos;
 use crate::history::History;
 use crate::protocol::{ClientRequest, Protocol};
-use crate::sim::ids::{FaultId, NodeId, RequestId};
-use crate::sim::time::Nanos;
 use crate::workload::{OpStats, Outcome};
 use std::collections::BTreeSet;
 

@@ -3,11 +3,11 @@
 
 use super::engine::Sim;
 use super::event::{Event, FiredFault};
+use crate::des::ids::{FaultId, NodeId};
 use crate::faults;
 use crate::node::Status;
 use crate::protocol::{Observation, Protocol};
 use crate::scenario::{describe, FaultKind, Target};
-use crate::sim::ids::{FaultId, NodeId};
 use crate::workload::Next;
 
 impl<P: Protocol> Sim<'_, '_, P> {

@@ -1,27 +1,22 @@
-//! The engine: virtual time, ids, the event queue, seeded random streams, the run loop, and
-//! the trace with its hash. Single-threaded and deterministic (DESIGN §3): no wall clock, no
+//! The engine: the run loop, dispatch to protocol handlers, fault injection, and the facts a
+//! run produces. It holds net, node, faults, workload and protocol together, on top of the
+//! ground floor in [`crate::des`]. Single-threaded and deterministic (DESIGN §3): no wall clock, no
 //! OS entropy, no unordered iteration that can affect behaviour.
 
 mod dispatch;
 mod engine;
 mod event;
-pub mod ids;
 mod inject;
 pub mod panics;
-pub mod queue;
-pub mod rng;
-pub mod time;
-pub mod trace;
-pub mod words;
 
 pub use event::{
     CommittedLog, FiredFault, NetStats, PartitionWindow, ProtocolPanic, RunOutput, StopReason,
 };
 
+use crate::des::trace::Trace;
 use crate::protocol::registry::{self, ProtocolVisitor};
 use crate::protocol::Protocol;
 use crate::scenario::Scenario;
-use trace::Trace;
 
 /// Why a run could not start.
 #[derive(Debug, thiserror::Error)]

@@ -1,8 +1,8 @@
 //! Choosing the next operation: function by weight, key by distribution, fresh write values.
 
+use crate::des::rng::Stream;
 use crate::protocol::Command;
 use crate::scenario::{KeyDist, Workload};
-use crate::sim::rng::Stream;
 use std::collections::BTreeMap;
 
 /// The last value a client saw of each key it touched (sparse: memory grows with what the

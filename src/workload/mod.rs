@@ -9,12 +9,12 @@ mod respond;
 
 pub use generate::{OpGenerator, Seen};
 
+use crate::des::ids::{NodeId, RequestId};
+use crate::des::rng::Stream;
+use crate::des::time::{Nanos, MILLIS};
 use crate::history::{Func, History, Op, OpType, Process, Value};
 use crate::protocol::{ClientRequest, Command, Reply};
 use crate::scenario::{Model, Pace, Targets, Workload};
-use crate::sim::ids::{NodeId, RequestId};
-use crate::sim::rng::Stream;
-use crate::sim::time::{Nanos, MILLIS};
 
 /// How a request ended, as the client sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,10 +3,10 @@
 //! copy in flight, every node that got one refused it); otherwise `info`.
 
 use super::{Clients, Next, Outcome};
+use crate::des::ids::NodeId;
+use crate::des::time::Nanos;
 use crate::history::{OpType, Value};
 use crate::protocol::{Command, Reply};
-use crate::sim::ids::NodeId;
-use crate::sim::time::Nanos;
 
 impl Clients {
     /// A send of client `c`'s request `seq` reached its node (`delivered`: the node's

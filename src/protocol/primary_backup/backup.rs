@@ -4,8 +4,8 @@
 //! clients; never decides who is primary.
 
 use super::{Map, Msg, PrimaryBackup};
+use crate::des::ids::NodeId;
 use crate::protocol::{Context, Role};
-use crate::sim::ids::NodeId;
 
 type Ctx<'c, 'a> = &'c mut Context<'a, PrimaryBackup>;
 

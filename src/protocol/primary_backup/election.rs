@@ -3,9 +3,9 @@
 //! touches the key-value state except to tag it with a new primary's epoch.
 
 use super::{AfterPersist, Msg, Pending, PrimaryBackup, Replication, Timer, Write};
+use crate::des::ids::NodeId;
+use crate::des::time::Nanos;
 use crate::protocol::{Context, Role};
-use crate::sim::ids::NodeId;
-use crate::sim::time::Nanos;
 
 type Ctx<'c, 'a> = &'c mut Context<'a, PrimaryBackup>;
 

@@ -2,7 +2,7 @@
 //! what a node does with it lives in `election.rs` and `replication.rs`.
 
 use super::store::Map;
-use crate::sim::time::Nanos;
+use crate::des::time::Nanos;
 
 /// A message between nodes. Every message carries the sender's epoch; a node that sees a
 /// newer epoch adopts it (a primary steps down), and a stale primary is told with

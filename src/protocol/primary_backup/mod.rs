@@ -84,8 +84,8 @@ pub use params::{PrimaryBackupParams, Replication, PARAMS_DOC};
 pub use store::{Durable, Map, Write};
 
 use super::{ClientRequest, Context, Observation, Protocol, Role};
-use crate::sim::ids::{NodeId, RequestId};
-use crate::sim::time::Nanos;
+use crate::des::ids::{NodeId, RequestId};
+use crate::des::time::Nanos;
 use std::collections::{BTreeMap, VecDeque};
 use store::Store;
 

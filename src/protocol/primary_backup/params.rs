@@ -2,9 +2,9 @@
 //! documentation `faultline list` prints, and the validation of the drift margin (durations
 //! are read by the shared helpers in `params_serde`). Owns no protocol behaviour.
 
+use crate::des::time::{Nanos, MILLIS};
+use crate::des::words::word_enum;
 use crate::protocol::params_serde::positive_duration;
-use crate::sim::time::{Nanos, MILLIS};
-use crate::sim::words::word_enum;
 use serde::de::{self, Deserializer};
 use serde::Deserialize;
 

@@ -3,9 +3,9 @@
 //! side lives in `backup.rs`; who is primary is decided in `election.rs`.
 
 use super::{Msg, Pending, PrimaryBackup, Replication, Timer};
+use crate::des::ids::{NodeId, RequestId};
+use crate::des::time::Nanos;
 use crate::protocol::{ClientRequest, Command, Context, Reply, Role};
-use crate::sim::ids::{NodeId, RequestId};
-use crate::sim::time::Nanos;
 
 type Ctx<'c, 'a> = &'c mut Context<'a, PrimaryBackup>;
 

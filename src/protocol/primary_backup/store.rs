@@ -2,7 +2,7 @@
 //! image a node recovers after a crash ([`Durable`]) and the durable writes ([`Write`]) that
 //! build it. Owns no messaging or timing; every write is applied to the image in issue order.
 
-use crate::sim::ids::NodeId;
+use crate::des::ids::NodeId;
 use std::collections::BTreeMap;
 
 /// The key-value map (ordered, so iteration and hashing are deterministic).

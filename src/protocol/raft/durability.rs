@@ -3,8 +3,8 @@
 //! holding back messages and the campaign until the writes they depend on have completed.
 
 use super::{Entry, Msg, Raft, Role, Write};
+use crate::des::ids::NodeId;
 use crate::protocol::Context;
-use crate::sim::ids::NodeId;
 
 /// An action that must wait until a durable write has completed.
 #[derive(Debug)]

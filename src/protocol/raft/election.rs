@@ -3,8 +3,8 @@
 //! becoming leader with a no-op (§8), stepping down, and check-quorum (§6.2).
 
 use super::{Deferred, Msg, Raft, Reply, Timer};
+use crate::des::ids::NodeId;
 use crate::protocol::{Context, Role};
-use crate::sim::ids::NodeId;
 
 impl Raft {
     /// (Re)arms the election timer with a fresh random timeout in [min, max] (§5.2), on the

@@ -3,8 +3,8 @@
 //! [`Log::truncate_from`], so every entry's `chain` is always right. There are no snapshots
 //! and no compaction: the whole log stays in memory and on disk.
 
+use crate::des::ids::RequestId;
 use crate::protocol::{chain_digest, payload_digest, Command, EntryView};
-use crate::sim::ids::RequestId;
 
 /// One log entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

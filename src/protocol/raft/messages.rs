@@ -2,7 +2,7 @@
 //! here, what a node does with it lives in `election.rs`, `replication.rs` and `reads.rs`.
 
 use super::log::Entry;
-use crate::sim::ids::NodeId;
+use crate::des::ids::NodeId;
 
 /// A message between nodes (Figure 2, plus pre-vote from dissertation §9.6).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -53,8 +53,8 @@ pub use params::{RaftParams, ReadMode, PARAMS_DOC};
 pub use state_machine::StateMachine;
 
 use super::{ClientRequest, Context, EntryView, Observation, Protocol, Reply, Role};
-use crate::sim::ids::{NodeId, RequestId};
-use crate::sim::time::Nanos;
+use crate::des::ids::{NodeId, RequestId};
+use crate::des::time::Nanos;
 use durability::Deferred;
 use std::collections::{BTreeMap, VecDeque};
 

@@ -2,9 +2,9 @@
 //! documentation `faultline list` prints, and the validation of values (each problem is
 //! refused with a one-line message naming it). Owns no protocol behaviour.
 
+use crate::des::time::{Nanos, MILLIS};
+use crate::des::words::word_enum;
 use crate::protocol::params_serde::positive_duration;
-use crate::sim::time::{Nanos, MILLIS};
-use crate::sim::words::word_enum;
 use serde::Deserialize;
 
 /// The parameters, one `key = default  # meaning` per line, as `faultline list` shows them.

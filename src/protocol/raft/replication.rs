@@ -3,8 +3,8 @@
 //! the leader's commit rule (§5.4.2, Figure 8), and applying committed entries in order.
 
 use super::{Entry, Msg, Raft, Timer};
+use crate::des::ids::NodeId;
 use crate::protocol::{Context, Role};
-use crate::sim::ids::NodeId;
 
 /// An AppendEntries request, unpacked.
 pub(super) struct Append {

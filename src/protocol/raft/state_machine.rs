@@ -90,7 +90,7 @@ impl StateMachine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::ids::RequestId;
+    use crate::des::ids::RequestId;
 
     fn entry(client: u32, seq: u64, command: Command) -> Entry {
         Entry {

@@ -2,9 +2,9 @@
 //! and the two teaching switches' anomalies.
 
 use super::{n, read, write, Net};
+use crate::des::time::{MILLIS, SECS};
 use crate::protocol::primary_backup::{Msg, PrimaryBackupParams, Replication};
 use crate::protocol::{Protocol, Reply, Role};
-use crate::sim::time::{MILLIS, SECS};
 
 fn vote_request(epoch: u64, state_epoch: u64, applied_seq: u64) -> Msg {
     Msg::VoteRequest {

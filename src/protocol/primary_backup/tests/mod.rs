@@ -6,8 +6,8 @@ mod random;
 mod replication;
 
 use super::PrimaryBackup;
+use crate::des::ids::NodeId;
 pub(super) use crate::protocol::testkit::{n, read, write};
-use crate::sim::ids::NodeId;
 
 /// A cluster of `primary-backup` nodes driven by hand.
 pub(super) type Net = crate::protocol::testkit::Net<PrimaryBackup>;

@@ -3,10 +3,10 @@
 //! acknowledged write survives; each teaching switch breaks one of the two.
 
 use super::{n, read, write, Net};
+use crate::des::rng::Stream;
+use crate::des::time::{MILLIS, SECS};
 use crate::protocol::primary_backup::{PrimaryBackupParams, Replication};
 use crate::protocol::{Reply, Role};
-use crate::sim::rng::Stream;
-use crate::sim::time::{MILLIS, SECS};
 use std::collections::BTreeMap;
 
 const NODES: u32 = 5;

@@ -2,9 +2,9 @@
 //! catch-up by snapshot, and the async teaching switch.
 
 use super::{n, read, write, Net};
+use crate::des::time::MILLIS;
 use crate::protocol::primary_backup::{Msg, PrimaryBackupParams, Replication};
 use crate::protocol::{Command, Protocol, Reply};
-use crate::sim::time::MILLIS;
 
 fn params() -> PrimaryBackupParams {
     PrimaryBackupParams::default()

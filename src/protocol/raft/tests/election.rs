@@ -3,9 +3,9 @@
 //! stickiness (§4.2.3) and term handling (§5.1).
 
 use super::*;
+use crate::des::time::{MILLIS, SECS};
 use crate::protocol::testkit::n;
 use crate::protocol::Role;
-use crate::sim::time::{MILLIS, SECS};
 
 #[test]
 fn a_single_leader_is_elected_and_commits_its_noop() {

@@ -8,9 +8,9 @@ mod reads;
 mod replication;
 
 use super::{Entry, Msg, Raft, RaftParams};
+use crate::des::ids::NodeId;
+use crate::des::time::SECS;
 use crate::protocol::testkit::n;
-use crate::sim::ids::NodeId;
-use crate::sim::time::SECS;
 
 /// A cluster of `raft` nodes driven by hand.
 pub(super) type Net = crate::protocol::testkit::Net<Raft>;

@@ -29,7 +29,7 @@ fn a_vote_is_granted_only_once_durable_and_lost_with_a_crash_before() {
         net.msgs.is_empty(),
         "a restarted node keeps quiet at first (§6.4.1 leases)"
     );
-    net.skip(crate::sim::time::MILLIS * 150);
+    net.skip(crate::des::time::MILLIS * 150);
     send(&mut net, 0, 2, request_vote(2, 0, 0));
     net.persist_on(n(2));
     assert_eq!(

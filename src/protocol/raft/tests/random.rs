@@ -4,11 +4,11 @@
 //! §5.4.3 State Machine Safety) after every step, and that acknowledged writes survive.
 
 use super::*;
+use crate::des::ids::RequestId;
+use crate::des::rng::Stream;
+use crate::des::time::{MILLIS, SECS};
 use crate::protocol::testkit::{n, write};
 use crate::protocol::{Protocol, Reply, Role};
-use crate::sim::ids::RequestId;
-use crate::sim::rng::Stream;
-use crate::sim::time::{MILLIS, SECS};
 use std::collections::BTreeMap;
 
 /// What the checker remembers between steps.

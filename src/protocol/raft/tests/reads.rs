@@ -2,9 +2,9 @@
 //! `local` teaching switch.
 
 use super::*;
+use crate::des::time::{MILLIS, SECS};
 use crate::protocol::testkit::{n, read, write};
 use crate::protocol::Reply;
-use crate::sim::time::{MILLIS, SECS};
 
 fn mode(read_mode: super::super::ReadMode) -> RaftParams {
     RaftParams {

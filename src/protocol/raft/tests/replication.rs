@@ -3,10 +3,10 @@
 //! table (dissertation §6.3).
 
 use super::*;
+use crate::des::ids::RequestId;
+use crate::des::time::SECS;
 use crate::protocol::testkit::{n, read, write};
 use crate::protocol::{Command, Reply};
-use crate::sim::ids::RequestId;
-use crate::sim::time::SECS;
 
 #[test]
 fn consistency_check_and_conflict_truncation() {

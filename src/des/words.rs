@@ -54,7 +54,7 @@ macro_rules! word_enum {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let visitor = $crate::sim::words::WordVisitor { words: Self::WORDS };
+                let visitor = $crate::des::words::WordVisitor { words: Self::WORDS };
                 d.deserialize_any(visitor).map(|i| Self::ALL[i])
             }
         }
