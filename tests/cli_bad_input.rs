@@ -215,3 +215,13 @@ stop_after_deliveries = 50000
     assert_eq!(code, Some(0), "{out}{err}");
     assert!(out.contains("delivery target reached"), "{out}");
 }
+
+#[test]
+fn unknown_checker_in_the_check_section() {
+    let line = rejects(
+        "unknown-checker",
+        &format!("{BASE}[check]\nlinearisable = true\n"),
+        &["check.linearisable", "unknown checker", "`linearizable`"],
+    );
+    assert!(line.contains(":8:"), "{line}");
+}

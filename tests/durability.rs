@@ -39,8 +39,7 @@ fn run(ops: Vec<Op>, final_read: Option<Option<i64>>) -> RunOutput {
         nodes: vec!["n1".into()],
         digests: None,
         partitions: vec![],
-        invariants: None,
-        committed_log: None,
+        finals: vec![],
         panic: None,
     }
 }
@@ -148,7 +147,7 @@ fn no_final_read_is_unknown_not_pass() {
 fn logged(acked: &[(u32, u64)], committed: &[(u32, u64)]) -> RunOutput {
     use faultline::des::ids::RequestId;
     use faultline::protocol::Command;
-    use faultline::sim::CommittedLog;
+    use faultline::sim::{NodeFinal, NodeState};
     use faultline::workload::AckedWrite;
     let mut out = run(vec![], Some(None));
     out.ops.acked_writes = acked
@@ -163,14 +162,22 @@ fn logged(acked: &[(u32, u64)], committed: &[(u32, u64)]) -> RunOutput {
             acked: 2_000,
         })
         .collect();
-    out.committed_log = Some(CommittedLog {
-        node: "n2".into(),
-        commit: committed.len() as u64,
-        requests: committed
-            .iter()
-            .map(|&(client, seq)| RequestId { client, seq })
-            .collect(),
-    });
+    let node = |name: &str, state, committed: Option<Vec<RequestId>>| NodeFinal {
+        name: name.into(),
+        state,
+        observation: None,
+        committed,
+    };
+    // n1 crashed (no log); n2 knows the most; n3 lags behind.
+    let all: Vec<RequestId> = committed
+        .iter()
+        .map(|&(client, seq)| RequestId { client, seq })
+        .collect();
+    out.finals = vec![
+        node("n1", NodeState::Crashed, None),
+        node("n2", NodeState::Up, Some(all.clone())),
+        node("n3", NodeState::Up, Some(all[..all.len() - 1].to_vec())),
+    ];
     out
 }
 

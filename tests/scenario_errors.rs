@@ -314,12 +314,25 @@ fn zero_duration() {
 }
 
 #[test]
-fn durability_without_workload() {
-    assert_error(
-        &with("[check]\ndurability = true\n"),
-        6,
-        "check.durability",
-        "needs a [workload]",
+fn check_section_mistakes_are_found_by_the_checkers_plan() {
+    // `[check]` names checkers; which exist, and what each needs, the check layer knows.
+    let planned = |extra: &str| {
+        let s = parse_str(&with(extra), FILE).unwrap();
+        faultline::check::plan(&s).unwrap_err().to_string()
+    };
+    let e = planned("[check]\ndurability = true\n");
+    assert!(
+        e.starts_with("bad.toml:6: check.durability: durability needs a [workload]"),
+        "{e}"
+    );
+    let e = planned("[check]\ndurabilty = false\n");
+    assert!(e.starts_with("bad.toml:6: check.durabilty: unknown checker `durabilty`; expected one of `invariants`, `durability`"), "{e}");
+    let e = planned("[check]\nengine = false\n");
+    assert!(e.contains("the `engine` check always runs"), "{e}");
+    let e = error(&with("[check]\ninvariants = \"yes\"\n"));
+    assert!(
+        e.contains("check.invariants: \"yes\" is text; expected true or false"),
+        "{e}"
     );
 }
 

@@ -7,9 +7,10 @@
 //! invoked. A final value that no operation wrote, or that only a failed operation wrote, is
 //! also a violation. Keys whose final read never succeeded make the verdict `unknown`.
 
-use super::{CheckResult, Verdict};
+use super::{CheckInput, CheckResult, Checker, Verdict};
 use crate::des::time::format_duration;
 use crate::history::{Func, Op, OpType, Value};
+use crate::scenario::Scenario;
 use crate::sim::RunOutput;
 use std::collections::BTreeMap;
 
@@ -50,6 +51,31 @@ fn describe(w: &Write<'_>) -> String {
             w.value,
             format_duration(w.invoke.time)
         ),
+    }
+}
+
+/// Acknowledged writes survive to the final reads.
+pub struct Durability;
+
+impl Checker for Durability {
+    fn name(&self) -> &'static str {
+        "durability"
+    }
+    fn about(&self) -> &'static str {
+        "every write acknowledged ok is visible in the final reads (unless overwritten)"
+    }
+    fn on_by_default(&self, s: &Scenario) -> bool {
+        s.workload.as_ref().is_some_and(|w| w.final_reads)
+    }
+    fn needs(&self, s: &Scenario) -> Result<(), &'static str> {
+        match &s.workload {
+            None => Err("a [workload] to check; expected false, or add a [workload]"),
+            Some(w) if !w.final_reads => Err("final reads; expected workload.final_reads = true"),
+            Some(_) => Ok(()),
+        }
+    }
+    fn check(&self, input: &CheckInput<'_>) -> Option<CheckResult> {
+        Some(check_durability(input.run))
     }
 }
 

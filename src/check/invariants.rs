@@ -17,10 +17,12 @@
 //!
 //! The monitor only reads; it never changes what a protocol does.
 
-use super::{CheckResult, Verdict};
+use super::{CheckInput, CheckResult, Checker, Verdict};
 use crate::des::ids::{NodeId, RequestId};
 use crate::des::time::{format_duration, Nanos};
 use crate::protocol::{Protocol, Role};
+use crate::scenario::Scenario;
+use crate::sim::Observer;
 use std::collections::HashMap;
 
 /// The invariants the monitor checks.
@@ -394,6 +396,35 @@ impl Monitor {
             });
         }
         Ok(())
+    }
+}
+
+/// Protocol invariants after every step, from what the [`Monitor`] saw.
+pub struct Invariants;
+
+impl Checker for Invariants {
+    fn name(&self) -> &'static str {
+        "invariants"
+    }
+    fn about(&self) -> &'static str {
+        "after every step: Election Safety; with a log also Leader Append-Only, Log Matching, Leader Completeness, State Machine Safety"
+    }
+    fn on_by_default(&self, _: &Scenario) -> bool {
+        true
+    }
+    fn check(&self, input: &CheckInput<'_>) -> Option<CheckResult> {
+        input
+            .invariants
+            .map(|v| check_invariants(v, &input.run.nodes))
+    }
+}
+
+impl Observer for Monitor {
+    fn after_step<P: Protocol>(&mut self, node: NodeId, p: &P, at: (Nanos, u64)) {
+        Monitor::after_step(self, node, p, at);
+    }
+    fn crashed(&mut self, node: NodeId) {
+        Monitor::crashed(self, node);
     }
 }
 

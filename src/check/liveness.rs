@@ -3,9 +3,37 @@
 //! are the probe: each key's reader retries until it succeeds, and every one must succeed
 //! within `[limits] final_read_window` after `settle`.
 
-use super::{CheckResult, Verdict};
+use super::{CheckInput, CheckResult, Checker, Verdict};
 use crate::des::time::format_duration;
+use crate::scenario::Scenario;
 use crate::sim::RunOutput;
+
+/// Every final read completes once faults heal.
+pub struct Liveness;
+
+impl Checker for Liveness {
+    fn name(&self) -> &'static str {
+        "liveness"
+    }
+    fn about(&self) -> &'static str {
+        "once every fault heals at the end of the workload, every final read completes"
+    }
+    fn on_by_default(&self, s: &Scenario) -> bool {
+        s.workload.as_ref().is_some_and(|w| w.final_reads)
+    }
+    fn needs(&self, s: &Scenario) -> Result<(), &'static str> {
+        match &s.workload {
+            Some(w) if w.final_reads => Ok(()),
+            _ => Err(
+                "final reads to judge progress by; expected a [workload] with final_reads = true",
+            ),
+        }
+    }
+    fn check(&self, input: &CheckInput<'_>) -> Option<CheckResult> {
+        let window = input.scenario.limits.final_read_window;
+        Some(check_liveness(input.run, window))
+    }
+}
 
 /// Checks that every final read completed; `window` is the time final reads were given.
 pub fn check_liveness(out: &RunOutput, window: crate::des::time::Nanos) -> CheckResult {

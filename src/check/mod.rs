@@ -1,6 +1,11 @@
-//! Checkers: they read a finished run (history, final reads, engine counters) and give a
-//! verdict — `pass`, `fail` with a witness, or `unknown` when a bound was reached. They never
-//! guess. Each checker is one file; [`evaluate`] runs the ones a scenario asks for.
+//! Checkers: they read a finished run (history, final reads, final node states, engine
+//! counters, what an observer saw) and give a verdict — `pass`, `fail` with a witness, or
+//! `unknown` when a bound was reached. They never guess.
+//!
+//! Each checker is one file implementing [`Checker`], and one line in [`CHECKERS`]: that list
+//! is what `[check]` in a scenario names (checked by [`plan`]), what `faultline list` prints
+//! and what [`evaluate`] runs. The engine never imports a checker; the invariant monitor
+//! watches a run through the engine's [`crate::sim::Observer`] trait.
 
 pub mod availability;
 mod committed;
@@ -8,16 +13,67 @@ mod durability;
 pub mod invariants;
 pub mod linear;
 mod liveness;
+mod plan;
 mod selfcheck;
 
 pub use committed::check_committed_log;
 pub use durability::check_durability;
 pub use liveness::check_liveness;
+pub use plan::{plan, Plan};
 pub use selfcheck::check_engine;
 
-use crate::scenario::{Model, Scenario};
+use crate::scenario::Scenario;
 use crate::sim::RunOutput;
+use invariants::Violation;
 use serde::Serialize;
+
+/// What a checker reads.
+#[derive(Clone, Copy, Debug)]
+pub struct CheckInput<'a> {
+    /// The scenario that ran.
+    pub scenario: &'a Scenario,
+    /// The run's facts.
+    pub run: &'a RunOutput,
+    /// What the invariant monitor saw, when it watched the run.
+    pub invariants: Option<&'a [Violation]>,
+}
+
+/// A checker (DESIGN §10).
+pub trait Checker: Sync {
+    /// The name `[check]` and reports use (`durability`).
+    fn name(&self) -> &'static str;
+    /// One line on what it checks, for `faultline list`.
+    fn about(&self) -> &'static str;
+    /// Whether it runs when `[check]` does not name it.
+    fn on_by_default(&self, scenario: &Scenario) -> bool;
+    /// What it needs that the scenario lacks, when switched on explicitly (`Err` says what,
+    /// and what to do, in words).
+    fn needs(&self, _scenario: &Scenario) -> Result<(), &'static str> {
+        Ok(())
+    }
+    /// Whether it can be switched off (`engine` cannot).
+    fn optional(&self) -> bool {
+        true
+    }
+    /// The verdict on one run; `None` when there is nothing for it to judge (e.g. the
+    /// committed log of a protocol without a log).
+    fn check(&self, input: &CheckInput<'_>) -> Option<CheckResult>;
+}
+
+/// Every checker, in the order reports list them.
+pub const CHECKERS: &[&dyn Checker] = &[
+    &selfcheck::Engine,
+    &invariants::Invariants,
+    &durability::Durability,
+    &committed::CommittedLog,
+    &liveness::Liveness,
+    &linear::Linearizable,
+];
+
+/// The checker called `name`.
+pub fn checker(name: &str) -> Option<&'static dyn Checker> {
+    CHECKERS.iter().copied().find(|c| c.name() == name)
+}
 
 /// A checker's verdict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -66,11 +122,17 @@ pub struct CheckResult {
     pub witness: Vec<String>,
 }
 
-/// Runs every checker the scenario asks for, plus the engine self-checks, on `out`. A run
-/// that stopped because protocol code panicked fails the `protocol` check with the panic as
-/// its witness; the other checks would judge a run cut short, so they do not run.
-pub fn evaluate(scenario: &Scenario, out: &RunOutput) -> Vec<CheckResult> {
-    if let Some(p) = &out.panic {
+/// Runs the checkers of `plan` on `run` (see [`CheckInput`]). A run that stopped because
+/// protocol code panicked fails the `protocol` check with the panic as its witness; the other
+/// checks would judge a run cut short, so they do not run. When the run stopped at a limit,
+/// every check that would have passed is `unknown` instead.
+pub fn evaluate(
+    plan: &Plan,
+    scenario: &Scenario,
+    run: &RunOutput,
+    invariants: Option<&[Violation]>,
+) -> Vec<CheckResult> {
+    if let Some(p) = &run.panic {
         return vec![CheckResult {
             name: "protocol",
             verdict: Verdict::Fail,
@@ -85,42 +147,20 @@ pub fn evaluate(scenario: &Scenario, out: &RunOutput) -> Vec<CheckResult> {
             witness: vec![format!("panic: {}", p.message)],
         }];
     }
-    let mut results = vec![check_engine(out)];
-    if let Some(violations) = &out.invariants {
-        results.push(invariants::check_invariants(violations, &out.nodes));
-    }
-    if scenario.check.durability {
-        results.push(check_durability(out));
-        results.extend(check_committed_log(out));
-    }
-    if scenario.check.liveness {
-        results.push(check_liveness(out, scenario.limits.final_read_window));
-    }
-    if let (true, Some(w)) = (scenario.check.linearizable, &scenario.workload) {
-        let kind = match w.model {
-            Model::Register => linear::ModelKind::Register,
-            Model::CasRegister => linear::ModelKind::CasRegister,
-            Model::Kv => linear::ModelKind::Kv,
-        };
-        let spec = linear::ModelSpec {
-            kind,
-            init: crate::history::Value::Nil,
-        };
-        let budget = linear::Budget {
-            max_states: scenario.limits.check_states,
-            max_memory_bytes: scenario.limits.memory,
-            deadline: None,
-        };
-        results.push(linear::check(&out.history, &spec, &budget).to_check_result());
-    }
-    if out.stop.is_limit() {
+    let input = CheckInput {
+        scenario,
+        run,
+        invariants,
+    };
+    let mut results: Vec<CheckResult> = plan.checkers().filter_map(|c| c.check(&input)).collect();
+    if run.stop.is_limit() {
         for r in &mut results {
             if r.verdict == Verdict::Pass {
                 r.verdict = Verdict::Unknown;
                 r.summary = format!(
                     "{} (but the run stopped early: {})",
                     r.summary,
-                    out.stop.name()
+                    run.stop.name()
                 );
             }
         }

@@ -3,8 +3,30 @@
 //! not audited at run time: the cut logic is checked against a brute-force matrix by property
 //! tests in `net`, which costs nothing per message.)
 
-use super::{CheckResult, Verdict};
+use super::{CheckInput, CheckResult, Checker, Verdict};
+use crate::scenario::Scenario;
 use crate::sim::RunOutput;
+
+/// The engine's self-checks, always on.
+pub struct Engine;
+
+impl Checker for Engine {
+    fn name(&self) -> &'static str {
+        "engine"
+    }
+    fn about(&self) -> &'static str {
+        "always on: message accounting, no delivery to a down node, monotonic clocks"
+    }
+    fn on_by_default(&self, _: &Scenario) -> bool {
+        true
+    }
+    fn optional(&self) -> bool {
+        false
+    }
+    fn check(&self, input: &CheckInput<'_>) -> Option<CheckResult> {
+        Some(check_engine(input.run))
+    }
+}
 
 /// Checks the engine's own invariants on a finished run.
 pub fn check_engine(out: &RunOutput) -> CheckResult {

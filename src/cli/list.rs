@@ -50,15 +50,8 @@ pub(super) fn list() -> i32 {
     say!("nemesis kinds ([nemesis] kinds = […])");
     say!("  partition isolate crash pause clock link");
     say!("checks ([check])");
-    for (name, what) in [
-        ("engine", "always on: message accounting, no delivery to a down node, monotonic clocks"),
-        ("invariants", "after every step: Election Safety; with a log also Leader Append-Only, Log Matching, Leader Completeness, State Machine Safety"),
-        ("durability", "every write acknowledged ok is visible in the final reads after settle"),
-        ("committed-log", "(with durability, protocols with a log) every acknowledged write is in the committed log"),
-        ("liveness", "once every fault heals, every final read completes"),
-        ("linearizable", "the history, final reads included, is linearizable for the workload's model"),
-    ] {
-        say!("  {name:<16} {what}");
+    for c in crate::check::CHECKERS {
+        say!("  {:<16} {}", c.name(), c.about());
     }
     say!("workload models ([workload] model = …)");
     say!("  {:<16} one register: read, write", "register");

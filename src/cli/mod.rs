@@ -119,9 +119,12 @@ fn dispatch() -> i32 {
     }
 }
 
-/// Loads a scenario or reports why not.
+/// Loads a scenario, and checks its `[check]` section against the checkers, or reports why
+/// not.
 pub(crate) fn load(path: &std::path::Path) -> Result<crate::scenario::Scenario, BadInput> {
-    crate::scenario::load(path).map_err(|e| BadInput(e.to_string()))
+    let scenario = crate::scenario::load(path).map_err(|e| BadInput(e.to_string()))?;
+    crate::check::plan(&scenario).map_err(|e| BadInput(e.to_string()))?;
+    Ok(scenario)
 }
 
 /// Wall-clock seconds, rounded for people: `0.42s`, `12.3s`, `4m05s`.

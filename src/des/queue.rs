@@ -156,7 +156,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Removes and returns the earliest event with its time.
-    #[inline]
+    #[inline(always)]
     pub fn pop(&mut self) -> Option<(Nanos, E)> {
         if !self.refill() {
             return None;

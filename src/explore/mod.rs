@@ -1,8 +1,10 @@
 //! Running seeds: one seed end to end (simulate, then check), and sweeps over many seeds,
 //! parallel across seeds only (each run stays single-threaded and deterministic).
 
+use crate::check::invariants::{Monitor, Violation};
 use crate::check::{self, CheckResult, Verdict};
 use crate::des::trace::Trace;
+use crate::protocol::{registry, Protocol};
 use crate::scenario::Scenario;
 use crate::sim::{self, RunError, RunOutput};
 
@@ -22,28 +24,63 @@ pub fn replay_command(scenario: &Scenario, seed: u64) -> String {
     format!("faultline run {} --seed {seed}", scenario.path)
 }
 
+/// The checks `scenario` asks for, or its `[check]` mistake as a run error.
+fn plan(scenario: &Scenario) -> Result<check::Plan, RunError> {
+    check::plan(scenario).map_err(|e| RunError::Check(e.to_string()))
+}
+
+/// Whether the invariant monitor watches the run: `[check] invariants` is on, and there is
+/// something to watch (a log, or a workload whose leaders serve it).
+fn monitored(plan: &check::Plan, scenario: &Scenario, has_log: bool) -> bool {
+    plan.runs("invariants") && (has_log || scenario.workload.is_some())
+}
+
 /// Runs one seed and checks it.
 pub fn run_seed(scenario: &Scenario, seed: u64, trace: Trace<'_>) -> Result<Outcome, RunError> {
-    Ok(checked(scenario, sim::run(scenario, seed, trace)?))
+    let plan = plan(scenario)?;
+    let has_log = registry::visit(&scenario.cluster.protocol, registry::HasLog).unwrap_or(false);
+    if monitored(&plan, scenario, has_log) {
+        let monitor = Monitor::new(scenario.cluster.nodes.len());
+        let (out, monitor) = sim::run_observed(scenario, seed, trace, monitor)?;
+        Ok(checked(&plan, scenario, out, Some(monitor.violations())))
+    } else {
+        Ok(checked(
+            &plan,
+            scenario,
+            sim::run(scenario, seed, trace)?,
+            None,
+        ))
+    }
 }
 
 /// Runs one seed with protocol `P` and `params`, whatever `[cluster] protocol` names, and
 /// checks it: how a protocol that is not registered (yours, while you write it) gets the
 /// same checks as a registered one.
-pub fn run_seed_with<P: crate::protocol::Protocol>(
+pub fn run_seed_with<P: Protocol>(
     scenario: &Scenario,
     params: P::Params,
     seed: u64,
     trace: Trace<'_>,
 ) -> Result<Outcome, RunError> {
-    Ok(checked(
-        scenario,
-        sim::run_with::<P>(scenario, params, seed, trace)?,
-    ))
+    let plan = plan(scenario)?;
+    if monitored(&plan, scenario, P::HAS_LOG) {
+        let monitor = Monitor::new(scenario.cluster.nodes.len());
+        let (out, monitor) =
+            sim::run_with_observer::<P, Monitor>(scenario, params, seed, trace, monitor)?;
+        Ok(checked(&plan, scenario, out, Some(monitor.violations())))
+    } else {
+        let out = sim::run_with::<P>(scenario, params, seed, trace)?;
+        Ok(checked(&plan, scenario, out, None))
+    }
 }
 
-fn checked(scenario: &Scenario, output: RunOutput) -> Outcome {
-    let checks = check::evaluate(scenario, &output);
+fn checked(
+    plan: &check::Plan,
+    scenario: &Scenario,
+    output: RunOutput,
+    invariants: Option<&[Violation]>,
+) -> Outcome {
+    let checks = check::evaluate(plan, scenario, &output, invariants);
     let verdict = Verdict::combine(checks.iter().map(|c| c.verdict));
     Outcome {
         output,

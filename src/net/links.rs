@@ -80,19 +80,13 @@ impl Links {
 
     /// The behaviour of `from → to` now: the newest active degradation, else the configured
     /// override, else the default.
+    #[inline]
     pub fn spec(&self, from: NodeId, to: NodeId) -> &LinkSpec {
         let i = from.index();
         if !self.special[i] {
             return &self.default;
         }
-        if let Some(d) = self.degraded[i].iter().rev().find(|d| d.to == to.0) {
-            return &d.spec;
-        }
-        let list = &self.overrides[i];
-        match list.binary_search_by_key(&to.0, |(t, _)| *t) {
-            Ok(k) => &list[k].1,
-            Err(_) => &self.default,
-        }
+        special_spec(&self.default, &self.overrides[i], &self.degraded[i], to)
     }
 
     /// Decides the fate of a message `from → to`, drawing from the sender's stream.
@@ -101,7 +95,12 @@ impl Links {
         if self.cuts.any() && self.cuts.is_cut(from, to) {
             return Fate::Cut;
         }
-        let spec = *self.spec(from, to);
+        let i = from.index();
+        let spec = if self.special[i] {
+            special_spec(&self.default, &self.overrides[i], &self.degraded[i], to)
+        } else {
+            &self.default
+        };
         let rng = &mut self.streams[from.index()];
         if rng.chance(spec.loss) {
             return Fate::Lost;
@@ -169,6 +168,22 @@ impl Links {
             self.special[i] = !self.overrides[i].is_empty();
         }
         self.cuts.clear();
+    }
+}
+
+/// The behaviour of a link from a sender with overrides or degradations (its lists).
+fn special_spec<'a>(
+    default: &'a LinkSpec,
+    overrides: &'a [(u32, LinkSpec)],
+    degraded: &'a [Degraded],
+    to: NodeId,
+) -> &'a LinkSpec {
+    if let Some(d) = degraded.iter().rev().find(|d| d.to == to.0) {
+        return &d.spec;
+    }
+    match overrides.binary_search_by_key(&to.0, |(t, _)| *t) {
+        Ok(k) => &overrides[k].1,
+        Err(_) => default,
     }
 }
 

@@ -70,6 +70,16 @@ impl ProtocolVisitor for MaxNodes {
     }
 }
 
+/// Whether the protocol replicates a log ([`Protocol::HAS_LOG`]).
+pub struct HasLog;
+
+impl ProtocolVisitor for HasLog {
+    type Output = bool;
+    fn visit<P: Protocol>(self) -> bool {
+        P::HAS_LOG
+    }
+}
+
 /// Checks that `params` deserialize into `P::Params`; the error names the offending key.
 pub struct ParamsCheck<'a>(pub &'a toml::Table);
 

@@ -37,8 +37,8 @@ pub struct Scenario {
     pub faults: Vec<Fault>,
     /// Seeded random faults.
     pub nemesis: Option<Nemesis>,
-    /// Which checks run.
-    pub check: Checks,
+    /// `[check]` as written (see [`CheckSpec`]).
+    pub check: CheckSpec,
     /// Bounds on the run.
     pub limits: Limits,
 }
@@ -353,18 +353,33 @@ pub struct Nemesis {
     pub target_leader: Probability,
 }
 
-/// `[check]`: which checkers run. Engine self-checks always run.
-#[derive(Clone, Debug)]
-pub struct Checks {
-    /// Every write acknowledged `ok` is visible in the final reads.
-    pub durability: bool,
-    /// The client history is linearizable (for the workload's model).
-    pub linearizable: bool,
-    /// Protocol invariants hold after every step (Election Safety for any protocol with
-    /// leaders; the log invariants for protocols with a log).
-    pub invariants: bool,
-    /// The cluster makes progress once faults heal: every final read completes.
-    pub liveness: bool,
+/// `[check]` as written: checkers switched on or off by name, and the consistency models
+/// asked for. Which names exist, their defaults and what each needs are the `check` layer's
+/// business (`faultline::check::plan`); the scenario only records what the file says.
+#[derive(Clone, Debug, Default)]
+pub struct CheckSpec {
+    /// `name = true/false` entries, in file order.
+    pub switches: Vec<CheckSwitch>,
+    /// `consistency = [...]`, with its line, when given.
+    pub consistency: Option<(Vec<String>, usize)>,
+}
+
+/// One `name = true/false` entry of `[check]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckSwitch {
+    /// The checker's name as written.
+    pub name: String,
+    /// On or off.
+    pub on: bool,
+    /// Its line in the file.
+    pub line: usize,
+}
+
+impl CheckSpec {
+    /// What the file says about checker `name`, if anything.
+    pub fn switch(&self, name: &str) -> Option<bool> {
+        self.switches.iter().find(|s| s.name == name).map(|s| s.on)
+    }
 }
 
 /// `[limits]`: bounds that end a run early.

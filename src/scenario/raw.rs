@@ -201,14 +201,74 @@ pub(crate) struct RawNemesis {
     pub target_leader: Option<Prob>,
 }
 
-/// `[check]`.
-#[derive(Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawCheck {
-    pub durability: Option<bool>,
-    pub linearizable: Option<bool>,
-    pub invariants: Option<bool>,
-    pub liveness: Option<bool>,
+/// One entry of `[check]`: a checker switched on or off, or the list of consistency models.
+pub(crate) enum RawCheckValue {
+    /// `name = true` or `false`.
+    Switch(bool),
+    /// `consistency = ["serializable", ...]`.
+    Models(Vec<String>),
+}
+
+/// `[check]`: its entries in file order. Which names exist is the checkers' business (the
+/// `check` layer validates them); here only the shapes are checked.
+#[derive(Default)]
+pub(crate) struct RawCheck(pub Vec<(String, RawCheckValue)>);
+
+impl<'de> Deserialize<'de> for RawCheck {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawCheck;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a table of checker names set to true or false")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RawCheck, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let value = if key == "consistency" {
+                        RawCheckValue::Models(map.next_value::<ModelList>()?.0)
+                    } else {
+                        RawCheckValue::Switch(map.next_value::<bool>()?)
+                    };
+                    entries.push((key, value));
+                }
+                Ok(RawCheck(entries))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// `check.consistency`: a list of model names (or the word "all").
+struct ModelList(Vec<String>);
+
+impl<'de> Deserialize<'de> for ModelList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = ModelList;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list of consistency models such as [\"serializable\"], or \"all\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ModelList, E> {
+                Ok(ModelList(vec![v.to_string()]))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<ModelList, A::Error> {
+                let mut names = Vec::new();
+                while let Some(n) = seq.next_element::<String>()? {
+                    names.push(n);
+                }
+                Ok(ModelList(names))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// `[limits]`.

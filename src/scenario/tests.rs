@@ -32,7 +32,8 @@ fn minimal_scenario_gets_defaults() {
     assert_eq!((s.clocks.max_drift_ppm, s.clocks.max_offset), (0, 0));
     assert_eq!(s.storage.write_latency, Latency::Constant(1_000_000));
     assert!(s.workload.is_none() && s.nemesis.is_none() && s.faults.is_empty());
-    assert!(!s.check.durability);
+    assert!(s.check.switches.is_empty() && s.check.consistency.is_none());
+    assert!(!crate::check::plan(&s).unwrap().runs("durability"));
     assert_eq!(s.limits.max_events, 50_000_000);
     assert_eq!(s.limits.stop_after_deliveries, None);
     assert_eq!(s.limits.max_in_flight, 1_000_000);
@@ -42,7 +43,7 @@ fn minimal_scenario_gets_defaults() {
 #[test]
 fn workload_defaults_depend_on_the_model() {
     let s = parse_str(&with("[workload]\nmodel = \"register\"\n"), FILE).unwrap();
-    let w = s.workload.unwrap();
+    let w = s.workload.clone().unwrap();
     assert_eq!((w.model, w.clients, w.keys), (Model::Register, 3, 1));
     assert_eq!((w.read, w.write, w.cas), (1, 1, 0));
     assert_eq!(
@@ -53,7 +54,7 @@ fn workload_defaults_depend_on_the_model() {
         (w.targets, w.max_redirects, w.final_reads),
         (Targets::RoundRobin, 3, true)
     );
-    assert!(s.check.durability);
+    assert!(crate::check::plan(&s).unwrap().runs("durability"));
     let s = parse_str(&with("[workload]\nmodel = \"kv\"\n"), FILE).unwrap();
     let w = s.workload.unwrap();
     assert_eq!((w.keys, w.cas), (8, 1));
@@ -61,7 +62,7 @@ fn workload_defaults_depend_on_the_model() {
         &with("[workload]\nmodel = \"cas-register\"\nfinal_reads = false\n"),
         FILE,
     );
-    assert!(!s.unwrap().check.durability);
+    assert!(!crate::check::plan(&s.unwrap()).unwrap().runs("durability"));
 }
 
 /// A scenario using every section and every fault kind.
@@ -326,7 +327,8 @@ fn full_scenario() {
     assert_eq!(n.fault_duration, (500_000_000, 2_000_000_000));
     assert_eq!(n.max_clock_jump, 1_000_000_000);
     assert_eq!((n.link_loss.value, n.target_leader.value), (0.5, 0.3));
-    assert!(s.check.durability);
+    assert_eq!(s.check.switch("durability"), Some(true));
+    assert!(crate::check::plan(&s).unwrap().runs("durability"));
     assert_eq!(s.limits.max_events, 1000);
     assert_eq!(s.limits.stop_after_deliveries, Some(500));
     assert_eq!(s.limits.max_in_flight, 1_000_000);

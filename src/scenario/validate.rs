@@ -114,7 +114,7 @@ pub(crate) fn build(src: &Source<'_>, raw: RawScenario) -> Result<Scenario, Scen
         Some(n) => Some(workload::nemesis(&ctx, n)?),
         None => None,
     };
-    let check = check(&ctx, raw.check, workload.as_ref())?;
+    let check = check(&ctx, raw.check);
     let limits = limits(raw.limits);
     let file = src.file;
     Ok(Scenario {
@@ -297,51 +297,17 @@ fn clocks(ctx: &Ctx<'_>, raw: RawClocks) -> Result<Clocks, ScenarioError> {
     })
 }
 
-fn check(ctx: &Ctx<'_>, raw: RawCheck, w: Option<&Workload>) -> Result<Checks, ScenarioError> {
-    let path = KeyPath::root("check").key("durability");
-    let durability = match (raw.durability, w) {
-        (Some(true), None) => {
-            return Err(ctx.err(
-                &path,
-                "durability needs a [workload] to check; expected false, or add a [workload]",
-            ))
+fn check(ctx: &Ctx<'_>, raw: RawCheck) -> CheckSpec {
+    let path = KeyPath::root("check");
+    let mut spec = CheckSpec::default();
+    for (name, value) in raw.0 {
+        let line = ctx.src.line_of(&path.key(&name));
+        match value {
+            RawCheckValue::Switch(on) => spec.switches.push(CheckSwitch { name, on, line }),
+            RawCheckValue::Models(models) => spec.consistency = Some((models, line)),
         }
-        (Some(true), Some(w)) if !w.final_reads => {
-            return Err(ctx.err(
-                &path,
-                "durability needs final reads; expected workload.final_reads = true",
-            ))
-        }
-        (Some(d), _) => d,
-        (None, w) => w.is_some_and(|w| w.final_reads),
-    };
-    let path = KeyPath::root("check").key("linearizable");
-    let linearizable = match (raw.linearizable, w) {
-        (Some(true), None) => {
-            return Err(ctx.err(
-                &path,
-                "linearizable needs a [workload] whose history to check; expected false, or add a [workload]",
-            ))
-        }
-        (Some(l), _) => l,
-        (None, w) => w.is_some(),
-    };
-    let path = KeyPath::root("check").key("liveness");
-    let liveness =
-        match (raw.liveness, w) {
-            (Some(true), w) if !w.is_some_and(|w| w.final_reads) => return Err(ctx.err(
-                &path,
-                "liveness is judged by final reads; expected a [workload] with final_reads = true",
-            )),
-            (Some(l), _) => l,
-            (None, w) => w.is_some_and(|w| w.final_reads),
-        };
-    Ok(Checks {
-        durability,
-        linearizable,
-        invariants: raw.invariants.unwrap_or(true),
-        liveness,
-    })
+    }
+    spec
 }
 
 /// A duration that must be above zero.

@@ -2,6 +2,7 @@
 
 use super::engine::Sim;
 use super::event::{Event, ProtocolPanic};
+use super::observer::Observer;
 use super::panics::{self, Caught};
 use crate::des::ids::NodeId;
 use crate::des::rng::Stream;
@@ -10,7 +11,7 @@ use crate::node::Status;
 use crate::protocol::{Context, Effect, Protocol};
 use crate::workload::{Next, Outcome};
 
-impl<P: Protocol> Sim<'_, '_, P> {
+impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
     /// Calls one handler (`during` names it) of `node`'s protocol with a fresh context, then
     /// applies its effects.
     #[inline]
@@ -69,11 +70,11 @@ impl<P: Protocol> Sim<'_, '_, P> {
             &mut host.next_token,
             tracing,
         );
-        let (monitor, at) = (&mut self.monitor, (self.now, self.trace.events()));
+        let (observer, at) = (&mut self.observer, (self.now, self.trace.events()));
         let ran = panics::catch(|| {
             f(&mut host.protocol, &self.params, &mut ctx);
-            if let (Some(monitor), Some(p)) = (monitor, &host.protocol) {
-                monitor.after_step(node, p, at);
+            if let (true, Some(p)) = (O::WATCHES_STEPS, &host.protocol) {
+                observer.after_step(node, p, at);
             }
         });
         if let Err(caught) = ran {

@@ -3,11 +3,11 @@
 //! handler call is static.
 
 use super::event::{
-    CommittedLog, Event, FiredFault, NetStats, PartitionWindow, ProtocolPanic, RunOutput,
+    Event, FiredFault, NetStats, NodeFinal, NodeState, PartitionWindow, ProtocolPanic, RunOutput,
     StopReason,
 };
+use super::observer::Observer;
 use super::panics;
-use crate::check::invariants::Monitor;
 use crate::des::ids::NodeId;
 use crate::des::queue::EventQueue;
 use crate::des::rng::Stream;
@@ -30,7 +30,7 @@ const HISTORY_ENTRY_BYTES: u64 = 160;
 const LOG_ENTRY_BYTES: u64 = 320;
 
 /// The state of one run.
-pub(crate) struct Sim<'s, 't, P: Protocol> {
+pub(crate) struct Sim<'s, 't, P: Protocol, O: Observer> {
     pub(crate) scenario: &'s Scenario,
     pub(crate) params: P::Params,
     pub(crate) seed: u64,
@@ -53,8 +53,8 @@ pub(crate) struct Sim<'s, 't, P: Protocol> {
     /// Faults injected so far (the last [`crate::des::ids::FaultId`] given out).
     pub(crate) fault_ids: u64,
     pub(crate) finals_started: bool,
-    /// Checks protocol invariants after every step (`[check] invariants`).
-    pub(crate) monitor: Option<Monitor>,
+    /// Watches every step (the invariant monitor, or `()`).
+    pub(crate) observer: O,
     /// Closed partition windows, and the open one (start, sides) if the network is cut.
     pub(crate) partitions: Vec<PartitionWindow>,
     pub(crate) open_partition: Option<(Nanos, Vec<Vec<NodeId>>)>,
@@ -66,13 +66,14 @@ pub(crate) struct Sim<'s, 't, P: Protocol> {
     pub(crate) panic: Option<ProtocolPanic>,
 }
 
-impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
+impl<'s, 't, P: Protocol, O: Observer> Sim<'s, 't, P, O> {
     /// Sets up nodes, clocks, streams, clients and the initial events.
     pub(crate) fn new(
         scenario: &'s Scenario,
         params: P::Params,
         seed: u64,
         trace: Trace<'t>,
+        observer: O,
     ) -> Self {
         let names = &scenario.cluster.nodes;
         let nodes = names
@@ -125,11 +126,7 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
             faults: Vec::new(),
             fault_ids: 0,
             finals_started: false,
-            monitor: scenario
-                .check
-                .invariants
-                .then(|| Monitor::new(names.len()))
-                .filter(|_| P::HAS_LOG || scenario.workload.is_some()),
+            observer,
             partitions: Vec::new(),
             open_partition: None,
             panic: None,
@@ -172,8 +169,8 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
         end
     }
 
-    /// Runs to completion or to a limit.
-    pub(crate) fn run(mut self) -> (RunOutput, Option<std::io::Error>) {
+    /// Runs to completion or to a limit; gives back the observer with the output.
+    pub(crate) fn run(mut self) -> (RunOutput, O, Option<std::io::Error>) {
         let end = self.end_time();
         let limits = &self.scenario.limits;
         let max_events = limits.max_events;
@@ -376,43 +373,48 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
         self.call(to, "on_message", |p, ctx| p.on_message(ctx, from, msg));
     }
 
-    /// The committed log of the up node that knows the most committed entries (protocols
-    /// with a log only): what "durable" means for acknowledged writes.
-    fn committed_log(&mut self) -> Option<CommittedLog> {
-        if !P::HAS_LOG {
-            return None;
-        }
-        let mut best: Option<(NodeId, crate::protocol::Observation)> = None;
+    /// What every node looks like at the end: its status, its observation and, for
+    /// protocols with a log, the client requests of its committed entries in log order.
+    fn node_finals(&mut self) -> Vec<NodeFinal> {
+        let mut finals = Vec::with_capacity(self.nodes.len());
         for i in 0..self.nodes.len() {
             let node = NodeId(i as u32);
-            if self.nodes[i].status == Status::Crashed {
-                continue;
-            }
-            if let Some(o) = self.observe(node) {
-                if best.map_or(true, |(_, b)| o.commit > b.commit) {
-                    best = Some((node, o));
-                }
-            }
-        }
-        let (node, o) = best?;
-        let commit = o.commit.min(o.log_len);
-        let p = self.nodes[node.index()].protocol.as_ref()?;
-        let read = panics::catch(|| {
-            (1..=commit)
-                .filter_map(|i| p.log_entry(i).and_then(|e| e.request))
-                .collect()
-        });
-        match read {
-            Ok(requests) => Some(CommittedLog {
-                node: self.nodes[node.index()].name.clone(),
-                commit,
-                requests,
-            }),
-            Err(caught) => {
-                self.protocol_panicked(node, "log_entry", caught);
+            let state = match self.nodes[i].status {
+                Status::Up => NodeState::Up,
+                Status::Paused => NodeState::Paused,
+                Status::Crashed => NodeState::Crashed,
+            };
+            let observation = if state == NodeState::Crashed {
                 None
-            }
+            } else {
+                self.observe(node)
+            };
+            let committed = match (P::HAS_LOG, observation, &self.nodes[i].protocol) {
+                (true, Some(o), Some(p)) => {
+                    let commit = o.commit.min(o.log_len);
+                    let read = panics::catch(|| {
+                        (1..=commit)
+                            .map(|i| p.log_entry(i).and_then(|e| e.request))
+                            .collect::<Vec<_>>()
+                    });
+                    match read {
+                        Ok(requests) => Some(requests.into_iter().flatten().collect()),
+                        Err(caught) => {
+                            self.protocol_panicked(node, "log_entry", caught);
+                            None
+                        }
+                    }
+                }
+                _ => None,
+            };
+            finals.push(NodeFinal {
+                name: self.nodes[i].name.clone(),
+                state,
+                observation,
+                committed,
+            });
         }
+        finals
     }
 
     /// Called after every fault: closes the current partition window if the sides changed,
@@ -442,7 +444,7 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
     }
 
     /// Builds the output once the loop has stopped.
-    fn finish(mut self, stop: StopReason) -> (RunOutput, Option<std::io::Error>) {
+    fn finish(mut self, stop: StopReason) -> (RunOutput, O, Option<std::io::Error>) {
         let mut in_flight = 0;
         self.queue
             .for_each(|e| in_flight += u64::from(matches!(e, Event::Deliver { .. })));
@@ -463,10 +465,10 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
             Some(c) => (c.history, c.stats, c.final_values),
             None => Default::default(),
         };
-        let committed_log = if self.panic.is_none() {
-            self.committed_log()
+        let finals = if self.panic.is_none() {
+            self.node_finals()
         } else {
-            None
+            Vec::new()
         };
         self.note_partition();
         if let Some((start, sides)) = self.open_partition.take() {
@@ -488,8 +490,7 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
             nodes: self.scenario.cluster.nodes.clone(),
             digests: self.trace.digests.take(),
             partitions: self.partitions,
-            invariants: self.monitor.map(|m| m.violations().to_vec()),
-            committed_log,
+            finals,
             stop: if self.panic.is_some() {
                 StopReason::ProtocolPanic
             } else {
@@ -497,6 +498,6 @@ impl<'s, 't, P: Protocol> Sim<'s, 't, P> {
             },
             panic: self.panic,
         };
-        (out, trace_error)
+        (out, self.observer, trace_error)
     }
 }

@@ -1,12 +1,10 @@
 //! The events the engine schedules, and the statistics and outcome of a run.
 
-use crate::check::invariants::Violation;
 use crate::des::ids::{FaultId, NodeId, RequestId};
 use crate::des::time::Nanos;
 use crate::history::History;
-use crate::protocol::{ClientRequest, Protocol};
+use crate::protocol::{ClientRequest, Observation, Protocol};
 use crate::workload::{OpStats, Outcome};
-use std::collections::BTreeSet;
 
 /// One scheduled event. Node-bound events of a paused node wait in its backlog.
 pub(crate) enum Event<P: Protocol> {
@@ -207,10 +205,8 @@ pub struct RunOutput {
     pub digests: Option<Vec<u64>>,
     /// Every stretch of time the network was partitioned, in order.
     pub partitions: Vec<PartitionWindow>,
-    /// Invariant violations found after every step (`None` when not monitored).
-    pub invariants: Option<Vec<Violation>>,
-    /// The most complete committed log at the end (protocols with a log only).
-    pub committed_log: Option<CommittedLog>,
+    /// Every node at the end, in member order (empty when the run stopped on a panic).
+    pub finals: Vec<NodeFinal>,
     /// The panic that stopped the run, if protocol code panicked.
     pub panic: Option<ProtocolPanic>,
 }
@@ -243,13 +239,26 @@ pub struct PartitionWindow {
     pub sides: Vec<Vec<NodeId>>,
 }
 
-/// The committed part of one node's log at the end of a run.
+/// Whether a node was running at the end of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeState {
+    /// Up.
+    Up,
+    /// Paused (its protocol state is intact).
+    Paused,
+    /// Crashed (no protocol state).
+    Crashed,
+}
+
+/// One node at the end of a run: the facts checkers derive durability and convergence from.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CommittedLog {
-    /// The node (the up node that knew the most committed entries).
-    pub node: String,
-    /// Its commit index.
-    pub commit: u64,
-    /// The client requests its committed entries carry.
-    pub requests: BTreeSet<RequestId>,
+pub struct NodeFinal {
+    /// The node's name.
+    pub name: String,
+    /// Up, paused or crashed.
+    pub state: NodeState,
+    /// Its last observation (`None` when crashed).
+    pub observation: Option<Observation>,
+    /// For protocols with a log: the client requests of its committed entries, in log order.
+    pub committed: Option<Vec<RequestId>>,
 }

@@ -3,6 +3,7 @@
 
 use super::engine::Sim;
 use super::event::{Event, FiredFault};
+use super::observer::Observer;
 use crate::des::ids::{FaultId, NodeId};
 use crate::faults;
 use crate::node::Status;
@@ -10,7 +11,7 @@ use crate::protocol::{Observation, Protocol};
 use crate::scenario::{describe, FaultKind, Target};
 use crate::workload::Next;
 
-impl<P: Protocol> Sim<'_, '_, P> {
+impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
     /// Handles every event that is not a delivery, timer or storage completion.
     pub(crate) fn step_control(&mut self, event: Event<P>) {
         match event {
@@ -288,9 +289,7 @@ impl<P: Protocol> Sim<'_, '_, P> {
                     self.stats.dropped_crashed += dropped;
                     self.in_flight -= dropped;
                     host.crash();
-                    if let Some(m) = &mut self.monitor {
-                        m.crashed(node);
-                    }
+                    self.observer.crashed(node);
                     let incarnation = host.incarnation;
                     if let Some(d) = restart_after {
                         self.queue.push(

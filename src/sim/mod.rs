@@ -7,11 +7,14 @@ mod dispatch;
 mod engine;
 mod event;
 mod inject;
+mod observer;
 pub mod panics;
 
 pub use event::{
-    CommittedLog, FiredFault, NetStats, PartitionWindow, ProtocolPanic, RunOutput, StopReason,
+    FiredFault, NetStats, NodeFinal, NodeState, PartitionWindow, ProtocolPanic, RunOutput,
+    StopReason,
 };
+pub use observer::Observer;
 
 use crate::des::trace::Trace;
 use crate::protocol::registry::{self, ProtocolVisitor};
@@ -30,53 +33,74 @@ pub enum RunError {
     /// Writing the trace failed.
     #[error("writing the trace failed: {0}")]
     Trace(#[from] std::io::Error),
+    /// The scenario's `[check]` section names something no checker is, or asks a checker
+    /// for what the scenario lacks (the message is the scenario error, with file and line).
+    #[error("{0}")]
+    Check(String),
 }
 
 /// Runs `scenario` with protocol `P` (whatever `[cluster] protocol` names) and the given
-/// parameters. This is how a protocol can be tried before it is registered, and how the
-/// engine's own tests drive probe protocols.
+/// parameters, watched by `observer`, which comes back with the output. This is how a
+/// protocol can be tried before it is registered, and how the engine's own tests drive probe
+/// protocols.
+pub fn run_with_observer<P: Protocol, O: Observer>(
+    scenario: &Scenario,
+    params: P::Params,
+    seed: u64,
+    trace: Trace<'_>,
+    observer: O,
+) -> Result<(RunOutput, O), RunError> {
+    let (out, observer, trace_error) =
+        engine::Sim::<P, O>::new(scenario, params, seed, trace, observer).run();
+    match trace_error {
+        Some(e) => Err(RunError::Trace(e)),
+        None => Ok((out, observer)),
+    }
+}
+
+/// [`run_with_observer`] without an observer.
 pub fn run_with<P: Protocol>(
     scenario: &Scenario,
     params: P::Params,
     seed: u64,
     trace: Trace<'_>,
 ) -> Result<RunOutput, RunError> {
-    let (out, trace_error) = engine::Sim::<P>::new(scenario, params, seed, trace).run();
-    match trace_error {
-        Some(e) => Err(RunError::Trace(e)),
-        None => Ok(out),
-    }
+    run_with_observer::<P, ()>(scenario, params, seed, trace, ()).map(|(out, ())| out)
 }
 
-/// Runs `scenario` with `seed`, hashing every event into `trace` (and writing lines if the
-/// trace has a sink).
-pub fn run(scenario: &Scenario, seed: u64, trace: Trace<'_>) -> Result<RunOutput, RunError> {
-    struct Visit<'a, 't> {
+/// Runs `scenario` with `seed` and the protocol it names, watched by `observer`, hashing
+/// every event into `trace` (and writing lines if the trace has a sink).
+pub fn run_observed<O: Observer>(
+    scenario: &Scenario,
+    seed: u64,
+    trace: Trace<'_>,
+    observer: O,
+) -> Result<(RunOutput, O), RunError> {
+    struct Visit<'a, 't, O> {
         scenario: &'a Scenario,
         seed: u64,
         trace: Trace<'t>,
+        observer: O,
     }
-    impl ProtocolVisitor for Visit<'_, '_> {
-        type Output = Result<RunOutput, RunError>;
+    impl<O: Observer> ProtocolVisitor for Visit<'_, '_, O> {
+        type Output = Result<(RunOutput, O), RunError>;
         fn visit<P: Protocol>(self) -> Self::Output {
             let params = registry::parse_params::<P>(&self.scenario.cluster.params)
                 .map_err(RunError::Params)?;
-            let sim = engine::Sim::<P>::new(self.scenario, params, self.seed, self.trace);
-            let (out, trace_error) = sim.run();
-            match trace_error {
-                Some(e) => Err(RunError::Trace(e)),
-                None => Ok(out),
-            }
+            run_with_observer::<P, O>(self.scenario, params, self.seed, self.trace, self.observer)
         }
     }
     let name = &scenario.cluster.protocol;
-    registry::visit(
-        name,
-        Visit {
-            scenario,
-            seed,
-            trace,
-        },
-    )
-    .ok_or_else(|| RunError::UnknownProtocol(name.clone()))?
+    let visit = Visit {
+        scenario,
+        seed,
+        trace,
+        observer,
+    };
+    registry::visit(name, visit).ok_or_else(|| RunError::UnknownProtocol(name.clone()))?
+}
+
+/// Runs `scenario` with `seed`, without an observer.
+pub fn run(scenario: &Scenario, seed: u64, trace: Trace<'_>) -> Result<RunOutput, RunError> {
+    run_observed(scenario, seed, trace, ()).map(|(out, ())| out)
 }

@@ -51,6 +51,7 @@ pub fn install_hook() {
 }
 
 /// Runs `f`, turning a panic into [`Caught`].
+#[inline]
 pub fn catch<R>(f: impl FnOnce() -> R) -> Result<R, Caught> {
     let outer = CATCHING.with(|c| c.replace(true));
     let result = catch_unwind(AssertUnwindSafe(f));

@@ -26,8 +26,9 @@ mod witness;
 
 pub use witness::{StuckOp, Witness};
 
-use crate::check::{CheckResult, Verdict};
+use crate::check::{CheckInput, CheckResult, Checker, Verdict};
 use crate::history::{History, Value};
+use crate::scenario::{Model, Scenario};
 use model::cas_register::cas_register;
 use model::kv::kv_key;
 use model::multi_register::MultiRegister;
@@ -163,6 +164,45 @@ impl Linearizability {
             summary: self.reason.clone(),
             witness,
         }
+    }
+}
+
+/// The run's history is linearizable for its workload's model.
+pub struct Linearizable;
+
+impl Checker for Linearizable {
+    fn name(&self) -> &'static str {
+        "linearizable"
+    }
+    fn about(&self) -> &'static str {
+        "the client history, final reads included, is linearizable (kv checked key by key)"
+    }
+    fn on_by_default(&self, s: &Scenario) -> bool {
+        s.workload.is_some()
+    }
+    fn needs(&self, s: &Scenario) -> Result<(), &'static str> {
+        match s.workload {
+            None => Err("a [workload] whose history to check; expected false, or add a [workload]"),
+            Some(_) => Ok(()),
+        }
+    }
+    fn check(&self, input: &CheckInput<'_>) -> Option<CheckResult> {
+        let s = input.scenario;
+        let kind = match s.workload.as_ref()?.model {
+            Model::Register => ModelKind::Register,
+            Model::CasRegister => ModelKind::CasRegister,
+            Model::Kv => ModelKind::Kv,
+        };
+        let spec = ModelSpec {
+            kind,
+            init: Value::Nil,
+        };
+        let budget = Budget {
+            max_states: s.limits.check_states,
+            max_memory_bytes: s.limits.memory,
+            deadline: None,
+        };
+        Some(check(&input.run.history, &spec, &budget).to_check_result())
     }
 }
 
