@@ -48,6 +48,7 @@ pub mod faults;
 pub mod history;
 pub mod net;
 pub mod node;
+pub mod ops;
 pub mod protocol;
 pub mod report;
 pub mod scenario;

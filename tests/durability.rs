@@ -34,7 +34,7 @@ fn run(ops: Vec<Op>, final_read: Option<Option<i64>>) -> RunOutput {
         faults: vec![],
         history,
         ops: OpStats::default(),
-        final_values: vec![final_read],
+        final_values: vec![final_read.map(|v| v.map(faultline::ops::Datum::Int))],
         keyed: true,
         nodes: vec!["n1".into()],
         digests: None,
@@ -146,7 +146,7 @@ fn no_final_read_is_unknown_not_pass() {
 /// A run with these acknowledged writes and this committed log.
 fn logged(acked: &[(u32, u64)], committed: &[(u32, u64)]) -> RunOutput {
     use faultline::des::ids::RequestId;
-    use faultline::protocol::Command;
+    use faultline::ops::{MicroOp, Txn};
     use faultline::sim::{NodeFinal, NodeState};
     use faultline::workload::AckedWrite;
     let mut out = run(vec![], Some(None));
@@ -154,10 +154,10 @@ fn logged(acked: &[(u32, u64)], committed: &[(u32, u64)]) -> RunOutput {
         .iter()
         .map(|&(client, seq)| AckedWrite {
             request: RequestId { client, seq },
-            command: Command::Write {
+            txn: Txn::one(MicroOp::Write {
                 key: 3,
                 value: seq as i64,
-            },
+            }),
             invoked: 1_000,
             acked: 2_000,
         })

@@ -29,8 +29,14 @@ fn assert_error(text: &str, line: usize, key: &str, phrase: &str) {
     assert!(shown.contains(phrase), "expected {phrase:?} in {shown:?}");
 }
 
+/// `BASE` and `extra`; with a `[workload]`, on a protocol that serves clients (same lines).
 fn with(extra: &str) -> String {
-    format!("{BASE}{extra}")
+    let base = if extra.contains("[workload]") {
+        BASE.replace("\"phold\"", "\"primary-backup\"")
+    } else {
+        BASE.to_string()
+    };
+    format!("{base}{extra}")
 }
 
 #[test]
@@ -379,10 +385,10 @@ fn unreadable_file() {
 const VALID: &str = r#"name = "fuzz"
 duration = "10s"
 [cluster]
-protocol = "phold"
+protocol = "primary-backup"
 nodes = ["a", "b", "c"]
 [cluster.params]
-messages_per_node = 2
+heartbeat = "40ms"
 [network]
 latency = { dist = "pareto", scale = "1ms", shape = 1.5 }
 loss = 0.1

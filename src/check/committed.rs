@@ -6,7 +6,6 @@
 use super::{CheckInput, CheckResult, Checker, Verdict};
 use crate::des::ids::RequestId;
 use crate::des::time::format_duration;
-use crate::protocol::Command;
 use crate::scenario::Scenario;
 use crate::sim::{NodeFinal, RunOutput};
 use std::collections::BTreeSet;
@@ -86,13 +85,7 @@ pub fn check_committed_log(out: &RunOutput) -> Option<CheckResult> {
         .iter()
         .take(10)
         .map(|w| {
-            let what = match w.command {
-                Command::Write { key, value } => format!("write of {value} to key {key}"),
-                Command::Cas { key, expected, new } => {
-                    format!("cas {expected}->{new} on key {key}")
-                }
-                Command::Read { key } => format!("read of key {key}"),
-            };
+            let what = &w.txn;
             format!(
                 "{what} (client {}, request {}), invoked {} and acknowledged {}, is not committed",
                 w.request.client,

@@ -10,6 +10,7 @@
 use super::{CheckInput, CheckResult, Checker, Verdict};
 use crate::des::time::format_duration;
 use crate::history::{Func, Op, OpType, Value};
+use crate::ops::Datum;
 use crate::scenario::Scenario;
 use crate::sim::RunOutput;
 use std::collections::BTreeMap;
@@ -111,7 +112,11 @@ pub fn check_durability(out: &RunOutput) -> CheckResult {
             .filter(|w| w.done.is_some_and(|d| d.kind == OpType::Ok))
             .collect();
         acked += acked_writes.len();
-        let Some(Some(final_value)) = out.final_values.get(*key as usize).copied() else {
+        let Some(Some(final_value)) = out
+            .final_values
+            .get(*key as usize)
+            .map(|f| f.as_ref().map(|d| d.as_ref().and_then(Datum::as_int)))
+        else {
             if !acked_writes.is_empty() {
                 unread.push(key_name(*key));
             }

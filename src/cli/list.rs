@@ -96,7 +96,7 @@ pub(super) fn explain(file: &Path) -> Result<i32, BadInput> {
             .unwrap_or_default();
         say!(
             "workload   {}: {} clients, {} keys, weights read {}/write {}/cas {}, {}, timeout {}{retry}{}",
-            describe::model(w.model),
+            w.kind.name(),
             w.clients,
             w.keys,
             w.read,

@@ -4,9 +4,9 @@
 //! one comparison, so Raft's Log Matching, Leader Append-Only, Leader Completeness and State
 //! Machine Safety can be checked after every step at a cost independent of the log's length.
 
-use super::Command;
 use crate::des::ids::RequestId;
 use crate::des::rng::mix64;
+use crate::ops::Txn;
 
 /// One log entry as invariant checkers see it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -28,19 +28,15 @@ pub fn chain_digest(previous: u64, term: u64, payload: u64) -> u64 {
     mix64(b ^ payload)
 }
 
-/// A digest of an entry's payload: the request id and the command (`None`: a no-op entry).
-pub fn payload_digest(request: Option<RequestId>, command: Option<&Command>) -> u64 {
+/// A digest of an entry's payload: the request id and the transaction (`None`: a no-op
+/// entry).
+pub fn payload_digest(request: Option<RequestId>, txn: Option<&Txn>) -> u64 {
     let mut h = match request {
         Some(r) => mix64(u64::from(r.client) << 32 ^ r.seq ^ 1),
         None => 0,
     };
-    if let Some(c) = command {
-        let words: [u64; 4] = match *c {
-            Command::Read { key } => [1, key, 0, 0],
-            Command::Write { key, value } => [2, key, value as u64, 0],
-            Command::Cas { key, expected, new } => [3, key, expected as u64, new as u64],
-        };
-        for w in words {
+    for op in txn.map_or(&[][..], Txn::ops) {
+        for w in op.words() {
             h = mix64(h ^ w);
         }
     }
@@ -68,13 +64,14 @@ mod tests {
 
     #[test]
     fn payload_digest_tells_commands_and_requests_apart() {
+        use crate::ops::MicroOp;
         let r = RequestId { client: 1, seq: 2 };
-        let w = Command::Write { key: 3, value: 4 };
-        let c = Command::Cas {
+        let w = Txn::one(MicroOp::Write { key: 3, value: 4 });
+        let c = Txn::one(MicroOp::Cas {
             key: 3,
             expected: 4,
             new: 0,
-        };
+        });
         let all = [
             payload_digest(None, None),
             payload_digest(Some(r), None),

@@ -16,7 +16,7 @@ pub mod registry;
 #[cfg(test)]
 pub(crate) mod testkit;
 
-pub use client::{ClientRequest, Command, Reply};
+pub use client::{ClientRequest, Reply};
 pub use context::{Context, Effect};
 pub use log_view::{chain_digest, payload_digest, EntryView};
 
@@ -79,6 +79,11 @@ pub trait Protocol: Sized + 'static {
     /// `MAX_NODES²` entries of that state stay affordable.
     const MAX_NODES: usize = 10_000;
 
+    /// The micro-operation kinds this protocol serves ([`crate::ops::Kind`]); a scenario whose
+    /// workload needs another kind is refused. Protocols that serve no clients (PHOLD) serve
+    /// none.
+    const SERVES: &'static [crate::ops::Kind] = &[];
+
     /// True for protocols that replicate a log and answer [`Protocol::log_entry`]: the
     /// engine then checks the log invariants (Log Matching, Leader Append-Only, Leader
     /// Completeness, State Machine Safety) after every step. Costs nothing when false.
@@ -89,6 +94,18 @@ pub trait Protocol: Sized + 'static {
         None
     }
 }
+
+/// The micro-operation kinds the shared store ([`crate::ops::Store`]) serves: every kind but
+/// `send` and `poll`. Protocols that replicate the store declare these as [`Protocol::SERVES`].
+pub const STORE_KINDS: &[crate::ops::Kind] = &[
+    crate::ops::Kind::Read,
+    crate::ops::Kind::Write,
+    crate::ops::Kind::Cas,
+    crate::ops::Kind::Append,
+    crate::ops::Kind::Add,
+    crate::ops::Kind::Insert,
+    crate::ops::Kind::Remove,
+];
 
 /// A node's role as far as fault targets and reports care.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -70,6 +70,16 @@ impl ProtocolVisitor for MaxNodes {
     }
 }
 
+/// The micro-operation kinds the protocol serves ([`Protocol::SERVES`]).
+pub struct Serves;
+
+impl ProtocolVisitor for Serves {
+    type Output = &'static [crate::ops::Kind];
+    fn visit<P: Protocol>(self) -> &'static [crate::ops::Kind] {
+        P::SERVES
+    }
+}
+
 /// Whether the protocol replicates a log ([`Protocol::HAS_LOG`]).
 pub struct HasLog;
 

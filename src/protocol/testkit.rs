@@ -7,7 +7,8 @@
 use crate::des::ids::{NodeId, RequestId};
 use crate::des::rng::Stream;
 use crate::des::time::Nanos;
-use crate::protocol::{ClientRequest, Command, Context, Effect, Observation, Protocol, Reply};
+use crate::ops::{MicroOp, Txn};
+use crate::protocol::{ClientRequest, Context, Effect, Observation, Protocol, Reply};
 use std::collections::VecDeque;
 
 /// A cluster of nodes of protocol `P` driven by hand.
@@ -217,20 +218,26 @@ impl<P: Protocol> Net<P> {
     }
 
     /// Sends a client request to `node`; returns its id.
-    pub fn client(&mut self, node: NodeId, command: Command) -> RequestId {
+    pub fn client(&mut self, node: NodeId, txn: Txn) -> RequestId {
         self.next_request += 1;
         let id = RequestId {
             client: 0,
             seq: self.next_request,
         };
-        self.client_as(node, id, command);
+        self.client_as(node, id, txn);
         id
     }
 
     /// Sends a client request with a chosen id to `node` (a retry reuses an id).
-    pub fn client_as(&mut self, node: NodeId, id: RequestId, command: Command) {
+    pub fn client_as(&mut self, node: NodeId, id: RequestId, txn: Txn) {
         self.on(node, |p, ctx| {
-            p.on_client(ctx, ClientRequest { id, command })
+            p.on_client(
+                ctx,
+                ClientRequest {
+                    id,
+                    txn: txn.clone(),
+                },
+            )
         });
     }
 
@@ -239,7 +246,7 @@ impl<P: Protocol> Net<P> {
         self.replies
             .iter()
             .filter(|(r, _)| *r == id)
-            .map(|(_, reply)| *reply)
+            .map(|(_, reply)| reply.clone())
             .collect()
     }
 
@@ -276,14 +283,14 @@ impl<P: Protocol> Net<P> {
     /// The reply to `id`, if any (there is never more than one).
     pub fn reply(&self, id: RequestId) -> Option<Reply> {
         let mut found = self.replies.iter().filter(|(r, _)| *r == id);
-        let first = found.next().map(|(_, reply)| *reply);
+        let first = found.next().map(|(_, reply)| reply.clone());
         assert!(found.next().is_none(), "request {id:?} answered twice");
         first
     }
 
-    /// Sends `command` to `node`, settles, and returns the reply.
-    pub fn request(&mut self, node: NodeId, command: Command) -> Option<Reply> {
-        let id = self.client(node, command);
+    /// Sends `txn` to `node`, settles, and returns the reply.
+    pub fn request(&mut self, node: NodeId, txn: Txn) -> Option<Reply> {
+        let id = self.client(node, txn);
         self.settle();
         self.reply(id)
     }
@@ -317,12 +324,12 @@ impl<P: Protocol> Net<P> {
     }
 }
 
-/// A write command.
-pub(crate) fn write(key: u64, value: i64) -> Command {
-    Command::Write { key, value }
+/// A write.
+pub(crate) fn write(key: u64, value: i64) -> Txn {
+    Txn::one(MicroOp::Write { key, value })
 }
 
-/// A read command.
-pub(crate) fn read(key: u64) -> Command {
-    Command::Read { key }
+/// A read.
+pub(crate) fn read(key: u64) -> Txn {
+    Txn::one(MicroOp::Read { key })
 }

@@ -1,6 +1,6 @@
 //! Plain-words descriptions of scenario values, with node names, for `faultline explain`.
 
-use super::model::{Expect, FaultKind, Model, Pace, Target};
+use super::model::{Expect, FaultKind, Pace, Target};
 use crate::des::ids::NodeId;
 use crate::des::time::{format_duration, format_signed};
 
@@ -87,15 +87,6 @@ pub fn fault_with(
             format_duration(*duration),
             spec.loss.value
         ),
-    }
-}
-
-/// The workload model's name as a scenario writes it.
-pub fn model(m: Model) -> &'static str {
-    match m {
-        Model::Register => "register",
-        Model::CasRegister => "cas-register",
-        Model::Kv => "kv",
     }
 }
 

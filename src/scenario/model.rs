@@ -5,6 +5,7 @@
 use crate::des::ids::NodeId;
 use crate::des::rng::Probability;
 use crate::des::time::Nanos;
+pub use crate::workload::spec::{KeyDist, Pace, Targets, Workload};
 
 /// A fully validated scenario.
 #[derive(Clone, Debug)]
@@ -163,80 +164,6 @@ pub struct ClockOverride {
 pub struct Storage {
     /// Time for a durable write to complete.
     pub write_latency: Latency,
-}
-
-/// The data model a workload's clients use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Model {
-    /// One register: read and write.
-    Register,
-    /// One register: read, write and compare-and-set.
-    CasRegister,
-    /// Many keys, each a cas-register.
-    Kv,
-}
-
-/// How keys are chosen.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum KeyDist {
-    /// Every key equally likely.
-    Uniform,
-    /// Zipfian with exponent `s` (> 0): key `k` (from 1) has weight `1 / k^s`.
-    Zipf(f64),
-}
-
-/// How fast clients issue operations.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Pace {
-    /// Each client issues its next op as soon as the previous completes.
-    Closed,
-    /// Each client issues `rate` ops per second on a schedule (exponential gaps), never with
-    /// more than one op outstanding (Jepsen's `stagger`).
-    Rate(f64),
-}
-
-/// Where clients send requests.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Targets {
-    /// Client `i` starts at node `i mod n`.
-    RoundRobin,
-    /// Client `i` starts at `nodes[i mod len]`.
-    Nodes(Vec<NodeId>),
-}
-
-/// `[workload]`.
-#[derive(Clone, Debug)]
-pub struct Workload {
-    /// The data model.
-    pub model: Model,
-    /// Number of client processes.
-    pub clients: u32,
-    /// Number of keys (1 for the register models).
-    pub keys: u32,
-    /// Relative weight of reads.
-    pub read: u32,
-    /// Relative weight of writes.
-    pub write: u32,
-    /// Relative weight of compare-and-set (0 for `register`).
-    pub cas: u32,
-    /// Pacing.
-    pub pace: Pace,
-    /// A request unanswered after this long is recorded as `info`.
-    pub timeout: Nanos,
-    /// Key choice.
-    pub key_dist: KeyDist,
-    /// Initial node of each client.
-    pub targets: Targets,
-    /// Redirects followed for one operation before it is recorded as `fail`.
-    pub max_redirects: u32,
-    /// Resend an unanswered request (same id) to the next node after this long; `None`
-    /// never resends.
-    pub retry: Option<Nanos>,
-    /// Each client sits beside its home node (its first target): a partition cuts it off
-    /// from the nodes on the other side, both ways.
-    pub colocated: bool,
-    /// Read every key after `settle` (needed by the durability check).
-    pub final_reads: bool,
 }
 
 /// Who a fault hits, resolved when it fires.

@@ -19,6 +19,53 @@ pub(crate) type Keys = Whole<1, 1_000_000>;
 /// A relative weight.
 pub(crate) type Weight = Whole<0, 1_000_000>;
 
+/// `workload.txn_length`: `4` (from 1 to 4 micro-ops) or `[2, 4]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TxnLength(pub u32, pub u32);
+
+impl<'de> Deserialize<'de> for TxnLength {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        const WANT: &str = "a length from 1 to 100 such as 4, or [min, max] such as [2, 4]";
+        fn check<E: serde::de::Error>(min: i64, max: i64) -> Result<TxnLength, E> {
+            if (1..=100).contains(&min) && (min..=100).contains(&max) {
+                Ok(TxnLength(min as u32, max as u32))
+            } else {
+                Err(E::custom(format!(
+                    "[{min}, {max}] is out of range; expected {WANT}, min <= max"
+                )))
+            }
+        }
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = TxnLength;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(WANT)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<TxnLength, E> {
+                check(1, v)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<TxnLength, A::Error> {
+                let min: i64 = seq
+                    .next_element()?
+                    .ok_or_else(|| serde::de::Error::custom(WANT))?;
+                let max: i64 = seq
+                    .next_element()?
+                    .ok_or_else(|| serde::de::Error::custom(WANT))?;
+                if seq.next_element::<i64>()?.is_some() {
+                    return Err(serde::de::Error::custom(format!(
+                        "more than two numbers; expected {WANT}"
+                    )));
+                }
+                check(min, max)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// The whole file.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -123,9 +170,33 @@ pub(crate) struct RawStorage {
     pub write_latency: Option<Lat>,
 }
 
-word_enum! {
-    /// `workload.model`.
-    pub(crate) RawModel { Register = "register", CasRegister = "cas-register", Kv = "kv" }
+/// `workload.model`: a registered workload's name.
+#[derive(Clone, Copy)]
+pub(crate) struct RawModel(pub &'static dyn crate::workload::WorkloadKind);
+
+impl<'de> Deserialize<'de> for RawModel {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        fn names() -> String {
+            let all: Vec<String> = crate::workload::WORKLOADS
+                .iter()
+                .map(|w| format!("\"{}\"", w.name()))
+                .collect();
+            format!("one of {}", all.join(", "))
+        }
+        impl serde::de::Visitor<'_> for V {
+            type Value = RawModel;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&names())
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawModel, E> {
+                crate::workload::workload(v)
+                    .map(RawModel)
+                    .ok_or_else(|| E::custom(format!("unknown value `{v}`; expected {}", names())))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 word_enum! {
@@ -143,6 +214,9 @@ pub(crate) struct RawWorkload {
     pub read: Option<Weight>,
     pub write: Option<Weight>,
     pub cas: Option<Weight>,
+    pub txn_length: Option<TxnLength>,
+    pub read_fraction: Option<Prob>,
+    pub max_writes_per_key: Option<Whole<1, 1_000_000>>,
     pub rate: Option<Rate>,
     pub timeout: Option<Dur>,
     pub key_dist: Option<RawKeyDist>,

@@ -9,8 +9,14 @@ const FILE: &str = "ok.toml";
 /// Lines 1–4 of a minimal scenario.
 const BASE: &str = "duration = \"10s\"\n[cluster]\nprotocol = \"phold\"\nnodes = 3\n";
 
+/// `BASE` and `extra`; with a `[workload]`, on a protocol that serves clients (same lines).
 fn with(extra: &str) -> String {
-    format!("{BASE}{extra}")
+    let base = if extra.contains("[workload]") {
+        BASE.replace("\"phold\"", "\"primary-backup\"")
+    } else {
+        BASE.to_string()
+    };
+    format!("{base}{extra}")
 }
 
 #[test]
@@ -44,7 +50,7 @@ fn minimal_scenario_gets_defaults() {
 fn workload_defaults_depend_on_the_model() {
     let s = parse_str(&with("[workload]\nmodel = \"register\"\n"), FILE).unwrap();
     let w = s.workload.clone().unwrap();
-    assert_eq!((w.model, w.clients, w.keys), (Model::Register, 3, 1));
+    assert_eq!((w.kind.name(), w.clients, w.keys), ("register", 3, 1));
     assert_eq!((w.read, w.write, w.cas), (1, 1, 0));
     assert_eq!(
         (w.pace, w.timeout, w.key_dist),
@@ -75,11 +81,11 @@ settle = "3s"
 expect = "fail"
 
 [cluster]
-protocol = "phold"
+protocol = "primary-backup"
 nodes = ["a", "b", "c", "d", "e"]
 
 [cluster.params]
-messages_per_node = 4
+heartbeat = "40ms"
 
 [network]
 latency = { dist = "normal", mean = "5ms", stddev = "1ms" }
@@ -195,9 +201,9 @@ fn full_scenario() {
         (s.seed, s.duration, s.settle, s.expect),
         (42, 10_000_000_000, 3_000_000_000, Expect::Fail)
     );
-    assert_eq!(s.cluster.protocol, "phold");
+    assert_eq!(s.cluster.protocol, "primary-backup");
     assert_eq!(s.cluster.nodes, ["a", "b", "c", "d", "e"]);
-    assert_eq!(s.cluster.params["messages_per_node"].as_integer(), Some(4));
+    assert_eq!(s.cluster.params["heartbeat"].as_str(), Some("40ms"));
     let net = &s.network;
     assert_eq!(
         net.default.latency,
@@ -248,7 +254,7 @@ fn full_scenario() {
     );
 
     let w = s.workload.as_ref().unwrap();
-    assert_eq!((w.model, w.clients, w.keys), (Model::Kv, 5, 8));
+    assert_eq!((w.kind.name(), w.clients, w.keys), ("kv", 5, 8));
     assert_eq!((w.read, w.write, w.cas), (2, 1, 1));
     assert_eq!(
         (w.pace, w.timeout, w.key_dist),

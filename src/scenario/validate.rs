@@ -106,7 +106,7 @@ pub(crate) fn build(src: &Source<'_>, raw: RawScenario) -> Result<Scenario, Scen
     let network = network(&ctx, raw.network)?;
     let clocks = clocks(&ctx, raw.clocks)?;
     let workload = match raw.workload {
-        Some(w) => Some(workload::workload(&ctx, w)?),
+        Some(w) => Some(workload::workload(&ctx, w, &cluster.protocol)?),
         None => None,
     };
     let faults = faults::faults(&ctx, raw.faults, raw.duration.0, &network.default)?;

@@ -7,38 +7,70 @@ use super::raw::*;
 use super::source::KeyPath;
 use super::validate::{positive_duration, prob, Ctx};
 use crate::des::time::{MILLIS, SECS};
+use crate::protocol::registry::{visit, Serves};
 
-/// Builds `[workload]`.
-pub(crate) fn workload(ctx: &Ctx<'_>, raw: RawWorkload) -> Result<Workload, ScenarioError> {
+/// Builds `[workload]` for a cluster running `protocol`.
+pub(crate) fn workload(
+    ctx: &Ctx<'_>,
+    raw: RawWorkload,
+    protocol: &str,
+) -> Result<Workload, ScenarioError> {
     let path = KeyPath::root("workload");
-    let (model, name) = match raw.model {
-        RawModel::Register => (Model::Register, "register"),
-        RawModel::CasRegister => (Model::CasRegister, "cas-register"),
-        RawModel::Kv => (Model::Kv, "kv"),
-    };
+    let kind = raw.model.0;
+    let name = kind.name();
     let clients = raw.clients.map_or(3, |c| c.count() as u32);
-    let single_key = model != Model::Kv;
-    let keys = raw
-        .keys
-        .map_or(if single_key { 1 } else { 8 }, |k| k.count() as u32);
-    if single_key && keys != 1 {
+    let default_keys = match (kind.single_key(), kind.transactional(), kind.keyed(2)) {
+        (true, ..) => 1,
+        (_, true, _) => 3,
+        (_, _, true) if name == "kv" => 8,
+        _ => 1,
+    };
+    let keys = raw.keys.map_or(default_keys, |k| k.count() as u32);
+    if kind.single_key() && keys != 1 {
         let msg = format!(
             "model \"{name}\" has exactly one key; expected keys = 1 (use model = \"kv\" for {keys} keys)"
         );
         return Err(ctx.err(&path.key("keys"), msg));
     }
+    // Keys that apply to one family of workloads only.
+    let single_only = [
+        ("read", raw.read.is_some()),
+        ("write", raw.write.is_some()),
+        ("cas", raw.cas.is_some()),
+    ];
+    let txn_only = [
+        ("txn_length", raw.txn_length.is_some()),
+        ("read_fraction", raw.read_fraction.is_some()),
+        ("max_writes_per_key", raw.max_writes_per_key.is_some()),
+    ];
+    let (wrong, family) = if kind.transactional() {
+        (
+            single_only,
+            "transactional workloads use txn_length and read_fraction",
+        )
+    } else {
+        (
+            txn_only,
+            "single-operation workloads use read, write and cas weights",
+        )
+    };
+    if let Some((key, _)) = wrong.iter().find(|(_, given)| *given) {
+        let msg = format!("`{key}` does not apply to model \"{name}\"; {family}");
+        return Err(ctx.err(&path.key(key), msg));
+    }
     let weight =
         |w: Option<super::raw::Weight>, default: u32| w.map_or(default, |w| w.count() as u32);
-    let read = weight(raw.read, 1);
-    let write = weight(raw.write, 1);
-    let cas = weight(raw.cas, if model == Model::Register { 0 } else { 1 });
-    if model == Model::Register && cas > 0 {
-        return Err(ctx.err(
-            &path.key("cas"),
-            "model \"register\" has no compare-and-set; expected cas = 0 (or model = \"cas-register\")",
-        ));
+    let has_cas = matches!(name, "cas-register" | "kv");
+    let read = weight(raw.read, u32::from(!kind.transactional()));
+    let write = weight(raw.write, u32::from(!kind.transactional()));
+    let cas = weight(raw.cas, u32::from(has_cas));
+    if !has_cas && cas > 0 {
+        let msg = format!(
+            "model \"{name}\" has no compare-and-set; expected cas = 0 (or model = \"cas-register\" or \"kv\")"
+        );
+        return Err(ctx.err(&path.key("cas"), msg));
     }
-    if read == 0 && write == 0 && cas == 0 {
+    if !kind.transactional() && read == 0 && write == 0 && cas == 0 {
         return Err(ctx.err(
             &path.key("read"),
             "every operation weight is zero; expected read, write or cas above 0",
@@ -85,22 +117,43 @@ pub(crate) fn workload(ctx: &Ctx<'_>, raw: RawWorkload) -> Result<Workload, Scen
             Some(d)
         }
     };
-    Ok(Workload {
+    let spec = Workload {
         retry,
         colocated: raw.colocated.unwrap_or(true),
-        model,
+        kind,
         clients,
         keys,
         read,
         write,
         cas,
+        txn_length: raw.txn_length.map_or((1, 4), |t| (t.0, t.1)),
+        read_fraction: raw.read_fraction.map_or(prob(0.5), |p| p.0),
+        max_writes_per_key: match raw.max_writes_per_key {
+            Some(m) => Some(m.count() as u32),
+            None if kind.transactional() => Some(32),
+            None => None,
+        },
         pace,
         timeout,
         key_dist,
         targets,
         max_redirects: raw.max_redirects.map_or(3, |m| m.count() as u32),
         final_reads: raw.final_reads.unwrap_or(true),
-    })
+    };
+    let serves = visit(protocol, Serves).unwrap_or(&[]);
+    if let Some(missing) = kind.kinds(&spec).into_iter().find(|k| !serves.contains(k)) {
+        let served: Vec<&str> = serves.iter().map(|k| k.name()).collect();
+        let served = if served.is_empty() {
+            "nothing: it has no clients".to_string()
+        } else {
+            served.join(", ")
+        };
+        let msg = format!(
+            "workload \"{name}\" needs `{missing}`, which protocol `{protocol}` does not serve (it serves {served})"
+        );
+        return Err(ctx.err(&path.key("model"), msg));
+    }
+    Ok(spec)
 }
 
 /// Builds `[nemesis]`.

@@ -239,6 +239,7 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                 attempt,
             } => {
                 let delay = self.client_delay(client);
+                let seq = request.id.seq;
                 self.queue.push(
                     self.now + delay,
                     Event::Request {
@@ -247,7 +248,6 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                         request,
                     },
                 );
-                let seq = request.id.seq;
                 if attempt == 0 {
                     self.queue
                         .push(self.now + timeout, Event::ClientTimeout { client, seq });

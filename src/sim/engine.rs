@@ -16,7 +16,7 @@ use crate::des::trace::Trace;
 use crate::net::Links;
 use crate::node::{LocalClock, NodeHost, Status};
 use crate::protocol::{Effect, Protocol};
-use crate::scenario::{Model, Scenario};
+use crate::scenario::Scenario;
 use crate::workload::Clients;
 use std::hash::Hash;
 
@@ -456,11 +456,7 @@ impl<'s, 't, P: Protocol, O: Observer> Sim<'s, 't, P, O> {
                 .count() as u64;
         }
         self.stats.in_flight = in_flight;
-        let keyed = self
-            .scenario
-            .workload
-            .as_ref()
-            .is_some_and(|w| w.model == Model::Kv);
+        let keyed = self.scenario.workload.as_ref().is_some_and(|w| w.keyed());
         let (history, ops, final_values) = match self.clients.take() {
             Some(c) => (c.history, c.stats, c.final_values),
             None => Default::default(),

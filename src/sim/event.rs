@@ -196,7 +196,7 @@ pub struct RunOutput {
     /// Outcome counts and latencies.
     pub ops: OpStats,
     /// Last successful final read per key (`None` = never read successfully).
-    pub final_values: Vec<Option<Option<i64>>>,
+    pub final_values: Vec<Option<Option<crate::ops::Datum>>>,
     /// Whether history ops carry keys.
     pub keyed: bool,
     /// Node names in member order.

@@ -2,22 +2,25 @@
 //! one operation at a time to a node, follows redirects, and records the operation in the
 //! history on the virtual clock. A request unanswered by its timeout is recorded as `info`
 //! and the client continues as a new process, as in Jepsen. After `settle`, final readers read
-//! every key until they succeed. This module decides; the engine schedules.
+//! every key until they succeed. This module decides; the engine schedules. What each
+//! workload draws and how it is written into the history is in [`kinds`], one file each.
 
-mod generate;
+pub mod kinds;
 mod respond;
+pub mod spec;
 
-pub use generate::{OpGenerator, Seen};
+pub use kinds::{workload, Gen, Seen, WorkloadKind, WORKLOADS};
+pub use spec::{KeyDist, Pace, Targets, Workload};
 
 use crate::des::ids::{NodeId, RequestId};
 use crate::des::rng::Stream;
 use crate::des::time::{Nanos, MILLIS};
-use crate::history::{Func, History, Op, OpType, Process, Value};
-use crate::protocol::{ClientRequest, Command, Reply};
-use crate::scenario::{Model, Pace, Targets, Workload};
+use crate::history::{History, Op, OpType, Process};
+use crate::ops::{Datum, Results, Txn};
+use crate::protocol::{ClientRequest, Reply};
 
 /// How a request ended, as the client sees it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
     /// The node answered.
     Reply(Reply),
@@ -26,7 +29,7 @@ pub enum Outcome {
 }
 
 /// What the engine must do after a client event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Next {
     /// Nothing (a stale reply or timeout).
     Nothing,
@@ -99,7 +102,7 @@ pub struct OpStats {
     pub info: u64,
     /// Latency of every `ok` operation, in completion order.
     pub ok_latencies: Vec<Nanos>,
-    /// Every write or cas acknowledged `ok`, in completion order.
+    /// Every transaction that changes state acknowledged `ok`, in completion order.
     pub acked_writes: Vec<AckedWrite>,
     /// Every regular operation's end, in completion order (for availability per side).
     pub outcomes: Vec<OpOutcome>,
@@ -119,13 +122,13 @@ pub struct OpOutcome {
     pub answered: bool,
 }
 
-/// A write or cas the cluster acknowledged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A transaction that changes state (a write, cas, append, …) the cluster acknowledged.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AckedWrite {
     /// The request that carried it.
     pub request: RequestId,
-    /// The command.
-    pub command: Command,
+    /// The transaction.
+    pub txn: Txn,
     /// When it was invoked.
     pub invoked: Nanos,
     /// When the acknowledgement arrived.
@@ -135,7 +138,7 @@ pub struct AckedWrite {
 /// All clients of a run, with the history they record.
 pub struct Clients {
     spec: Workload,
-    gen: OpGenerator,
+    gen: Gen,
     clients: Vec<Client>,
     nodes: u32,
     next_process: u64,
@@ -143,8 +146,8 @@ pub struct Clients {
     pub history: History,
     /// Outcome counts and latencies (regular clients only).
     pub stats: OpStats,
-    /// Last successful final read of each key: `(key, value)`.
-    pub final_values: Vec<Option<Option<i64>>>,
+    /// Last successful final read of each key: `None` never read, `Some(None)` absent.
+    pub final_values: Vec<Option<Option<Datum>>>,
     names: Vec<String>,
     /// No new regular operations after this.
     pub stopped: bool,
@@ -156,8 +159,7 @@ impl Clients {
     /// Clients for `spec` on a cluster with node names `names`, streams derived from `seed`.
     pub fn new(spec: &Workload, names: &[String], seed: u64) -> Clients {
         let nodes = names.len() as u32;
-        let gen = OpGenerator::new(spec);
-        let keys = gen.keys();
+        let gen = Gen::new(spec);
         let clients = (0..spec.clients)
             .map(|i| {
                 let node = match &spec.targets {
@@ -186,7 +188,7 @@ impl Clients {
             next_process: u64::from(spec.clients),
             history: History::default(),
             stats: OpStats::default(),
-            final_values: vec![None; keys],
+            final_values: Vec::new(),
             names: names.to_vec(),
             stopped: false,
         }
@@ -208,9 +210,10 @@ impl Clients {
         cl.rng.below(MILLIS)
     }
 
-    /// Adds one final reader per key; returns their client indices.
+    /// Adds one final reader per key used; returns their client indices.
     pub fn add_final_readers(&mut self, seed: u64) -> Vec<usize> {
-        let keys = self.gen.keys();
+        let keys = self.gen.keys_used() as usize;
+        self.final_values = vec![None; keys];
         (0..keys)
             .map(|k| {
                 let id = self.clients.len();
@@ -240,37 +243,17 @@ impl Clients {
             .all(|c| c.done)
     }
 
-    fn keyed(&self) -> bool {
-        self.spec.model == Model::Kv
-    }
-
     fn record(
         &mut self,
         c: usize,
         kind: OpType,
-        command: &Command,
-        value: Value,
+        txn: &Txn,
+        results: Option<&Results>,
         time: Nanos,
         node: Option<NodeId>,
     ) {
-        let (f, default_value) = match *command {
-            Command::Read { .. } => (Func::Read, Value::Nil),
-            Command::Write { value, .. } => (Func::Write, Value::Int(value)),
-            Command::Cas { expected, new, .. } => (
-                Func::Cas,
-                Value::List(vec![Value::Int(expected), Value::Int(new)]),
-            ),
-        };
-        let value = if kind == OpType::Ok && f == Func::Read {
-            value
-        } else {
-            default_value
-        };
-        let key = if self.keyed() {
-            Some(command.key())
-        } else {
-            None
-        };
+        let results = results.filter(|_| kind == OpType::Ok);
+        let (f, key, value) = self.spec.kind.record(txn, results, self.spec.keyed());
         self.history.push(Op {
             index: 0,
             process: Process::Client(self.clients[c].process),
@@ -289,13 +272,13 @@ impl Clients {
         if cl.done || cl.pending.is_some() {
             return Next::Nothing;
         }
-        let command = match cl.final_key {
-            Some(key) => Command::Read { key },
+        let txn = match cl.final_key {
+            Some(key) => Txn::one(crate::ops::MicroOp::Read { key }),
             None if self.stopped => {
                 cl.done = true;
                 return Next::Done;
             }
-            None => self.gen.next(&mut cl.rng, &cl.seen),
+            None => self.spec.kind.next(&mut self.gen, &mut cl.rng, &cl.seen),
         };
         cl.seq += 1;
         cl.last_issue = now;
@@ -304,10 +287,10 @@ impl Clients {
                 client: c as u32,
                 seq: cl.seq,
             },
-            command,
+            txn,
         };
         cl.pending = Some(Pending {
-            request,
+            request: request.clone(),
             invoked: now,
             redirects: 0,
             attempt: 0,
@@ -315,7 +298,7 @@ impl Clients {
             asked: Vec::new(),
         });
         let node = cl.node;
-        self.record(c, OpType::Invoke, &command, Value::Nil, now, None);
+        self.record(c, OpType::Invoke, &request.txn, None, now, None);
         Next::Send {
             node,
             request,
@@ -353,7 +336,7 @@ impl Clients {
         &mut self,
         c: usize,
         (kind, answered): (OpType, bool),
-        value: Value,
+        results: Option<Results>,
         now: Nanos,
         node: Option<NodeId>,
     ) -> Next {
@@ -361,7 +344,7 @@ impl Clients {
             .pending
             .take()
             .expect("finishing a pending op");
-        self.record(c, kind, &p.request.command, value.clone(), now, node);
+        self.record(c, kind, &p.request.txn, results.as_ref(), now, node);
         if kind == OpType::Info {
             // Jepsen: a process whose operation may still happen cannot issue another.
             self.clients[c].process = self.next_process;
@@ -371,7 +354,8 @@ impl Clients {
         if let Some(key) = cl.final_key {
             if kind == OpType::Ok {
                 cl.done = true;
-                self.final_values[key as usize] = Some(value.as_int());
+                let read = results.and_then(|mut r| r.0.pop().flatten());
+                self.final_values[key as usize] = Some(read);
                 return Next::Done;
             }
             cl.node = NodeId((cl.node.0 + 1) % self.nodes);
@@ -387,10 +371,10 @@ impl Clients {
             OpType::Ok => {
                 self.stats.ok += 1;
                 self.stats.ok_latencies.push(now - p.invoked);
-                if !matches!(p.request.command, Command::Read { .. }) {
+                if !p.request.txn.is_read_only() {
                     self.stats.acked_writes.push(AckedWrite {
                         request: p.request.id,
-                        command: p.request.command,
+                        txn: p.request.txn,
                         invoked: p.invoked,
                         acked: now,
                     });

@@ -5,8 +5,9 @@
 use super::{Clients, Next, Outcome};
 use crate::des::ids::NodeId;
 use crate::des::time::Nanos;
-use crate::history::{OpType, Value};
-use crate::protocol::{Command, Reply};
+use crate::history::OpType;
+use crate::ops::MicroOp;
+use crate::protocol::Reply;
 
 impl Clients {
     /// A send of client `c`'s request `seq` reached its node (`delivered`: the node's
@@ -42,7 +43,7 @@ impl Clients {
         cl.node = NodeId((cl.node.0 + 1) % nodes);
         Next::Send {
             node: cl.node,
-            request: p.request,
+            request: p.request.clone(),
             attempt: p.attempt,
         }
     }
@@ -60,24 +61,33 @@ impl Clients {
             return Next::Nothing;
         }
         match outcome {
-            Outcome::Reply(Reply::Ok(v)) => {
+            Outcome::Reply(Reply::Ok(results)) => {
                 let cl = &mut self.clients[c];
-                let command = cl.pending.as_ref().expect("pending").request.command;
-                let seen = match command {
-                    Command::Read { key } => (key, v),
-                    Command::Write { key, value }
-                    | Command::Cas {
-                        key, new: value, ..
-                    } => (key, Some(value)),
-                };
-                match seen {
-                    (key, Some(value)) => cl.seen.insert(key, value),
-                    (key, None) => cl.seen.remove(&key),
-                };
-                self.finish(c, (OpType::Ok, true), Value::from_opt(v), now, Some(node))
+                let txn = &cl.pending.as_ref().expect("pending").request.txn;
+                // What the client now knows of each register it touched (a cas expects it).
+                for (i, op) in txn.ops().iter().enumerate() {
+                    let known = match *op {
+                        MicroOp::Read { key } => {
+                            Some((key, results.get(i).and_then(|d| d.as_int())))
+                        }
+                        MicroOp::Write { key, value } => Some((key, Some(value))),
+                        MicroOp::Cas { key, new, .. } => Some((key, Some(new))),
+                        _ => None,
+                    };
+                    match known {
+                        Some((key, Some(value))) => {
+                            cl.seen.insert(key, value);
+                        }
+                        Some((key, None)) => {
+                            cl.seen.remove(&key);
+                        }
+                        None => {}
+                    }
+                }
+                self.finish(c, (OpType::Ok, true), Some(results), now, Some(node))
             }
             Outcome::Reply(Reply::Fail) => {
-                self.finish(c, (OpType::Fail, true), Value::Nil, now, Some(node))
+                self.finish(c, (OpType::Fail, true), None, now, Some(node))
             }
             Outcome::Refused | Outcome::Reply(Reply::Redirect(_)) => {
                 // A redirect refuses one copy; the node may still execute a copy it got
@@ -108,14 +118,14 @@ impl Clients {
                 };
                 if outcome == Outcome::Refused || p.redirects >= max {
                     let kind = p.unanswered();
-                    return self.finish(c, (kind, false), Value::Nil, now, Some(node));
+                    return self.finish(c, (kind, false), None, now, Some(node));
                 }
                 p.redirects += 1;
                 p.attempt += 1;
                 p.in_flight += 1;
                 Next::Send {
                     node: cl.node,
-                    request: p.request,
+                    request: p.request.clone(),
                     attempt: p.attempt,
                 }
             }
@@ -135,6 +145,6 @@ impl Clients {
         // A silent node may be down or cut off: the next operation tries another.
         let cl = &mut self.clients[c];
         cl.node = NodeId((cl.node.0 + 1) % self.nodes);
-        self.finish(c, (kind, false), Value::Nil, now, None)
+        self.finish(c, (kind, false), None, now, None)
     }
 }

@@ -28,7 +28,7 @@ pub use witness::{StuckOp, Witness};
 
 use crate::check::{CheckInput, CheckResult, Checker, Verdict};
 use crate::history::{History, Value};
-use crate::scenario::{Model, Scenario};
+use crate::scenario::Scenario;
 use model::cas_register::cas_register;
 use model::kv::kv_key;
 use model::multi_register::MultiRegister;
@@ -178,21 +178,22 @@ impl Checker for Linearizable {
         "the client history, final reads included, is linearizable (kv checked key by key)"
     }
     fn on_by_default(&self, s: &Scenario) -> bool {
-        s.workload.is_some()
+        s.workload
+            .as_ref()
+            .is_some_and(|w| w.kind.linear_model().is_some())
     }
     fn needs(&self, s: &Scenario) -> Result<(), &'static str> {
-        match s.workload {
+        match &s.workload {
             None => Err("a [workload] whose history to check; expected false, or add a [workload]"),
+            Some(w) if w.kind.linear_model().is_none() => Err(
+                "a workload of single operations; transactions are checked by `consistency` (isolation levels)",
+            ),
             Some(_) => Ok(()),
         }
     }
     fn check(&self, input: &CheckInput<'_>) -> Option<CheckResult> {
         let s = input.scenario;
-        let kind = match s.workload.as_ref()?.model {
-            Model::Register => ModelKind::Register,
-            Model::CasRegister => ModelKind::CasRegister,
-            Model::Kv => ModelKind::Kv,
-        };
+        let kind = ModelKind::from_name(s.workload.as_ref()?.kind.linear_model()?)?;
         let spec = ModelSpec {
             kind,
             init: Value::Nil,

@@ -5,6 +5,7 @@
 
 use super::{Map, Msg, PrimaryBackup};
 use crate::des::ids::NodeId;
+use crate::ops::Update;
 use crate::protocol::{Context, Role};
 
 type Ctx<'c, 'a> = &'c mut Context<'a, PrimaryBackup>;
@@ -13,11 +14,10 @@ type Ctx<'c, 'a> = &'c mut Context<'a, PrimaryBackup>;
 const MAX_AHEAD: usize = 1024;
 
 /// A write that arrived before its predecessors.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(super) struct Ahead {
     epoch: u64,
-    key: u64,
-    value: i64,
+    update: Update,
     from: NodeId,
 }
 
@@ -31,8 +31,7 @@ impl PrimaryBackup {
         from: NodeId,
         epoch: u64,
         seq: u64,
-        key: u64,
-        value: i64,
+        update: Update,
     ) {
         let current = self.accept_primary(ctx, from, epoch);
         if self.role != Role::Follower || (!current && self.params.fencing) {
@@ -46,8 +45,7 @@ impl PrimaryBackup {
                 seq,
                 Ahead {
                     epoch,
-                    key,
-                    value,
+                    update,
                     from,
                 },
             );
@@ -59,8 +57,7 @@ impl PrimaryBackup {
                 seq,
                 Ahead {
                     epoch,
-                    key,
-                    value,
+                    update,
                     from,
                 },
             );
@@ -70,18 +67,18 @@ impl PrimaryBackup {
     }
 
     fn apply_one(&mut self, ctx: Ctx, seq: u64, w: Ahead) {
-        let write = self.store.apply(w.epoch, seq, w.key, w.value);
+        let write = self.store.apply(w.epoch, seq, w.update);
         self.persist_state(ctx, write, w.epoch, seq, Some(w.from));
     }
 
     /// Applies the held writes that now follow on, and drops those already covered.
     fn apply_ahead(&mut self, ctx: Ctx) {
-        while let Some((&seq, &w)) = self.ahead.first_key_value() {
+        while let Some((&seq, _)) = self.ahead.first_key_value() {
             let next = self.store.applied_seq + 1;
             if seq > next {
                 return;
             }
-            self.ahead.remove(&seq);
+            let w = self.ahead.remove(&seq).expect("first key");
             let fits = !self.params.fencing || w.epoch == self.store.state_epoch;
             if seq == next && fits {
                 self.apply_one(ctx, seq, w);

@@ -3,6 +3,7 @@
 
 use super::store::Map;
 use crate::des::time::Nanos;
+use crate::ops::Update;
 
 /// A message between nodes. Every message carries the sender's epoch; a node that sees a
 /// newer epoch adopts it (a primary steps down), and a stale primary is told with
@@ -37,10 +38,8 @@ pub enum Msg {
         epoch: u64,
         /// The write's sequence number.
         seq: u64,
-        /// The key written.
-        key: u64,
-        /// The value written.
-        value: i64,
+        /// Its effects (a committed transaction's writes).
+        update: Update,
     },
     /// Backup → primary: every write up to `seq` of `epoch`'s history is durably persisted.
     ReplicateAck {

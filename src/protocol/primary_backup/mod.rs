@@ -83,7 +83,7 @@ pub use messages::{Msg, Timer};
 pub use params::{PrimaryBackupParams, Replication, PARAMS_DOC};
 pub use store::{Durable, Map, Write};
 
-use super::{ClientRequest, Context, Observation, Protocol, Role};
+use super::{ClientRequest, Context, Observation, Protocol, Reply, Role};
 use crate::des::ids::{NodeId, RequestId};
 use crate::des::time::Nanos;
 use std::collections::{BTreeMap, VecDeque};
@@ -108,16 +108,17 @@ enum AfterPersist {
 /// A client request the primary has not answered yet (sync replication only).
 #[derive(Debug)]
 enum Pending {
-    /// Write `seq`, answered once committed. `client` is `None` for a new primary's barrier.
+    /// Write `seq`, answered with `reply` once committed. `client` is `None` for a new
+    /// primary's barrier.
     Write {
         seq: u64,
-        client: Option<RequestId>,
+        client: Option<(RequestId, Reply)>,
         required: Vec<NodeId>,
     },
-    /// A read, answered once every write before it committed.
+    /// A read-only transaction, answered once every write before it committed.
     Read {
         client: RequestId,
-        value: Option<i64>,
+        results: crate::ops::Results,
     },
 }
 
@@ -256,6 +257,8 @@ impl Protocol for PrimaryBackup {
     const NAME: &'static str = "primary-backup";
     /// Every node keeps per-peer state (votes, replication progress, last heard): 1,000
     /// nodes cost about 1,000² such entries.
+    /// Every kind the shared store serves.
+    const SERVES: &'static [crate::ops::Kind] = super::STORE_KINDS;
     const MAX_NODES: usize = 1_000;
     type Params = PrimaryBackupParams;
     type Msg = Msg;
@@ -290,12 +293,9 @@ impl Protocol for PrimaryBackup {
                 sent_at,
                 durable_seq,
             } => self.on_heartbeat_ack(ctx, from, epoch, sent_at, durable_seq),
-            Msg::Replicate {
-                epoch,
-                seq,
-                key,
-                value,
-            } => self.on_replicate(ctx, from, epoch, seq, key, value),
+            Msg::Replicate { epoch, seq, update } => {
+                self.on_replicate(ctx, from, epoch, seq, update)
+            }
             Msg::ReplicateAck { epoch, seq } => self.on_replicate_ack(ctx, from, epoch, seq),
             Msg::SyncRequest { epoch } => self.on_sync_request(ctx, from, epoch),
             Msg::Snapshot { epoch, seq, map } => self.on_snapshot(ctx, from, epoch, seq, map),

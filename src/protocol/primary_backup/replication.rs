@@ -5,7 +5,9 @@
 use super::{Msg, Pending, PrimaryBackup, Replication, Timer};
 use crate::des::ids::{NodeId, RequestId};
 use crate::des::time::Nanos;
-use crate::protocol::{ClientRequest, Command, Context, Reply, Role};
+use crate::ops::Applied;
+use crate::ops::{Results, Update};
+use crate::protocol::{ClientRequest, Context, Reply, Role};
 
 type Ctx<'c, 'a> = &'c mut Context<'a, PrimaryBackup>;
 
@@ -38,40 +40,36 @@ impl PrimaryBackup {
             ctx.answer(&request, Reply::Fail);
             return;
         }
-        match request.command {
-            Command::Read { key } => {
-                let value = self.store.read(key);
-                if self.pending.is_empty() {
-                    ctx.answer(&request, Reply::Ok(value));
-                } else {
-                    let client = request.id;
-                    self.pending.push_back(Pending::Read { client, value });
-                }
+        if request.txn.is_read_only() {
+            let results = self.store.map.read_all(&request.txn);
+            if self.pending.is_empty() {
+                ctx.answer(&request, Reply::Ok(results));
+            } else {
+                let client = request.id;
+                self.pending.push_back(Pending::Read { client, results });
             }
-            Command::Write { key, value } => self.write(ctx, request.id, key, value),
-            Command::Cas { key, expected, new } => {
-                if self.store.read(key) == Some(expected) {
-                    self.write(ctx, request.id, key, new);
-                } else {
-                    ctx.answer(&request, Reply::Fail);
-                }
-            }
+            return;
+        }
+        // The primary decides the transaction (a cas that finds another value aborts it)
+        // and replicates only its effects.
+        match self.store.map.apply(&request.txn) {
+            Applied::Done { results, update } => match update {
+                Some(update) => self.write(ctx, request.id, results, update),
+                None => ctx.answer(&request, Reply::Ok(results)),
+            },
+            Applied::Aborted(_) => ctx.answer(&request, Reply::Fail),
         }
     }
 
-    /// Applies, persists and ships one write to every backup; answers at once (async) or
-    /// queues it (sync) until the sync set as of now has it.
-    fn write(&mut self, ctx: Ctx, client: RequestId, key: u64, value: i64) {
+    /// Persists and ships one transaction's effects (already applied to the primary's state)
+    /// to every backup; answers at once (async) or queues the answer (sync) until the sync
+    /// set as of now has it.
+    fn write(&mut self, ctx: Ctx, client: RequestId, results: Results, update: Update) {
         let epoch = self.epoch;
         let seq = self.store.applied_seq + 1;
-        let write = self.store.apply(epoch, seq, key, value);
+        let write = self.store.applied(epoch, seq, update.clone());
         self.persist_state(ctx, write, epoch, seq, None);
-        let replicate = Msg::Replicate {
-            epoch,
-            seq,
-            key,
-            value,
-        };
+        let replicate = Msg::Replicate { epoch, seq, update };
         match self.params.replication {
             Replication::Async => {
                 // Acknowledge now; the write reaches the backups with the next batch.
@@ -80,12 +78,12 @@ impl PrimaryBackup {
                 }
                 self.unshipped.push(replicate);
                 self.commit = seq;
-                ctx.reply(client, Reply::Ok(None));
+                ctx.reply(client, Reply::Ok(results));
             }
             Replication::Sync => {
                 ctx.broadcast(replicate);
                 let required = self.live_backups(ctx.now());
-                let client = Some(client);
+                let client = Some((client, Reply::Ok(results)));
                 self.pending.push_back(Pending::Write {
                     seq,
                     client,
@@ -133,9 +131,9 @@ impl PrimaryBackup {
         let now = ctx.now();
         while let Some(front) = self.pending.front() {
             match front {
-                Pending::Read { client, value } => {
+                Pending::Read { client, results } => {
                     let reply = if self.lease_valid(now) {
-                        Reply::Ok(*value)
+                        Reply::Ok(results.clone())
                     } else {
                         Reply::Fail
                     };
@@ -149,8 +147,8 @@ impl PrimaryBackup {
                     if !self.committable(now, *seq, required) {
                         return;
                     }
-                    if let Some(c) = client {
-                        ctx.reply(*c, Reply::Ok(None));
+                    if let Some((c, reply)) = client {
+                        ctx.reply(*c, reply.clone());
                     }
                     self.commit = self.commit.max(*seq);
                 }

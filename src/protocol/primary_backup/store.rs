@@ -1,12 +1,13 @@
-//! The replicated key-value state of `primary-backup`: the in-memory [`Store`], the durable
-//! image a node recovers after a crash ([`Durable`]) and the durable writes ([`Write`]) that
-//! build it. Owns no messaging or timing; every write is applied to the image in issue order.
+//! The replicated state of `primary-backup`: the in-memory [`Store`] (the shared store of
+//! [`crate::ops`] with its position in the primary's history), the durable image a node
+//! recovers after a crash ([`Durable`]) and the durable writes ([`Write`]) that build it.
+//! Owns no messaging or timing; every write is applied to the image in issue order.
 
 use crate::des::ids::NodeId;
-use std::collections::BTreeMap;
+use crate::ops::Update;
 
-/// The key-value map (ordered, so iteration and hashing are deterministic).
-pub type Map = BTreeMap<u64, i64>;
+/// The replicated data: the shared store of registers, lists, sets and counters.
+pub type Map = crate::ops::Store;
 
 /// What a node recovers after a crash: its epoch and vote, and its state with the position
 /// `(state_epoch, applied_seq)` that state is at.
@@ -47,10 +48,8 @@ pub enum Write {
         state_epoch: u64,
         /// The write's sequence number.
         seq: u64,
-        /// The key written.
-        key: u64,
-        /// The value written.
-        value: i64,
+        /// Its effects.
+        update: Update,
     },
     /// A snapshot from the primary replaced the state.
     Install {
@@ -75,10 +74,9 @@ pub fn apply_write(d: &mut Durable, write: Write) {
         Write::Apply {
             state_epoch,
             seq,
-            key,
-            value,
+            update,
         } => {
-            d.map.insert(key, value);
+            d.map.apply_update(&update);
             d.state_epoch = state_epoch;
             d.applied_seq = seq;
         }
@@ -97,7 +95,7 @@ pub fn apply_write(d: &mut Durable, write: Write) {
 /// The in-memory state machine with its position in the primary's history.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Store {
-    /// The key-value map.
+    /// The data.
     pub map: Map,
     /// Epoch of the primary whose history this state is a prefix of.
     pub state_epoch: u64,
@@ -129,21 +127,29 @@ impl Store {
         (self.state_epoch, self.applied_seq)
     }
 
-    /// The value of `key` (`None` when absent).
-    pub fn read(&self, key: u64) -> Option<i64> {
-        self.map.get(&key).copied()
-    }
-
-    /// Applies write `seq` of `state_epoch`'s history and returns the durable write for it.
-    pub fn apply(&mut self, state_epoch: u64, seq: u64, key: u64, value: i64) -> Write {
-        self.map.insert(key, value);
+    /// Applies write `seq` of `state_epoch`'s history (a committed transaction's effects)
+    /// and returns the durable write for it.
+    pub fn apply(&mut self, state_epoch: u64, seq: u64, update: Update) -> Write {
+        self.map.apply_update(&update);
         self.state_epoch = state_epoch;
         self.applied_seq = seq;
         Write::Apply {
             state_epoch,
             seq,
-            key,
-            value,
+            update,
+        }
+    }
+
+    /// Records that write `seq` of `state_epoch`'s history, whose effects are `update`, was
+    /// applied to the data directly (the primary applies a transaction to decide it); returns
+    /// the durable write for it.
+    pub fn applied(&mut self, state_epoch: u64, seq: u64, update: Update) -> Write {
+        self.state_epoch = state_epoch;
+        self.applied_seq = seq;
+        Write::Apply {
+            state_epoch,
+            seq,
+            update,
         }
     }
 
@@ -164,12 +170,22 @@ impl Store {
 mod tests {
     use super::*;
 
+    use crate::ops::{Applied, Datum, MicroOp, Txn};
+
+    /// The effects of writing `value` to `key`.
+    fn update(key: u64, value: i64) -> Update {
+        match Map::new().apply(&Txn::one(MicroOp::Write { key, value })) {
+            Applied::Done { update, .. } => update.expect("a write has effects"),
+            Applied::Aborted(why) => panic!("{why:?}"),
+        }
+    }
+
     #[test]
     fn writes_build_the_image_in_order() {
         let mut d = Durable::default();
         let mut s = Store::recover(&d);
         assert_eq!(s, Store::initial());
-        apply_write(&mut d, s.apply(1, 1, 7, 70));
+        apply_write(&mut d, s.apply(1, 1, update(7, 70)));
         apply_write(
             &mut d,
             Write::Vote {
@@ -180,9 +196,11 @@ mod tests {
         apply_write(&mut d, Write::Epoch(3));
         apply_write(&mut d, Write::Epoch(2));
         assert_eq!((d.epoch, d.voted), (3, Some((3, NodeId(2)))));
-        apply_write(&mut d, s.install(3, 5, Map::from([(1, 10)])));
+        let mut snapshot = Map::new();
+        snapshot.apply_update(&update(1, 10));
+        apply_write(&mut d, s.install(3, 5, snapshot));
         assert_eq!(Store::recover(&d), s);
         assert_eq!(s.position(), (3, 5));
-        assert_eq!((s.read(1), s.read(7)), (Some(10), None));
+        assert_eq!((s.map.read(1), s.map.read(7)), (Some(Datum::Int(10)), None));
     }
 }

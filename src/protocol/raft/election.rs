@@ -254,7 +254,11 @@ impl Raft {
         let term = self.term;
         ctx.note(|| format!("became leader term {term}"));
         self.noop_index = self.log.append(term, None, None);
-        let noop = *self.log.get(self.noop_index).expect("just appended");
+        let noop = self
+            .log
+            .get(self.noop_index)
+            .expect("just appended")
+            .clone();
         self.persist_log(ctx, self.noop_index, vec![noop]);
         self.heartbeat_round(ctx);
     }

@@ -4,18 +4,19 @@
 //! and no compaction: the whole log stays in memory and on disk.
 
 use crate::des::ids::RequestId;
-use crate::protocol::{chain_digest, payload_digest, Command, EntryView};
+use crate::ops::Txn;
+use crate::protocol::{chain_digest, payload_digest, EntryView};
 
 /// One log entry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Entry {
     /// The term of the leader that created the entry.
     pub term: u64,
     /// The client request (`None` for a leader's no-op).
     pub request: Option<RequestId>,
-    /// The command (`None` for a leader's no-op).
-    pub command: Option<Command>,
-    /// `chain_digest(previous chain, term, payload_digest(request, command))`.
+    /// The transaction (`None` for a leader's no-op).
+    pub txn: Option<Txn>,
+    /// `chain_digest(previous chain, term, payload_digest(request, txn))`.
     pub chain: u64,
 }
 
@@ -85,18 +86,13 @@ impl Log {
     }
 
     /// Appends a new entry of `term` and returns its index.
-    pub fn append(
-        &mut self,
-        term: u64,
-        request: Option<RequestId>,
-        command: Option<Command>,
-    ) -> u64 {
+    pub fn append(&mut self, term: u64, request: Option<RequestId>, txn: Option<Txn>) -> u64 {
         let prev = self.entries.last().map_or(0, |e| e.chain);
-        let chain = chain_digest(prev, term, payload_digest(request, command.as_ref()));
+        let chain = chain_digest(prev, term, payload_digest(request, txn.as_ref()));
         self.entries.push(Entry {
             term,
             request,
-            command,
+            txn,
             chain,
         });
         self.last_index()
@@ -104,7 +100,7 @@ impl Log {
 
     /// Appends a copy of `entry` (from a leader or the disk), recomputing its chain here.
     pub fn append_entry(&mut self, entry: &Entry) -> u64 {
-        self.append(entry.term, entry.request, entry.command)
+        self.append(entry.term, entry.request, entry.txn.clone())
     }
 
     /// Removes the entries at `index` and after.

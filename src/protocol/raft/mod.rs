@@ -62,7 +62,8 @@ use std::collections::{BTreeMap, VecDeque};
 #[derive(Debug)]
 struct PendingRead {
     id: RequestId,
-    key: u64,
+    /// The read-only transaction.
+    txn: crate::ops::Txn,
     /// Answer once `applied >= index`.
     index: u64,
     /// ... and a majority acknowledged heartbeat round `round` or later.
@@ -175,6 +176,8 @@ impl Protocol for Raft {
     const NAME: &'static str = "raft";
     /// Every node keeps per-peer state (votes, replication progress, last heard): 1,000
     /// nodes cost about 1,000² such entries.
+    /// Every kind the shared store serves (logs and queues are other protocols' business).
+    const SERVES: &'static [crate::ops::Kind] = crate::protocol::STORE_KINDS;
     const MAX_NODES: usize = 1_000;
     type Params = RaftParams;
     type Msg = Msg;

@@ -4,7 +4,7 @@
 
 use super::state_machine::Session;
 use super::{PendingRead, Raft, ReadMode};
-use crate::protocol::{ClientRequest, Command, Context, Reply, Role};
+use crate::protocol::{ClientRequest, Context, Reply, Role};
 
 impl Raft {
     /// A client request arrived.
@@ -13,15 +13,15 @@ impl Raft {
             ctx.answer(&req, Reply::Redirect(self.leader));
             return;
         }
-        let Command::Read { key } = req.command else {
+        if !req.txn.is_read_only() {
             self.propose(ctx, req);
             return;
-        };
+        }
         match self.params.read_mode {
             ReadMode::Log => self.propose(ctx, req),
-            ReadMode::Local => ctx.answer(&req, Reply::Ok(self.sm.read(key))),
+            ReadMode::Local => ctx.answer(&req, Reply::Ok(self.sm.read(&req.txn))),
             ReadMode::Lease if self.lease_valid(ctx) => {
-                ctx.answer(&req, Reply::Ok(self.sm.read(key)));
+                ctx.answer(&req, Reply::Ok(self.sm.read(&req.txn)));
             }
             ReadMode::Lease | ReadMode::ReadIndex => {
                 if self.quorum_lost(ctx) {
@@ -32,7 +32,7 @@ impl Raft {
                 // every entry committed by earlier leaders is included).
                 self.reads.push_back(PendingRead {
                     id: req.id,
-                    key,
+                    txn: req.txn,
                     index: self.commit.max(self.noop_index),
                     round: self.round + 1,
                 });
@@ -46,7 +46,8 @@ impl Raft {
         ctx.now() < self.lease_until && self.applied >= self.noop_index
     }
 
-    /// Appends a write, cas (or a read in log mode) and answers it when applied. A request
+    /// Appends a transaction that writes (or, in log mode, one that only reads) and answers it
+    /// when applied. A request
     /// the session table shows applied gets its cached reply; one already pending waits for
     /// its entry; a stale one is ignored.
     fn propose(&mut self, ctx: &mut Context<'_, Self>, req: ClientRequest) {
@@ -61,8 +62,8 @@ impl Raft {
         if !self.params.no_dedup && self.pending.contains_key(&req.id) {
             return;
         }
-        let index = self.log.append(self.term, Some(req.id), Some(req.command));
-        let entry = *self.log.get(index).expect("just appended");
+        let index = self.log.append(self.term, Some(req.id), Some(req.txn));
+        let entry = self.log.get(index).expect("just appended").clone();
         self.persist_log(ctx, index, vec![entry]);
         self.pending.insert(req.id, index);
         let me = self.me;
@@ -110,7 +111,7 @@ impl Raft {
                 break;
             }
             let r = self.reads.pop_front().expect("front exists");
-            ctx.reply(r.id, Reply::Ok(self.sm.read(r.key)));
+            ctx.reply(r.id, Reply::Ok(self.sm.read(&r.txn)));
         }
     }
 }

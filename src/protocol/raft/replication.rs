@@ -212,12 +212,13 @@ impl Raft {
         let upto = self.commit.min(self.log.last_index());
         while self.applied < upto {
             self.applied += 1;
-            let entry = *self.log.get(self.applied).expect("applied <= last index");
-            let reply = self.sm.apply(&entry);
+            let entry = self.log.get(self.applied).expect("applied <= last index");
+            let reply = self.sm.apply(entry);
+            let request = entry.request;
             if self.role != Role::Leader {
                 continue;
             }
-            if let Some(id) = entry.request {
+            if let Some(id) = request {
                 if self.pending.get(&id) == Some(&self.applied) {
                     self.pending.remove(&id);
                     if let Some(reply) = reply {

@@ -1,14 +1,16 @@
-//! The replicated key-value state machine and its client session table (dissertation §6.3).
-//! Applying a committed entry happens here and nowhere else.
+//! The replicated state machine — the shared store of [`crate::ops`] — and its client
+//! session table (dissertation §6.3). Applying a committed entry happens here and nowhere
+//! else.
 
 use super::log::Entry;
-use crate::protocol::{Command, Reply};
+use crate::ops::{Applied, Results, Store, Txn};
+use crate::protocol::Reply;
 use std::collections::BTreeMap;
 
-/// The applied state: the key-value map and, per client, the last applied request.
+/// The applied state: the store and, per client, the last applied request.
 #[derive(Clone, Debug, Default)]
 pub struct StateMachine {
-    map: BTreeMap<u64, i64>,
+    store: Store,
     /// Per client: the sequence number of its last applied request and the reply it got.
     sessions: BTreeMap<u32, (u64, Reply)>,
     /// Teaching switch `no_dedup`: bypass the session table.
@@ -16,7 +18,7 @@ pub struct StateMachine {
 }
 
 /// What the session table says about a request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Session {
     /// Not applied yet.
     New,
@@ -35,9 +37,9 @@ impl StateMachine {
         }
     }
 
-    /// The current value of `key`.
-    pub fn read(&self, key: u64) -> Option<i64> {
-        self.map.get(&key).copied()
+    /// The reads of a read-only transaction, answered from the applied state.
+    pub fn read(&self, txn: &Txn) -> Results {
+        self.store.read_all(txn)
     }
 
     /// Looks `request` up in the session table (always `New` with `no_dedup`).
@@ -46,8 +48,8 @@ impl StateMachine {
             return Session::New;
         }
         match self.sessions.get(&client) {
-            Some(&(last, reply)) if seq == last => Session::Applied(reply),
-            Some(&(last, _)) if seq < last => Session::Stale,
+            Some((last, reply)) if seq == *last => Session::Applied(reply.clone()),
+            Some((last, _)) if seq < *last => Session::Stale,
             _ => Session::New,
         }
     }
@@ -56,7 +58,7 @@ impl StateMachine {
     /// or a stale duplicate). A duplicate of the client's last request is not applied again
     /// and gets the cached reply (§6.3).
     pub fn apply(&mut self, entry: &Entry) -> Option<Reply> {
-        let command = entry.command?;
+        let txn = entry.txn.as_ref()?;
         let request = entry.request;
         if let Some(r) = request {
             match self.session(r.client, r.seq) {
@@ -65,23 +67,12 @@ impl StateMachine {
                 Session::Stale => return None,
             }
         }
-        let reply = match command {
-            Command::Read { key } => Reply::Ok(self.read(key)),
-            Command::Write { key, value } => {
-                self.map.insert(key, value);
-                Reply::Ok(None)
-            }
-            Command::Cas { key, expected, new } => {
-                if self.read(key) == Some(expected) {
-                    self.map.insert(key, new);
-                    Reply::Ok(None)
-                } else {
-                    Reply::Fail
-                }
-            }
+        let reply = match self.store.apply(txn) {
+            Applied::Done { results, .. } => Reply::Ok(results),
+            Applied::Aborted(_) => Reply::Fail,
         };
         if let (Some(r), false) = (request, self.no_dedup) {
-            self.sessions.insert(r.client, (r.seq, reply));
+            self.sessions.insert(r.client, (r.seq, reply.clone()));
         }
         Some(reply)
     }
@@ -91,37 +82,46 @@ impl StateMachine {
 mod tests {
     use super::*;
     use crate::des::ids::RequestId;
+    use crate::ops::MicroOp;
 
-    fn entry(client: u32, seq: u64, command: Command) -> Entry {
+    fn entry(client: u32, seq: u64, op: MicroOp) -> Entry {
         Entry {
             term: 1,
             request: Some(RequestId { client, seq }),
-            command: Some(command),
+            txn: Some(Txn::one(op)),
             chain: 0,
         }
     }
 
+    fn read(sm: &StateMachine, key: u64) -> Reply {
+        Reply::Ok(sm.read(&Txn::one(MicroOp::Read { key })))
+    }
+
     #[test]
     fn cas_and_duplicates_with_and_without_sessions() {
-        let cas = Command::Cas {
+        let cas = MicroOp::Cas {
             key: 1,
             expected: 0,
             new: 5,
         };
         let mut sm = StateMachine::new(false);
         assert_eq!(sm.apply(&entry(1, 1, cas)), Some(Reply::Fail), "absent key");
-        let w = Command::Write { key: 1, value: 0 };
-        assert_eq!(sm.apply(&entry(1, 2, w)), Some(Reply::Ok(None)));
-        assert_eq!(sm.apply(&entry(2, 1, cas)), Some(Reply::Ok(None)));
-        assert_eq!(sm.read(1), Some(5));
+        let w = MicroOp::Write { key: 1, value: 0 };
+        assert_eq!(sm.apply(&entry(1, 2, w)), Some(Reply::single(None)));
+        assert_eq!(sm.apply(&entry(2, 1, cas)), Some(Reply::single(None)));
+        assert_eq!(read(&sm, 1), Reply::single(Some(5)));
         // §6.3: the retried write is not applied again; the cached reply is returned.
-        assert_eq!(sm.apply(&entry(1, 2, w)), Some(Reply::Ok(None)));
-        assert_eq!(sm.read(1), Some(5));
+        assert_eq!(sm.apply(&entry(1, 2, w)), Some(Reply::single(None)));
+        assert_eq!(read(&sm, 1), Reply::single(Some(5)));
         assert_eq!(sm.apply(&entry(1, 1, w)), None, "stale");
         let mut raw = StateMachine::new(true);
         raw.apply(&entry(1, 2, w));
         raw.apply(&entry(2, 1, cas));
         raw.apply(&entry(1, 2, w));
-        assert_eq!(raw.read(1), Some(0), "no_dedup: applied twice");
+        assert_eq!(
+            read(&raw, 1),
+            Reply::single(Some(0)),
+            "no_dedup: applied twice"
+        );
     }
 }

@@ -80,15 +80,15 @@ fn a_backup_under_lease_refuses_to_vote() {
 fn failover_after_a_primary_crash_keeps_acknowledged_writes() {
     let mut net = Net::new(3, PrimaryBackupParams::default());
     net.settle();
-    assert_eq!(net.request(n(0), write(1, 10)), Some(Reply::Ok(None)));
+    assert_eq!(net.request(n(0), write(1, 10)), Some(Reply::single(None)));
     net.crash(n(0));
     net.advance(SECS);
     let leaders = net.leaders();
     assert_eq!(leaders.len(), 1);
     let p = leaders[0];
     assert!(net.obs(p).term >= 2);
-    assert_eq!(net.request(p, read(1)), Some(Reply::Ok(Some(10))));
-    assert_eq!(net.request(p, write(2, 20)), Some(Reply::Ok(None)));
+    assert_eq!(net.request(p, read(1)), Some(Reply::single(Some(10))));
+    assert_eq!(net.request(p, write(2, 20)), Some(Reply::single(None)));
     let other = if p == n(1) { n(2) } else { n(1) };
     assert_eq!(net.request(other, read(1)), Some(Reply::Redirect(Some(p))));
 }
@@ -97,7 +97,7 @@ fn failover_after_a_primary_crash_keeps_acknowledged_writes() {
 fn a_restarted_node_comes_back_as_a_backup_with_its_data() {
     let mut net = Net::new(3, PrimaryBackupParams::default());
     net.settle();
-    assert_eq!(net.request(n(0), write(1, 10)), Some(Reply::Ok(None)));
+    assert_eq!(net.request(n(0), write(1, 10)), Some(Reply::single(None)));
     net.crash(n(0));
     net.restart(n(0));
     let o = net.obs(n(0));
@@ -108,7 +108,7 @@ fn a_restarted_node_comes_back_as_a_backup_with_its_data() {
     let leaders = net.leaders();
     assert_eq!(leaders.len(), 1);
     let p = leaders[0];
-    assert_eq!(net.request(p, write(2, 20)), Some(Reply::Ok(None)));
+    assert_eq!(net.request(p, write(2, 20)), Some(Reply::single(None)));
     net.settle();
     for i in 0..3 {
         assert_eq!(net.value(n(i), 2), Some(20), "node {i}");
@@ -120,7 +120,7 @@ fn a_restarted_node_comes_back_as_a_backup_with_its_data() {
 fn a_minority_primary_is_replaced_and_steps_down_on_heal() {
     let mut net = Net::new(3, PrimaryBackupParams::default());
     net.settle();
-    assert_eq!(net.request(n(0), write(1, 10)), Some(Reply::Ok(None)));
+    assert_eq!(net.request(n(0), write(1, 10)), Some(Reply::single(None)));
     net.cut(n(0), &[n(1), n(2)], true);
     net.advance(300 * MILLIS);
     assert_eq!(net.leaders(), vec![n(0)]);
@@ -139,7 +139,7 @@ fn a_minority_primary_is_replaced_and_steps_down_on_heal() {
     let p = leaders[0];
     assert_ne!(p, n(0));
     assert_eq!(net.request(n(0), write(1, 99)), Some(Reply::Redirect(None)));
-    assert_eq!(net.request(p, write(1, 11)), Some(Reply::Ok(None)));
+    assert_eq!(net.request(p, write(1, 11)), Some(Reply::single(None)));
     net.cut(n(0), &[n(1), n(2)], false);
     net.advance(SECS);
     assert_eq!(net.leaders(), vec![p]);
@@ -163,10 +163,10 @@ fn without_fencing_split_brain_loses_acknowledged_writes() {
     );
     assert_eq!(
         net.request(n(0), write(1, 1)),
-        Some(Reply::Ok(None)),
+        Some(Reply::single(None)),
         "acked alone"
     );
-    assert_eq!(net.request(n(1), write(2, 2)), Some(Reply::Ok(None)));
+    assert_eq!(net.request(n(1), write(2, 2)), Some(Reply::single(None)));
     net.cut(n(0), &[n(1), n(2)], false);
     net.advance(SECS);
     assert_eq!(net.leaders(), vec![n(1)], "the lower epoch stepped down");
@@ -183,12 +183,12 @@ fn async_replication_loses_an_acknowledged_write_on_failover() {
     let mut net = Net::new(3, p);
     net.settle();
     let id = net.client(n(0), write(1, 10));
-    assert_eq!(net.reply(id), Some(Reply::Ok(None)));
+    assert_eq!(net.reply(id), Some(Reply::single(None)));
     net.crash(n(0));
     net.msgs.clear(); // the crash beat the replication messages
     net.advance(SECS);
     let leaders = net.leaders();
     assert_eq!(leaders.len(), 1);
-    assert_eq!(net.request(leaders[0], read(1)), Some(Reply::Ok(None)));
+    assert_eq!(net.request(leaders[0], read(1)), Some(Reply::single(None)));
     assert_eq!(net.obs(leaders[0]).term, 2);
 }

@@ -15,6 +15,6 @@ pub(super) type Net = crate::protocol::testkit::Net<PrimaryBackup>;
 impl crate::protocol::testkit::Net<PrimaryBackup> {
     /// The node's in-memory value of `key`.
     pub fn value(&self, node: NodeId, key: u64) -> Option<i64> {
-        self.node(node).store.read(key)
+        self.node(node).store.map.register(key)
     }
 }

@@ -52,7 +52,7 @@ fn run(params: PrimaryBackupParams, seed: u64) -> Result<usize, String> {
                         net.deliver();
                         net.persist();
                     }
-                    if net.reply(id) == Some(Reply::Ok(None)) {
+                    if net.reply(id) == Some(Reply::single(None)) {
                         acked.insert(key, (step, Vec::new()));
                         count += 1;
                     } else {
@@ -87,8 +87,8 @@ fn run(params: PrimaryBackupParams, seed: u64) -> Result<usize, String> {
     }
     for (key, (value, later)) in &acked {
         let got = net.request(p[0], read(*key));
-        if got != Some(Reply::Ok(Some(*value)))
-            && !later.iter().any(|v| got == Some(Reply::Ok(Some(*v))))
+        if got != Some(Reply::single(Some(*value)))
+            && !later.iter().any(|v| got == Some(Reply::single(Some(*v))))
         {
             return Err(format!(
                 "seed {seed}: key {key} reads {got:?}; last acknowledged write was {value}"

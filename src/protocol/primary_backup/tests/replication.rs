@@ -3,8 +3,9 @@
 
 use super::{n, read, write, Net};
 use crate::des::time::MILLIS;
+use crate::ops::Update;
 use crate::protocol::primary_backup::{Msg, PrimaryBackupParams, Replication};
-use crate::protocol::{Command, Protocol, Reply};
+use crate::protocol::{Protocol, Reply};
 
 fn params() -> PrimaryBackupParams {
     PrimaryBackupParams::default()
@@ -35,11 +36,11 @@ fn sync_write_is_acknowledged_only_after_every_backup_persisted_it() {
     );
     net.persist_on(n(2));
     net.deliver_all();
-    assert_eq!(net.reply(id), Some(Reply::Ok(None)));
-    assert_eq!(net.disk(n(2)).map.get(&1), Some(&10));
+    assert_eq!(net.reply(id), Some(Reply::single(None)));
+    assert_eq!(net.disk(n(2)).map.register(1), Some(10));
     assert_eq!(net.obs(n(0)).commit, 1);
-    assert_eq!(net.request(n(0), read(1)), Some(Reply::Ok(Some(10))));
-    assert_eq!(net.request(n(0), read(2)), Some(Reply::Ok(None)));
+    assert_eq!(net.request(n(0), read(1)), Some(Reply::single(Some(10))));
+    assert_eq!(net.request(n(0), read(2)), Some(Reply::single(None)));
 }
 
 #[test]
@@ -50,18 +51,13 @@ fn async_write_is_acknowledged_at_once_and_shipped_with_the_next_batch() {
     };
     let mut net = ready(p);
     let id = net.client(n(0), write(1, 10));
-    assert_eq!(net.reply(id), Some(Reply::Ok(None)));
+    assert_eq!(net.reply(id), Some(Reply::single(None)));
     let shipped = |net: &Net| {
         net.msgs.iter().any(|(_, to, m)| {
             *to == n(1)
                 && matches!(
                     m,
-                    Msg::Replicate {
-                        seq: 1,
-                        key: 1,
-                        value: 10,
-                        ..
-                    }
+                    Msg::Replicate { seq: 1, update, .. } if *update == Update::write(1, 10)
                 )
         })
     };
@@ -75,20 +71,22 @@ fn async_write_is_acknowledged_at_once_and_shipped_with_the_next_batch() {
 #[test]
 fn cas_applies_only_on_a_match() {
     let mut net = ready(params());
-    let cas = |expected, new| Command::Cas {
-        key: 5,
-        expected,
-        new,
+    let cas = |expected, new| {
+        crate::ops::Txn::one(crate::ops::MicroOp::Cas {
+            key: 5,
+            expected,
+            new,
+        })
     };
     assert_eq!(
         net.request(n(0), cas(0, 1)),
         Some(Reply::Fail),
         "absent key"
     );
-    assert_eq!(net.request(n(0), write(5, 1)), Some(Reply::Ok(None)));
-    assert_eq!(net.request(n(0), cas(1, 2)), Some(Reply::Ok(None)));
+    assert_eq!(net.request(n(0), write(5, 1)), Some(Reply::single(None)));
+    assert_eq!(net.request(n(0), cas(1, 2)), Some(Reply::single(None)));
     assert_eq!(net.request(n(0), cas(1, 3)), Some(Reply::Fail));
-    assert_eq!(net.request(n(0), read(5)), Some(Reply::Ok(Some(2))));
+    assert_eq!(net.request(n(0), read(5)), Some(Reply::single(Some(2))));
     assert_eq!(net.value(n(2), 5), Some(2));
 }
 
@@ -111,7 +109,7 @@ fn a_read_waits_for_earlier_writes_to_commit() {
     net.settle();
     let order: Vec<_> = net.replies.iter().map(|(id, _)| *id).collect();
     assert_eq!(order, vec![w, r]);
-    assert_eq!(net.reply(r), Some(Reply::Ok(Some(10))));
+    assert_eq!(net.reply(r), Some(Reply::single(Some(10))));
 }
 
 #[test]
@@ -146,8 +144,7 @@ fn backup_fences_a_lower_epoch_replicate_unless_fencing_is_off() {
         let old = Msg::Replicate {
             epoch: 1,
             seq: 1,
-            key: 4,
-            value: 40,
+            update: Update::write(4, 40),
         };
         net.on(n(1), |p, ctx| p.on_message(ctx, n(0), old));
         let fenced = net
@@ -175,12 +172,16 @@ fn a_backup_that_missed_writes_catches_up_by_snapshot() {
     net.settle();
     assert_eq!(net.reply(id), None, "n2 is still in the sync set");
     net.advance(250 * MILLIS);
-    assert_eq!(net.reply(id), Some(Reply::Ok(None)), "n2 left the sync set");
+    assert_eq!(
+        net.reply(id),
+        Some(Reply::single(None)),
+        "n2 left the sync set"
+    );
     assert_eq!(net.value(n(2), 1), None);
     net.cut(n(0), &[n(2)], false);
     net.advance(200 * MILLIS);
     assert_eq!(net.value(n(2), 1), Some(10));
-    assert_eq!(net.disk(n(2)).map.get(&1), Some(&10));
+    assert_eq!(net.disk(n(2)).map.register(1), Some(10));
     assert_eq!(net.leaders(), vec![n(0)], "no failover meanwhile");
 }
 
@@ -195,8 +196,8 @@ fn a_backup_holds_early_writes_until_the_gap_fills() {
         .collect();
     net.msgs.swap(to_n1[0], to_n1[1]);
     net.settle();
-    assert!(net.replies.contains(&(w1, Reply::Ok(None))));
-    assert!(net.replies.contains(&(w2, Reply::Ok(None))));
+    assert!(net.replies.contains(&(w1, Reply::single(None))));
+    assert!(net.replies.contains(&(w2, Reply::single(None))));
     assert_eq!(
         (net.value(n(1), 1), net.value(n(1), 2)),
         (Some(10), Some(20))
@@ -216,9 +217,9 @@ fn the_lease_needs_acks_from_a_majority() {
     net.advance(50 * MILLIS);
     assert_eq!(
         net.request(n(0), write(1, 1)),
-        Some(Reply::Ok(None)),
+        Some(Reply::single(None)),
         "3 of 5"
     );
-    assert_eq!(net.disk(n(2)).map.get(&1), Some(&1));
-    assert_eq!(net.disk(n(3)).map.get(&1), None);
+    assert_eq!(net.disk(n(2)).map.register(1), Some(1));
+    assert_eq!(net.disk(n(3)).map.register(1), None);
 }

@@ -13,11 +13,8 @@ fn a_single_leader_is_elected_and_commits_its_noop() {
     for count in [1, 3, 5] {
         let (mut net, l) = ready(count, RaftParams::default());
         let term = net.obs(l).term;
-        let first = net.node(l).log.get(1).copied().unwrap();
-        assert_eq!(
-            (first.term, first.request, first.command),
-            (term, None, None)
-        );
+        let first = net.node(l).log.get(1).cloned().unwrap();
+        assert_eq!((first.term, first.request, first.txn), (term, None, None));
         net.advance(100 * MILLIS);
         for i in 0..count {
             let o = net.obs(n(i));
@@ -153,7 +150,10 @@ fn steady_reads_do_not_postpone_check_quorum() {
     let others: Vec<_> = (0..3).map(n).filter(|m| *m != l).collect();
     net.cut(l, &others, true);
     for _ in 0..50 {
-        net.client(l, crate::protocol::Command::Read { key: 0 });
+        net.client(
+            l,
+            crate::ops::Txn::one(crate::ops::MicroOp::Read { key: 0 }),
+        );
         net.advance(20 * MILLIS);
     }
     assert_eq!(

@@ -18,7 +18,12 @@ pub(super) type Net = crate::protocol::testkit::Net<Raft>;
 impl crate::protocol::testkit::Net<Raft> {
     /// The node's applied value of `key`.
     pub fn value(&self, node: NodeId, key: u64) -> Option<i64> {
-        self.node(node).sm.read(key)
+        let read = crate::ops::Txn::one(crate::ops::MicroOp::Read { key });
+        self.node(node)
+            .sm
+            .read(&read)
+            .get(0)
+            .and_then(|d| d.as_int())
     }
 
     /// The terms of the node's log, in order.
@@ -50,7 +55,7 @@ pub(super) fn noop(term: u64) -> Entry {
     Entry {
         term,
         request: None,
-        command: None,
+        txn: None,
         chain: 0,
     }
 }

@@ -96,5 +96,5 @@ fn a_leader_counts_itself_only_for_durable_entries() {
     net.writes.extend(mine);
     net.settle();
     assert_eq!(net.obs(l).commit, 2);
-    assert_eq!(net.reply(id), Some(crate::protocol::Reply::Ok(None)));
+    assert_eq!(net.reply(id), Some(crate::protocol::Reply::single(None)));
 }

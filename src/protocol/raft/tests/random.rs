@@ -138,7 +138,7 @@ fn run(params: RaftParams, count: u32, seed: u64) -> Result<usize, String> {
     let acked: Vec<RequestId> = sent
         .iter()
         .copied()
-        .filter(|id| net.replies_to(*id).contains(&Reply::Ok(None)))
+        .filter(|id| net.replies_to(*id).contains(&Reply::single(None)))
         .collect();
     for id in &acked {
         if !(1..=l.commit).any(|i| l.log_entry(i).unwrap().request == Some(*id)) {

@@ -6,7 +6,7 @@ use super::*;
 use crate::des::ids::RequestId;
 use crate::des::time::SECS;
 use crate::protocol::testkit::{n, read, write};
-use crate::protocol::{Command, Reply};
+use crate::protocol::Reply;
 
 #[test]
 fn consistency_check_and_conflict_truncation() {
@@ -80,7 +80,7 @@ fn fast_back_off_replaces_a_long_divergent_log() {
     net.advance(SECS);
     let new = *net.leaders().iter().find(|m| **m != old).unwrap();
     for v in 100..110 {
-        assert_eq!(net.request(new, write(2, v)), Some(Reply::Ok(None)));
+        assert_eq!(net.request(new, write(2, v)), Some(Reply::single(None)));
     }
     net.cut(old, &others, false);
     net.advance(SECS);
@@ -150,7 +150,7 @@ fn the_session_table_applies_a_retried_request_once() {
         net.settle();
         net.client_as(l, a, write(1, 5)); // a late retry
         net.settle();
-        assert_eq!(net.replies_to(a).last(), Some(&Reply::Ok(None)));
+        assert_eq!(net.replies_to(a).last(), Some(&Reply::single(None)));
         let want = if no_dedup { Some(5) } else { Some(6) };
         assert_eq!(net.value(l, 1), want, "no_dedup = {no_dedup}");
         net.advance(SECS);
@@ -163,15 +163,17 @@ fn the_session_table_applies_a_retried_request_once() {
 #[test]
 fn cas_reads_and_redirects() {
     let (mut net, l) = ready(3, RaftParams::default());
-    let cas = |expected, new| Command::Cas {
-        key: 7,
-        expected,
-        new,
+    let cas = |expected, new| {
+        crate::ops::Txn::one(crate::ops::MicroOp::Cas {
+            key: 7,
+            expected,
+            new,
+        })
     };
     assert_eq!(net.request(l, cas(0, 1)), Some(Reply::Fail), "absent key");
-    assert_eq!(net.request(l, write(7, 0)), Some(Reply::Ok(None)));
-    assert_eq!(net.request(l, cas(0, 1)), Some(Reply::Ok(None)));
-    assert_eq!(net.request(l, read(7)), Some(Reply::Ok(Some(1))));
+    assert_eq!(net.request(l, write(7, 0)), Some(Reply::single(None)));
+    assert_eq!(net.request(l, cas(0, 1)), Some(Reply::single(None)));
+    assert_eq!(net.request(l, read(7)), Some(Reply::single(Some(1))));
     let f = if l == n(0) { n(1) } else { n(0) };
     assert_eq!(net.request(f, read(7)), Some(Reply::Redirect(Some(l))));
 }

@@ -1,0 +1,450 @@
+//! The replicated store: keys holding registers, lists, sets or counters, and the one place
+//! transactions are applied. A transaction applies atomically: either every micro-operation
+//! takes effect, in order, or — when a compare-and-set finds another value, or a micro-op
+//! meets a key of another type — none does.
+//!
+//! Applying returns the results (what the reads saw) and the [`Update`]: the transaction's
+//! effects alone (writes, appends, adds, inserts, removes; a successful cas as the write it
+//! made). Replicas that receive updates in the same order reach the same state, without
+//! re-deciding anything.
+
+use super::micro::{Key, Kind, MicroOp};
+use super::txn::{Datum, Results, Txn};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What a key holds.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Stored {
+    /// A register's value.
+    Register(i64),
+    /// A list's elements, in append order.
+    List(Vec<i64>),
+    /// A set's elements.
+    Set(BTreeSet<i64>),
+    /// A counter's value.
+    Counter(i64),
+}
+
+impl Stored {
+    /// The type's name, for messages.
+    pub fn type_name(&self) -> &'static str {
+        type_name(Some(kind_of(self)))
+    }
+
+    /// What a read of it returns.
+    pub fn datum(&self) -> Datum {
+        match self {
+            Stored::Register(v) | Stored::Counter(v) => Datum::Int(*v),
+            Stored::List(items) => Datum::List(items.clone()),
+            Stored::Set(items) => Datum::List(items.iter().copied().collect()),
+        }
+    }
+}
+
+/// The type a micro-operation needs its key to hold (or to be absent).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Type {
+    Register,
+    List,
+    Set,
+    Counter,
+}
+
+fn kind_of(s: &Stored) -> Type {
+    match s {
+        Stored::Register(_) => Type::Register,
+        Stored::List(_) => Type::List,
+        Stored::Set(_) => Type::Set,
+        Stored::Counter(_) => Type::Counter,
+    }
+}
+
+fn type_name(t: Option<Type>) -> &'static str {
+    match t {
+        Some(Type::Register) => "a register",
+        Some(Type::List) => "a list",
+        Some(Type::Set) => "a set",
+        Some(Type::Counter) => "a counter",
+        None => "nothing",
+    }
+}
+
+fn needs(op: &MicroOp) -> Option<Type> {
+    match op {
+        MicroOp::Write { .. } | MicroOp::Cas { .. } => Some(Type::Register),
+        MicroOp::Append { .. } => Some(Type::List),
+        MicroOp::Insert { .. } | MicroOp::Remove { .. } => Some(Type::Set),
+        MicroOp::Add { .. } => Some(Type::Counter),
+        MicroOp::Read { .. } | MicroOp::Send { .. } | MicroOp::Poll { .. } => None,
+    }
+}
+
+/// Why a transaction did not take effect.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Abort {
+    /// A compare-and-set found another value (`None`: the key was absent).
+    CasMismatch {
+        /// The key.
+        key: Key,
+        /// What the cas expected.
+        expected: i64,
+        /// What the key held.
+        found: Option<i64>,
+    },
+    /// A micro-operation met a key of another type (appending to a register, say).
+    TypeMismatch {
+        /// The key.
+        key: Key,
+        /// The micro-operation's kind.
+        kind: Kind,
+        /// What the key holds (`a register`, `a list`, …).
+        holds: &'static str,
+    },
+    /// The store does not serve this kind (logs and queues are their protocols' own).
+    Unsupported(Kind),
+}
+
+/// The effects of a committed transaction, to be applied as they are by replicas.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Update(Txn);
+
+impl Update {
+    /// The effects of writing `value` to register `key`.
+    pub fn write(key: Key, value: i64) -> Update {
+        Update(Txn::one(MicroOp::Write { key, value }))
+    }
+
+    /// The effects, in order.
+    pub fn ops(&self) -> &[MicroOp] {
+        self.0.ops()
+    }
+}
+
+/// The outcome of applying a transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// It took effect: what the reads returned, and its effects (`None` for a read-only
+    /// transaction).
+    Done {
+        /// One result per micro-operation.
+        results: Results,
+        /// The effects for replicas.
+        update: Option<Update>,
+    },
+    /// It did not take effect.
+    Aborted(Abort),
+}
+
+/// A replicated key-value store of registers, lists, sets and counters.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Store {
+    data: BTreeMap<Key, Stored>,
+}
+
+impl Store {
+    /// An empty store.
+    pub fn new() -> Store {
+        Store::default()
+    }
+
+    /// What `key` holds (`None` when absent).
+    pub fn get(&self, key: Key) -> Option<&Stored> {
+        self.data.get(&key)
+    }
+
+    /// The value of register `key`, if it holds one.
+    pub fn register(&self, key: Key) -> Option<i64> {
+        self.data.get(&key).and_then(register_value)
+    }
+
+    /// What a read of `key` returns (`None` when absent).
+    pub fn read(&self, key: Key) -> Option<Datum> {
+        self.data.get(&key).map(Stored::datum)
+    }
+
+    /// The number of keys holding something.
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// True when no key holds anything.
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// Reads every micro-operation of a read-only transaction (others read nothing).
+    pub fn read_all(&self, txn: &Txn) -> Results {
+        Results(
+            txn.ops()
+                .iter()
+                .map(|op| match op {
+                    MicroOp::Read { key } => self.read(*key),
+                    _ => None,
+                })
+                .collect(),
+        )
+    }
+
+    /// Applies `txn` atomically (see the module documentation).
+    pub fn apply(&mut self, txn: &Txn) -> Applied {
+        if let Err(abort) = self.admissible(txn) {
+            return Applied::Aborted(abort);
+        }
+        let mut results = Vec::with_capacity(txn.ops().len());
+        let mut effects = Vec::new();
+        for op in txn.ops() {
+            match *op {
+                MicroOp::Read { key } => {
+                    results.push(self.read(key));
+                    continue;
+                }
+                MicroOp::Cas { key, new, .. } => {
+                    let write = MicroOp::Write { key, value: new };
+                    self.apply_effect(&write);
+                    effects.push(write);
+                }
+                effect => {
+                    self.apply_effect(&effect);
+                    effects.push(effect);
+                }
+            }
+            results.push(None);
+        }
+        Applied::Done {
+            results: Results(results),
+            update: (!effects.is_empty()).then(|| Update(Txn::new(effects))),
+        }
+    }
+
+    /// Applies a committed transaction's effects, as the replica that committed it did.
+    pub fn apply_update(&mut self, update: &Update) {
+        for op in update.ops() {
+            self.apply_effect(op);
+        }
+    }
+
+    /// Whether `txn` can take effect now: every cas finds its expected value and every key
+    /// has the type its micro-operations need, counting the transaction's own earlier
+    /// writes. Nothing is changed.
+    fn admissible(&self, txn: &Txn) -> Result<(), Abort> {
+        // The transaction's own effects so far, for the keys it touched: type and register value.
+        let mut own: Vec<(Key, Type, Option<i64>)> = Vec::new();
+        for op in txn.ops() {
+            if let MicroOp::Send { .. } | MicroOp::Poll { .. } = op {
+                return Err(Abort::Unsupported(op.kind()));
+            }
+            let Some(need) = needs(op) else { continue };
+            let key = op.key();
+            let (held, value) = match own.iter().find(|(k, ..)| *k == key) {
+                Some(&(_, t, v)) => (Some(t), v),
+                None => match self.data.get(&key) {
+                    Some(s) => (Some(kind_of(s)), register_value(s)),
+                    None => (None, None),
+                },
+            };
+            if held.is_some_and(|t| t != need) {
+                return Err(Abort::TypeMismatch {
+                    key,
+                    kind: op.kind(),
+                    holds: type_name(held),
+                });
+            }
+            let value = match *op {
+                MicroOp::Cas { expected, new, .. } => {
+                    if value != Some(expected) {
+                        return Err(Abort::CasMismatch {
+                            key,
+                            expected,
+                            found: value,
+                        });
+                    }
+                    Some(new)
+                }
+                MicroOp::Write { value, .. } => Some(value),
+                _ => None,
+            };
+            match own.iter_mut().find(|(k, ..)| *k == key) {
+                Some(slot) => *slot = (key, need, value),
+                None => own.push((key, need, value)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies one effect that [`Store::admissible`] allowed.
+    fn apply_effect(&mut self, op: &MicroOp) {
+        match *op {
+            MicroOp::Write { key, value } => {
+                self.data.insert(key, Stored::Register(value));
+            }
+            MicroOp::Append { key, value } => {
+                if let Stored::List(items) =
+                    self.data.entry(key).or_insert(Stored::List(Vec::new()))
+                {
+                    items.push(value);
+                }
+            }
+            MicroOp::Add { key, delta } => {
+                if let Stored::Counter(v) = self.data.entry(key).or_insert(Stored::Counter(0)) {
+                    *v = v.wrapping_add(delta);
+                }
+            }
+            MicroOp::Insert { key, value } => {
+                if let Stored::Set(items) =
+                    self.data.entry(key).or_insert(Stored::Set(BTreeSet::new()))
+                {
+                    items.insert(value);
+                }
+            }
+            MicroOp::Remove { key, value } => {
+                if let Stored::Set(items) =
+                    self.data.entry(key).or_insert(Stored::Set(BTreeSet::new()))
+                {
+                    items.remove(&value);
+                }
+            }
+            MicroOp::Read { .. }
+            | MicroOp::Cas { .. }
+            | MicroOp::Send { .. }
+            | MicroOp::Poll { .. } => {}
+        }
+    }
+}
+
+fn register_value(s: &Stored) -> Option<i64> {
+    match s {
+        Stored::Register(v) => Some(*v),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn done(a: Applied) -> (Results, Option<Update>) {
+        match a {
+            Applied::Done { results, update } => (results, update),
+            Applied::Aborted(why) => panic!("aborted: {why:?}"),
+        }
+    }
+
+    #[test]
+    fn registers_lists_sets_and_counters() {
+        let mut s = Store::new();
+        let t = Txn::new(vec![
+            MicroOp::Write { key: 1, value: 5 },
+            MicroOp::Append { key: 2, value: 7 },
+            MicroOp::Append { key: 2, value: 8 },
+            MicroOp::Insert { key: 3, value: 4 },
+            MicroOp::Insert { key: 3, value: 1 },
+            MicroOp::Add { key: 4, delta: 3 },
+            MicroOp::Read { key: 2 },
+        ]);
+        let (results, update) = done(s.apply(&t));
+        assert_eq!(
+            results.get(6),
+            Some(&Datum::List(vec![7, 8])),
+            "reads see earlier writes"
+        );
+        assert_eq!(update.unwrap().ops().len(), 6);
+        assert_eq!(s.read(1), Some(Datum::Int(5)));
+        assert_eq!(
+            s.read(3),
+            Some(Datum::List(vec![1, 4])),
+            "sets read in order"
+        );
+        assert_eq!(s.read(4), Some(Datum::Int(3)));
+        assert_eq!(s.read(9), None);
+        let (r, u) = done(s.apply(&Txn::one(MicroOp::Read { key: 1 })));
+        assert_eq!((r.get(0), u), (Some(&Datum::Int(5)), None));
+    }
+
+    #[test]
+    fn a_failed_cas_or_a_type_clash_aborts_everything() {
+        let mut s = Store::new();
+        done(s.apply(&Txn::one(MicroOp::Write { key: 1, value: 5 })));
+        let before = s.clone();
+        let t = Txn::new(vec![
+            MicroOp::Append { key: 2, value: 1 },
+            MicroOp::Cas {
+                key: 1,
+                expected: 4,
+                new: 6,
+            },
+        ]);
+        assert_eq!(
+            s.apply(&t),
+            Applied::Aborted(Abort::CasMismatch {
+                key: 1,
+                expected: 4,
+                found: Some(5)
+            })
+        );
+        assert_eq!(s, before, "the append before the cas did not happen");
+        let clash = Txn::new(vec![
+            MicroOp::Write { key: 7, value: 1 },
+            MicroOp::Append { key: 7, value: 2 },
+        ]);
+        assert!(matches!(
+            s.apply(&clash),
+            Applied::Aborted(Abort::TypeMismatch {
+                key: 7,
+                holds: "a register",
+                ..
+            })
+        ));
+        // A cas sees the transaction's own earlier write.
+        let own = Txn::new(vec![
+            MicroOp::Write { key: 8, value: 1 },
+            MicroOp::Cas {
+                key: 8,
+                expected: 1,
+                new: 2,
+            },
+        ]);
+        done(s.apply(&own));
+        assert_eq!(s.read(8), Some(Datum::Int(2)));
+        assert!(matches!(
+            s.apply(&Txn::one(MicroOp::Poll { key: 1 })),
+            Applied::Aborted(Abort::Unsupported(Kind::Poll))
+        ));
+    }
+
+    fn micro() -> impl Strategy<Value = MicroOp> {
+        let key = 0u64..4;
+        let v = 0i64..4;
+        prop_oneof![
+            key.clone().prop_map(|key| MicroOp::Read { key }),
+            (key.clone(), v.clone()).prop_map(|(key, value)| MicroOp::Write { key, value }),
+            (key.clone(), v.clone(), v.clone()).prop_map(|(key, expected, new)| MicroOp::Cas {
+                key,
+                expected,
+                new
+            }),
+            (key.clone(), v.clone()).prop_map(|(key, value)| MicroOp::Append { key, value }),
+            (key.clone(), v.clone()).prop_map(|(key, delta)| MicroOp::Add { key, delta }),
+            (key.clone(), v.clone()).prop_map(|(key, value)| MicroOp::Insert { key, value }),
+            (key, v).prop_map(|(key, value)| MicroOp::Remove { key, value }),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn replicas_applying_updates_reach_the_primary_state(
+            txns in proptest::collection::vec(proptest::collection::vec(micro(), 1..5), 0..30)
+        ) {
+            let (mut primary, mut replica) = (Store::new(), Store::new());
+            for ops in txns {
+                let before = primary.clone();
+                match primary.apply(&Txn::new(ops)) {
+                    Applied::Done { update: Some(u), .. } => replica.apply_update(&u),
+                    Applied::Done { update: None, .. } => prop_assert_eq!(&primary, &before),
+                    Applied::Aborted(_) => prop_assert_eq!(&primary, &before),
+                }
+                prop_assert_eq!(&primary, &replica);
+            }
+        }
+    }
+}

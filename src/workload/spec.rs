@@ -1,0 +1,87 @@
+//! What `[workload]` asks for, once validated: which workload, how many clients and keys,
+//! the operation mix, pacing, timeouts and where clients sit. The scenario parser builds it;
+//! the clients run it.
+
+use super::kinds::WorkloadKind;
+use crate::des::ids::NodeId;
+use crate::des::rng::Probability;
+use crate::des::time::Nanos;
+
+/// How keys are chosen.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum KeyDist {
+    /// Every key equally likely.
+    Uniform,
+    /// Zipfian with exponent `s` (> 0): key `k` (from 1) has weight `1 / k^s`.
+    Zipf(f64),
+}
+
+/// How fast clients issue operations.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Pace {
+    /// Each client issues its next op as soon as the previous completes.
+    Closed,
+    /// Each client issues `rate` ops per second on a schedule (exponential gaps), never with
+    /// more than one op outstanding (Jepsen's `stagger`).
+    Rate(f64),
+}
+
+/// Where clients send requests.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Targets {
+    /// Client `i` starts at node `i mod n`.
+    RoundRobin,
+    /// Client `i` starts at `nodes[i mod len]`.
+    Nodes(Vec<NodeId>),
+}
+
+/// `[workload]`.
+#[derive(Clone, Debug)]
+pub struct Workload {
+    /// Which workload (`faultline list` shows them).
+    pub kind: &'static dyn WorkloadKind,
+    /// Number of client processes.
+    pub clients: u32,
+    /// Number of keys (1 for the register models); for workloads that retire keys, the
+    /// number in use at a time.
+    pub keys: u32,
+    /// Relative weight of reads (single-operation workloads).
+    pub read: u32,
+    /// Relative weight of writes, inserts or adds (single-operation workloads).
+    pub write: u32,
+    /// Relative weight of compare-and-set (`cas-register`, `kv`).
+    pub cas: u32,
+    /// Micro-operations per transaction, drawn uniformly from `[min, max]` (transactional
+    /// workloads).
+    pub txn_length: (u32, u32),
+    /// Chance that a micro-operation of a transaction is a read (transactional workloads).
+    pub read_fraction: Probability,
+    /// A key that received this many writes or appends is retired and a fresh one takes its
+    /// place (transactional workloads; keeps lists short, as Elle's generators do).
+    pub max_writes_per_key: Option<u32>,
+    /// Pacing.
+    pub pace: Pace,
+    /// A request unanswered after this long is recorded as `info`.
+    pub timeout: Nanos,
+    /// Key choice.
+    pub key_dist: KeyDist,
+    /// Initial node of each client.
+    pub targets: Targets,
+    /// Redirects followed for one operation before it is recorded as `fail`.
+    pub max_redirects: u32,
+    /// Resend an unanswered request (same id) to the next node after this long; `None`
+    /// never resends.
+    pub retry: Option<Nanos>,
+    /// Each client sits beside its home node (its first target): a partition cuts it off
+    /// from the nodes on the other side, both ways.
+    pub colocated: bool,
+    /// Read every key after `settle` (needed by the durability check).
+    pub final_reads: bool,
+}
+
+impl Workload {
+    /// Whether its history carries a key per operation (Jepsen's `independent` form).
+    pub fn keyed(&self) -> bool {
+        self.kind.keyed(self.keys)
+    }
+}
