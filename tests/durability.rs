@@ -190,7 +190,7 @@ fn committed_log_names_an_acknowledged_write_missing_from_the_log() {
     assert_eq!(bad.verdict, Verdict::Fail);
     assert_eq!(bad.witness.len(), 1);
     assert!(
-        bad.witness[0].contains("write of 7 to key 3 (client 1, request 7)"),
+        bad.witness[0].contains("write 7 to key 3 (client 1, request 7)"),
         "{bad:?}"
     );
     assert!(bad.summary.contains("n2's committed log"), "{bad:?}");

@@ -188,15 +188,17 @@ impl MicroOp {
 impl fmt::Display for MicroOp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            MicroOp::Read { key } => write!(f, "read {key}"),
-            MicroOp::Write { key, value } => write!(f, "write {value} to {key}"),
-            MicroOp::Cas { key, expected, new } => write!(f, "cas {expected}->{new} on {key}"),
-            MicroOp::Append { key, value } => write!(f, "append {value} to {key}"),
-            MicroOp::Add { key, delta } => write!(f, "add {delta} to {key}"),
-            MicroOp::Insert { key, value } => write!(f, "insert {value} into {key}"),
-            MicroOp::Remove { key, value } => write!(f, "remove {value} from {key}"),
-            MicroOp::Send { key, value } => write!(f, "send {value} to {key}"),
-            MicroOp::Poll { key } => write!(f, "poll {key}"),
+            MicroOp::Read { key } => write!(f, "read key {key}"),
+            MicroOp::Write { key, value } => write!(f, "write {value} to key {key}"),
+            MicroOp::Cas { key, expected, new } => {
+                write!(f, "cas {expected}->{new} on key {key}")
+            }
+            MicroOp::Append { key, value } => write!(f, "append {value} to key {key}"),
+            MicroOp::Add { key, delta } => write!(f, "add {delta} to key {key}"),
+            MicroOp::Insert { key, value } => write!(f, "insert {value} into key {key}"),
+            MicroOp::Remove { key, value } => write!(f, "remove {value} from key {key}"),
+            MicroOp::Send { key, value } => write!(f, "send {value} to key {key}"),
+            MicroOp::Poll { key } => write!(f, "poll key {key}"),
         }
     }
 }

@@ -132,7 +132,7 @@ mod tests {
         let t = Txn::new(vec![r, MicroOp::Append { key: 3, value: 9 }]);
         assert_eq!(t.ops().len(), 2);
         assert!(t.single().is_none() && !t.is_read_only());
-        assert_eq!(t.to_string(), "read 3, append 9 to 3");
+        assert_eq!(t.to_string(), "read key 3, append 9 to key 3");
         let kinds: Vec<Kind> = t.kinds().collect();
         assert_eq!(kinds, [Kind::Read, Kind::Append]);
     }
