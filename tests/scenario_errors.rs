@@ -556,7 +556,8 @@ fn invalid_utf8_names_the_line() {
 #[test]
 fn several_mistakes_are_reported_together_each_on_its_line() {
     let text = format!(
-        "expect = \"maybe\"\n{BASE}[network]\nloss = 1.5\nreorder = \"x\"\n[workload]\nmodel = \"kv\"\nclients = 0\n"
+        "expect = \"maybe\"\n{}[network]\nloss = 1.5\nreorder = \"x\"\n[workload]\nmodel = \"kv\"\nclients = 0\n",
+        BASE.replace("\"phold\"", "\"primary-backup\"")
     );
     let e = parse_str(&text, FILE).unwrap_err();
     let shown = e.to_string();
