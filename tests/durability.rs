@@ -213,3 +213,72 @@ fn liveness_fails_when_a_final_read_never_completes_and_is_unknown_after_a_limit
     stuck.stop = StopReason::EventLimit;
     assert_eq!(check_liveness(&stuck, 1).verdict, Verdict::Unknown);
 }
+
+/// A run whose history is `ops` and whose final read of key 0 returned `last`.
+fn run_datum(ops: Vec<Op>, last: Option<faultline::ops::Datum>) -> RunOutput {
+    let mut out = run(ops, None);
+    out.final_values = vec![Some(last)];
+    out
+}
+
+/// An invocation and its completion of `f` with `value` by process `p`.
+fn pair(p: u64, f: &str, value: Value, kind: OpType) -> Vec<Op> {
+    let f = Func::Other(f.into());
+    vec![
+        op(p, OpType::Invoke, f.clone(), value.clone(), 10 * p),
+        op(p, kind, f, value, 10 * p + 5),
+    ]
+}
+
+fn txn_append(v: i64) -> Value {
+    Value::List(vec![Value::List(vec![
+        Value::Keyword("append".into()),
+        Value::Int(0),
+        Value::Int(v),
+    ])])
+}
+
+#[test]
+fn lists_keep_every_acknowledged_append() {
+    use faultline::ops::Datum::List;
+    let mut ops = pair(0, "txn", txn_append(1), OpType::Ok);
+    ops.extend(pair(1, "txn", txn_append(2), OpType::Info));
+    ops.extend(pair(2, "txn", txn_append(3), OpType::Ok));
+    ops.extend(pair(3, "txn", txn_append(4), OpType::Fail));
+    let ok = check_durability(&run_datum(ops.clone(), Some(List(vec![1, 3]))));
+    assert_eq!(ok.verdict, Verdict::Pass, "{ok:?}");
+    let lost = check_durability(&run_datum(ops.clone(), Some(List(vec![1, 2]))));
+    assert_eq!(lost.verdict, Verdict::Fail);
+    assert!(
+        lost.witness[0].contains("append of 3 by process 2"),
+        "{lost:?}"
+    );
+    let phantom = check_durability(&run_datum(ops, Some(List(vec![1, 3, 4]))));
+    assert!(
+        phantom.witness[0].contains("holds 4, added only by a failed append"),
+        "{phantom:?}"
+    );
+}
+
+#[test]
+fn sets_keep_every_acknowledged_element_and_counters_stay_in_range() {
+    use faultline::ops::Datum::{Int, List};
+    let mut ops = pair(0, "add", Value::Int(7), OpType::Ok);
+    ops.extend(pair(1, "add", Value::Int(8), OpType::Ok));
+    let set = check_durability(&run_datum(ops.clone(), Some(List(vec![8]))));
+    assert_eq!(set.verdict, Verdict::Fail);
+    assert!(set.witness[0].contains("add of 7"), "{set:?}");
+    // As a counter: two acknowledged adds and one unknown give a final value of 15 to 16.
+    let mut adds = pair(0, "add", Value::Int(7), OpType::Ok);
+    adds.extend(pair(1, "add", Value::Int(8), OpType::Ok));
+    adds.extend(pair(2, "add", Value::Int(1), OpType::Info));
+    for (total, verdict) in [
+        (15, Verdict::Pass),
+        (16, Verdict::Pass),
+        (14, Verdict::Fail),
+        (17, Verdict::Fail),
+    ] {
+        let r = check_durability(&run_datum(adds.clone(), Some(Int(total))));
+        assert_eq!(r.verdict, verdict, "{total}: {r:?}");
+    }
+}

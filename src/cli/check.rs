@@ -16,7 +16,7 @@ pub struct CheckArgs {
     /// History files: Jepsen EDN, or faultline JSON lines.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// The model: register, cas-register, kv, multi-register, mutex or set.
+    /// The model: register, cas-register, kv, multi-register, mutex, set or counter.
     #[arg(long)]
     model: String,
     /// Initial state as an EDN literal, e.g. `0`, `nil`, `""` or `{:x 0 :y 0}` (default nil).
@@ -46,7 +46,7 @@ fn severity(code: i32) -> u8 {
 pub(super) fn run(args: CheckArgs) -> Result<i32, BadInput> {
     let kind = ModelKind::from_name(&args.model).ok_or_else(|| {
         BadInput(format!(
-            "--model {}: unknown model; expected one of register, cas-register, kv, multi-register, mutex, set",
+            "--model {}: unknown model; expected one of register, cas-register, kv, multi-register, mutex, set, counter",
             args.model
         ))
     })?;

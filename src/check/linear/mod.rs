@@ -30,6 +30,7 @@ use crate::check::{CheckInput, CheckResult, Checker, Verdict};
 use crate::history::{History, Value};
 use crate::scenario::Scenario;
 use model::cas_register::cas_register;
+use model::counter::CounterModel;
 use model::kv::kv_key;
 use model::multi_register::MultiRegister;
 use model::mutex::Mutex;
@@ -54,17 +55,20 @@ pub enum ModelKind {
     Mutex,
     /// A set: `add v`, `read` (the whole set).
     Set,
+    /// A counter: `add d`, `read`.
+    Counter,
 }
 
 impl ModelKind {
     /// Every model, in the order the CLI lists them.
-    pub const ALL: [ModelKind; 6] = [
+    pub const ALL: [ModelKind; 7] = [
         ModelKind::Register,
         ModelKind::CasRegister,
         ModelKind::Kv,
         ModelKind::MultiRegister,
         ModelKind::Mutex,
         ModelKind::Set,
+        ModelKind::Counter,
     ];
 
     /// The model for a name (`register`, `cas-register`, `kv`, `multi-register`, `mutex`,
@@ -82,6 +86,7 @@ impl ModelKind {
             ModelKind::MultiRegister => "multi-register",
             ModelKind::Mutex => "mutex",
             ModelKind::Set => "set",
+            ModelKind::Counter => "counter",
         }
     }
 }
@@ -263,6 +268,7 @@ pub fn try_check(
         ModelKind::MultiRegister => run::run(history, false, budget, same, MultiRegister::new),
         ModelKind::Mutex => run::run(history, false, budget, same, Mutex::new),
         ModelKind::Set => run::run(history, false, budget, same, SetModel::new),
+        ModelKind::Counter => run::run(history, false, budget, same, CounterModel::new),
     }
 }
 

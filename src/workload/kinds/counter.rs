@@ -45,6 +45,6 @@ impl WorkloadKind for Counter {
         results: Option<&Results>,
         keyed: bool,
     ) -> (Func, Option<u64>, Value) {
-        history_form::add_or_read(txn, results, keyed)
+        history_form::add_or_read(txn, results, keyed, Value::Int(0))
     }
 }

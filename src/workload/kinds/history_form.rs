@@ -39,12 +39,13 @@ pub(super) fn register(
 }
 
 /// An add (to a set or a counter) or a read: `add` carries the element or amount, `read`
-/// what was read — a set's elements in order (`[]` for an absent key), a counter's value
-/// (`0` for an absent key).
+/// what was read — a set's elements in order, a counter's value — or `absent` (`[]` for a
+/// set, `0` for a counter) when the key holds nothing yet.
 pub(super) fn add_or_read(
     txn: &Txn,
     results: Option<&Results>,
     keyed: bool,
+    absent: Value,
 ) -> (Func, Option<u64>, Value) {
     let op = txn.ops()[0];
     let (f, value) = match op {
@@ -53,7 +54,7 @@ pub(super) fn add_or_read(
         MicroOp::Read { .. } => {
             let value = match results.map(|r| r.get(0)) {
                 None => Value::Nil,
-                Some(None) => Value::Nil,
+                Some(None) => absent,
                 Some(d) => datum_value(d),
             };
             (Func::Read, value)

@@ -47,6 +47,6 @@ impl WorkloadKind for SetWorkload {
         results: Option<&Results>,
         keyed: bool,
     ) -> (Func, Option<u64>, Value) {
-        history_form::add_or_read(txn, results, keyed)
+        history_form::add_or_read(txn, results, keyed, Value::List(Vec::new()))
     }
 }

@@ -11,6 +11,7 @@
 //! read of `nil` matches only a register that holds `nil`.
 
 pub mod cas_register;
+pub mod counter;
 pub mod kv;
 pub mod multi_register;
 pub mod mutex;
