@@ -70,6 +70,7 @@ pub fn check_committed_log(out: &RunOutput) -> Option<CheckResult> {
             node.name,
         ),
         witness: Vec::new(),
+        consistency: Vec::new(),
     };
     if lost.is_empty() {
         return Some(result);

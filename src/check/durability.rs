@@ -209,6 +209,7 @@ pub fn check_durability(out: &RunOutput) -> CheckResult {
         verdict,
         summary,
         witness,
+        consistency: Vec::new(),
     }
 }
 

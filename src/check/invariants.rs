@@ -443,6 +443,7 @@ pub fn check_invariants(violations: &[Violation], names: &[String]) -> CheckResu
             verdict: Verdict::Pass,
             summary: "every protocol invariant held after every step".into(),
             witness: Vec::new(),
+            consistency: Vec::new(),
         };
     }
     let broken: Vec<&str> = violations.iter().map(|v| v.invariant.name()).collect();
@@ -467,5 +468,6 @@ pub fn check_invariants(violations: &[Violation], names: &[String]) -> CheckResu
         verdict: Verdict::Fail,
         summary: format!("broken: {}", broken.join(", ")),
         witness,
+        consistency: Vec::new(),
     }
 }

@@ -45,6 +45,7 @@ pub fn check_liveness(out: &RunOutput, window: crate::des::time::Nanos) -> Check
         verdict,
         summary,
         witness,
+        consistency: Vec::new(),
     };
     if stuck.is_empty() {
         let summary = format!(

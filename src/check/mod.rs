@@ -11,6 +11,7 @@ pub mod availability;
 mod committed;
 mod durability;
 pub mod invariants;
+pub mod isolation;
 pub mod linear;
 mod liveness;
 mod plan;
@@ -68,6 +69,7 @@ pub const CHECKERS: &[&dyn Checker] = &[
     &committed::CommittedLog,
     &liveness::Liveness,
     &linear::Linearizable,
+    &isolation::Isolation,
 ];
 
 /// The checker called `name`.
@@ -120,6 +122,9 @@ pub struct CheckResult {
     pub summary: String,
     /// The witness: one line per violation (empty on pass).
     pub witness: Vec<String>,
+    /// For checkers that decide several models (isolation levels), the verdict on each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub consistency: Vec<isolation::ModelVerdict>,
 }
 
 /// Runs the checkers of `plan` on `run` (see [`CheckInput`]). A run that stopped because
@@ -145,6 +150,7 @@ pub fn evaluate(
                 crate::des::time::format_duration(p.time)
             ),
             witness: vec![format!("panic: {}", p.message)],
+            consistency: Vec::new(),
         }];
     }
     let input = CheckInput {

@@ -59,6 +59,19 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, ScenarioError> {
             }
         }
     }
+    if let Some((models, line)) = &scenario.check.consistency {
+        if let Err(msg) = super::isolation::parse_levels(models) {
+            return Err(error(*line, "consistency", msg));
+        }
+        if let Err(need) = super::isolation::Isolation.needs(scenario) {
+            let msg = format!("consistency needs {need}");
+            return Err(error(*line, "consistency", msg));
+        }
+        if scenario.check.switch("isolation") == Some(false) {
+            let msg = "consistency models are checked by `isolation`, which is switched off; expected isolation = true, or no consistency".to_string();
+            return Err(error(*line, "consistency", msg));
+        }
+    }
     let names = CHECKERS
         .iter()
         .filter(|c| {

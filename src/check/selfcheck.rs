@@ -73,5 +73,6 @@ pub fn check_engine(out: &RunOutput) -> CheckResult {
         verdict,
         summary,
         witness,
+        consistency: Vec::new(),
     }
 }

@@ -1,8 +1,10 @@
 //! `faultline check HISTORY... --model M [--init V] [--json] [--budget D] [--memory-mb N]`:
-//! checks Jepsen or faultline histories for linearizability. Exit 0 linearizable, 1 not, 2 bad
+//! checks Jepsen or faultline histories for linearizability (transactional models go to
+//! `check_isolation`). Exit 0 linearizable, 1 not, 2 bad
 //! input, 3 unknown; with several files, the worst (bad input, then not, then unknown).
 
 use super::{BadInput, EXIT_BAD_INPUT, EXIT_FAIL, EXIT_PASS, EXIT_UNKNOWN};
+use crate::check::isolation::Workload;
 use crate::check::linear::{try_check, Budget, InputError, ModelKind, ModelSpec};
 use crate::check::Verdict;
 use crate::des::time::parse_duration;
@@ -16,15 +18,33 @@ pub struct CheckArgs {
     /// History files: Jepsen EDN, or faultline JSON lines.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// The model: register, cas-register, kv, multi-register, mutex, set or counter.
+    /// The model: register, cas-register, kv, multi-register, mutex, set or counter
+    /// (linearizability); list-append or rw-register (transactional isolation).
     #[arg(long)]
-    model: String,
+    pub(super) model: String,
     /// Initial state as an EDN literal, e.g. `0`, `nil`, `""` or `{:x 0 :y 0}` (default nil).
     #[arg(long)]
-    init: Option<String>,
+    pub(super) init: Option<String>,
     /// Print one JSON object per file instead of text.
     #[arg(long)]
-    json: bool,
+    pub(super) json: bool,
+    /// Isolation levels to decide (list-append, rw-register): `all` (the default) or a
+    /// comma-separated list of read-uncommitted, read-committed, repeatable-read,
+    /// snapshot-isolation, serializable, strict-serializable.
+    #[arg(long)]
+    pub(super) consistency: Option<String>,
+    /// rw-register: a transaction's write follows the version its read of the key saw.
+    #[arg(long)]
+    pub(super) wfr_keys: bool,
+    /// rw-register: each process sees each key's versions in order.
+    #[arg(long)]
+    pub(super) sequential_keys: bool,
+    /// rw-register: each key is linearizable (real time orders its versions).
+    #[arg(long)]
+    pub(super) linearizable_keys: bool,
+    /// Cycle-search budget in breadth-first visits (isolation); exhausting it gives unknown.
+    #[arg(long, default_value_t = crate::check::isolation::DEFAULT_VISITS)]
+    pub(super) max_visits: u64,
     /// Time budget per file, e.g. `30s` (an exhausted budget gives `unknown`).
     #[arg(long, default_value = "60s")]
     budget: String,
@@ -44,9 +64,32 @@ fn severity(code: i32) -> u8 {
 
 /// Checks each file.
 pub(super) fn run(args: CheckArgs) -> Result<i32, BadInput> {
+    if let Some(workload) = Workload::from_name(&args.model) {
+        let opts = super::check_isolation::options(&args, workload)?;
+        let mut worst = EXIT_PASS;
+        for file in &args.files {
+            let code = match load_history(file) {
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    EXIT_BAD_INPUT
+                }
+                Ok(source) => super::check_isolation::check_one(&source, &opts, &args),
+            };
+            if severity(code) > severity(worst) {
+                worst = code;
+            }
+        }
+        return Ok(worst);
+    }
+    if args.consistency.is_some() {
+        return Err(BadInput(format!(
+            "--consistency applies to transaction histories (--model list-append or rw-register); --model {} checks linearizability",
+            args.model
+        )));
+    }
     let kind = ModelKind::from_name(&args.model).ok_or_else(|| {
         BadInput(format!(
-            "--model {}: unknown model; expected one of register, cas-register, kv, multi-register, mutex, set, counter",
+            "--model {}: unknown model; expected one of register, cas-register, kv, multi-register, mutex, set, counter, list-append, rw-register",
             args.model
         ))
     })?;

@@ -12,6 +12,7 @@ macro_rules! say {
 }
 
 mod check;
+mod check_isolation;
 mod determinism;
 mod explore;
 mod list;
@@ -46,7 +47,7 @@ enum Command {
     Test(test::TestArgs),
     /// Run many seeds of a scenario and report every failing seed.
     Explore(explore::ExploreArgs),
-    /// Check histories (Jepsen EDN or faultline JSON) for linearizability.
+    /// Check histories (Jepsen EDN or faultline JSON): linearizability, or transactional isolation.
     Check(check::CheckArgs),
     /// Run a seed twice and compare the traces event by event.
     Determinism(determinism::DeterminismArgs),

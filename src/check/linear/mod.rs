@@ -168,6 +168,7 @@ impl Linearizability {
             verdict: self.verdict,
             summary: self.reason.clone(),
             witness,
+            consistency: Vec::new(),
         }
     }
 }
