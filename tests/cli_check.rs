@@ -436,3 +436,92 @@ fn the_verdict_is_printed_once() {
     let first = text.lines().next().unwrap_or_default();
     assert_eq!(first.matches("linearizable").count(), 1, "{first}");
 }
+
+#[test]
+fn transaction_histories_refuse_what_does_not_fit_naming_file_and_line() {
+    let la = ["--model", "list-append"];
+    let txn = |p: u32, v: &str| format!("{{:process {p}, :type :ok, :f :txn, :value {v}}}\n");
+    // A register history is not a transaction history.
+    refused(
+        "not-txn.edn",
+        "{:process 0, :type :ok, :f :write, :value 1}\n",
+        &la,
+        1,
+        &["expected :txn"],
+    );
+    // An rw-register micro-op in a list-append history.
+    let text = txn(0, "[[:append :x 1]]") + &txn(1, "[[:w :x 2]]");
+    refused(
+        "wrong-mop.edn",
+        &text,
+        &la,
+        2,
+        &["unknown micro-op :w", ":append"],
+    );
+    // The same element appended twice.
+    let text = txn(0, "[[:append :x 1]]") + &txn(1, "[[:append :x 1]]");
+    refused(
+        "dup.edn",
+        &text,
+        &la,
+        2,
+        &["appended to key :x again (first by T0)"],
+    );
+    // A read that is not a list.
+    let text = txn(0, "[[:r :x 3]]");
+    refused("read.edn", &text, &la, 1, &["expected a list"]);
+    // A micro-op that is not a triple.
+    let text = txn(0, "[[:append :x]]");
+    refused(
+        "short.edn",
+        &text,
+        &["--model", "rw-register"],
+        1,
+        &["not [f key value]"],
+    );
+}
+
+#[test]
+fn isolation_options_are_checked() {
+    let g = format!("{H}/isolation-G-single.edn");
+    let code = |args: &[&str]| {
+        faultline(&[&["check", &g][..], args].concat())
+            .status
+            .code()
+    };
+    assert_eq!(code(&["--model", "list-append"]), Some(1));
+    assert_eq!(
+        code(&["--model", "list-append", "--consistency", "read-committed"]),
+        Some(0)
+    );
+    assert_eq!(
+        code(&["--model", "list-append", "--consistency", "serialisable"]),
+        Some(2)
+    );
+    assert_eq!(code(&["--model", "list-append", "--wfr-keys"]), Some(2));
+    assert_eq!(code(&["--model", "list-append", "--init", "0"]), Some(2));
+    assert_eq!(
+        code(&["--model", "register", "--consistency", "all"]),
+        Some(2)
+    );
+    let out = faultline(&[
+        "check",
+        &g,
+        "--model",
+        "list-append",
+        "--consistency",
+        "bogus",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown consistency model `bogus`"), "{err}");
+    // Text output: the ladder, the strongest level, the anomaly with its cycle in words.
+    let out = faultline(&["check", &g, "--model", "list-append"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("read-committed       holds"), "{text}");
+    assert!(text.contains("serializable         BREAKS"), "{text}");
+    assert!(
+        text.contains("strongest level that holds: read-committed"),
+        "{text}"
+    );
+    assert!(text.contains("(rw)") && text.contains("(wr)"), "{text}");
+}

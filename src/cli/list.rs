@@ -54,9 +54,15 @@ pub(super) fn list() -> i32 {
         say!("  {:<16} {}", c.name(), c.about());
     }
     say!("workload models ([workload] model = …)");
-    say!("  {:<16} one register: read, write", "register");
-    say!("  {:<16} one register: read, write, cas", "cas-register");
-    say!("  {:<16} many keys, each a cas-register", "kv");
+    for w in crate::workload::kinds::WORKLOADS {
+        say!("  {:<16} {}", w.name(), w.about());
+    }
+    say!("consistency models ([check] consistency = […], isolation check)");
+    let levels: Vec<&str> = crate::check::isolation::Level::ALL
+        .iter()
+        .map(|l| l.name())
+        .collect();
+    say!("  {}", levels.join(" "));
     say!("latency distributions");
     say!("  constant uniform normal exponential pareto");
     EXIT_PASS
@@ -94,17 +100,28 @@ pub(super) fn explain(file: &Path) -> Result<i32, BadInput> {
             .retry
             .map(|r| format!(", retry after {}", format_duration(r)))
             .unwrap_or_default();
+        let mix = if w.kind.transactional() {
+            format!(
+                "transactions of {} to {} micro-ops, {:.0}% reads",
+                w.txn_length.0,
+                w.txn_length.1,
+                w.read_fraction.value * 100.0
+            )
+        } else {
+            format!("weights read {}/write {}/cas {}", w.read, w.write, w.cas)
+        };
         say!(
-            "workload   {}: {} clients, {} keys, weights read {}/write {}/cas {}, {}, timeout {}{retry}{}",
+            "workload   {}: {} clients, {} keys, {mix}, {}, timeout {}{retry}{}",
             w.kind.name(),
             w.clients,
             w.keys,
-            w.read,
-            w.write,
-            w.cas,
             describe::pace(w.pace),
             format_duration(w.timeout),
-            if w.colocated { ", clients beside their home nodes" } else { "" }
+            if w.colocated {
+                ", clients beside their home nodes"
+            } else {
+                ""
+            }
         );
     }
     for f in &s.faults {

@@ -128,7 +128,7 @@ fn writers(t: &Txns) -> Result<HashMap<(u32, u32), Writer>, InputError> {
                 return Err(InputError::Entry {
                     entry: txn.entry,
                     message: format!(
-                        "element {} is appended to key {} again (first by the transaction at entry {}); list-append needs every appended element unique per key",
+                        "element {} is appended to key {} again (first by T{}); list-append needs every appended element unique per key",
                         value_text(t, value),
                         key_text(t, key),
                         t.txns[prev.txn as usize].entry

@@ -210,7 +210,7 @@ fn writers(t: &Txns) -> Result<HashMap<(u32, u32), Writer>, InputError> {
                 return Err(InputError::Entry {
                     entry: txn.entry,
                     message: format!(
-                        "value {} is written to key {} again (first by the transaction at entry {}); rw-register needs every written value unique per key",
+                        "value {} is written to key {} again (first by T{}); rw-register needs every written value unique per key",
                         value_text(t, value),
                         key_text(t, key),
                         t.txns[prev.txn as usize].entry

@@ -232,10 +232,13 @@ pub fn check(history: &History, opts: &Options) -> Result<Report, InputError> {
     let mut levels = opts.levels.clone();
     levels.sort();
     levels.dedup();
-    let consistency: Vec<ModelVerdict> = levels
-        .iter()
-        .map(|&l| verdict(l, &findings, &found.incomplete, empty))
-        .collect();
+    // Levels weakest first: a stronger level shows the same witness as a weaker one when it
+    // can, so one anomaly explains a whole run of levels.
+    let mut consistency: Vec<ModelVerdict> = Vec::with_capacity(levels.len());
+    for &l in &levels {
+        let prefer = consistency.iter().rev().find_map(|m| m.witness.as_ref());
+        consistency.push(verdict(l, &findings, prefer, &found.incomplete, empty));
+    }
     let holds: Vec<Level> = consistency
         .iter()
         .zip(&levels)
@@ -313,9 +316,18 @@ fn finding(t: &Txns, shape: Shape, a: &Anomaly) -> Finding {
     }
 }
 
-fn verdict(level: Level, found: &[Finding], incomplete: &[Kind], empty: bool) -> ModelVerdict {
+fn verdict(
+    level: Level,
+    found: &[Finding],
+    prefer: Option<&Finding>,
+    incomplete: &[Kind],
+    empty: bool,
+) -> ModelVerdict {
     let model = level.name();
-    if let Some(f) = found.iter().find(|f| level.forbids(f.kind)) {
+    let witness = prefer
+        .filter(|f| level.forbids(f.kind))
+        .or_else(|| found.iter().find(|f| level.forbids(f.kind)));
+    if let Some(f) = witness {
         return ModelVerdict {
             model,
             verdict: Verdict::Fail,
@@ -438,19 +450,25 @@ impl Report {
             self.edges.rw,
             parts.join(", ")
         );
+        // Each witness once, with every level it rules out.
+        let mut groups: Vec<(Vec<&str>, &Finding)> = Vec::new();
         let mut witness = Vec::new();
         for m in &self.consistency {
             match (&m.witness, m.verdict) {
-                (Some(f), _) => {
-                    witness.push(format!("{} fails: {}", m.model, f.anomaly));
-                    witness.extend(f.transactions.iter().map(|t| format!("  {t}")));
-                    witness.push(format!("  {}", f.explanation));
-                }
+                (Some(f), _) => match groups.iter_mut().find(|(_, g)| *g == f) {
+                    Some((levels, _)) => levels.push(m.model),
+                    None => groups.push((vec![m.model], f)),
+                },
                 (None, Verdict::Unknown) => {
                     witness.push(format!("{} unknown: {}", m.model, m.reason))
                 }
                 _ => {}
             }
+        }
+        for (levels, f) in groups {
+            witness.push(format!("{} ruled out by {}:", levels.join(", "), f.anomaly));
+            witness.extend(f.transactions.iter().map(|t| format!("  {t}")));
+            witness.push(format!("  {}", f.explanation));
         }
         CheckResult {
             name: "isolation",

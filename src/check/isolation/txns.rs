@@ -183,11 +183,13 @@ fn micro_ops(v: &Value, known: bool, shape: Shape, out: &mut Txns) -> Result<Vec
                     Some(match &parts[2] {
                         Value::Nil => Vec::new(),
                         Value::List(elems) => elems.iter().map(|e| out.values.id(e)).collect(),
-                        other => return Err(format!(
+                        other => {
+                            return Err(format!(
                             "the read of key {} returned {}; expected a list such as [1 2] or nil",
                             fmt_value(&parts[1]),
                             fmt_value(other)
-                        )),
+                        ))
+                        }
                     })
                 } else {
                     None
