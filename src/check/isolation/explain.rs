@@ -63,6 +63,21 @@ pub(crate) fn describe(txns: &Txns, shape: Shape, t: u32) -> String {
     format!("{} ({who}, {outcome}): {}", name(txns, t), ops.join(" "))
 }
 
+/// Several transactions as a subject: (`T1 and T2`, `both`, `the other`) or
+/// (`T1, T2 and T3`, `all`, `the others`).
+pub(crate) fn group(txns: &Txns, members: &[u32]) -> (String, &'static str, &'static str) {
+    let names: Vec<String> = members.iter().map(|&m| name(txns, m)).collect();
+    let who = match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.join(""),
+    };
+    if names.len() == 2 {
+        (who, "both", "the other")
+    } else {
+        (who, "all", "the others")
+    }
+}
+
 /// One edge of a cycle as a sentence.
 pub(crate) fn step(txns: &Txns, shape: Shape, s: &Step) -> String {
     let (a, b) = (name(txns, s.from), name(txns, s.to));

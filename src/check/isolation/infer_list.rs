@@ -9,7 +9,7 @@
 //! and transactions whose own reads contradict their own appends (internal, future read).
 
 use super::anomaly::{Anomaly, Kind};
-use super::explain::{key as key_text, list, name, value as value_text};
+use super::explain::{group, key as key_text, list, name, value as value_text};
 use super::graph::{Graph, Rel, Why};
 use super::txns::{Mop, Outcome, Txns};
 use super::Inferred;
@@ -320,7 +320,7 @@ fn key_edges(
                         Kind::G1b,
                         vec![w.txn, r.txn],
                         format!(
-                            "{} read key {kt} = {}, ending with {}, an intermediate append of {}",
+                            "{} read key {kt} = {}, ending with {}, an intermediate append of {} (intermediate read)",
                             me(),
                             list(t, r.elems),
                             value_text(t, last),
@@ -394,13 +394,12 @@ fn key_edges(
     }
     for (seen, txns) in by_prefix {
         if txns.len() > 1 {
-            let names: Vec<String> = txns.iter().map(|&x| name(t, x)).collect();
+            let (who, all, other) = group(t, &txns);
             out.anomalies.push(Anomaly::new(
                 Kind::LostUpdate,
                 txns,
                 format!(
-                    "{} all read key {kt} = {} and then appended to it: each update is lost to the others",
-                    names.join(" and "),
+                    "{who} {all} read key {kt} = {} and then appended to it: each update is lost to {other}",
                     list(t, &order[..seen.min(order.len())])
                 ),
             ));

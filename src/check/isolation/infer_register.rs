@@ -18,7 +18,7 @@
 //! reads.
 
 use super::anomaly::{Anomaly, Kind};
-use super::explain::{key as key_text, name, value as value_text};
+use super::explain::{group, key as key_text, name, value as value_text};
 use super::graph::{add_realtime, Graph, Rel, Why};
 use super::txns::{Mop, Outcome, Txns};
 use super::{Assumptions, Inferred};
@@ -335,13 +335,12 @@ fn lost_updates(t: &Txns, touches: &[BTreeMap<u32, Touch>], found: &mut Vec<Anom
     }
     for ((k, v), txns) in groups {
         if txns.len() > 1 {
-            let names: Vec<String> = txns.iter().map(|&x| name(t, x)).collect();
+            let (who, all, other) = group(t, &txns);
             found.push(Anomaly::new(
                 Kind::LostUpdate,
                 txns,
                 format!(
-                    "{} all read key {} = {} and then wrote it: each update is lost to the others",
-                    names.join(" and "),
+                    "{who} {all} read key {} = {} and then wrote it: each update is lost to {other}",
                     key_text(t, k),
                     version_text(t, v)
                 ),
