@@ -66,20 +66,9 @@ fn severity(code: i32) -> u8 {
 pub(super) fn run(args: CheckArgs) -> Result<i32, BadInput> {
     if let Some(workload) = Workload::from_name(&args.model) {
         let opts = super::check_isolation::options(&args, workload)?;
-        let mut worst = EXIT_PASS;
-        for file in &args.files {
-            let code = match load_history(file) {
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    EXIT_BAD_INPUT
-                }
-                Ok(source) => super::check_isolation::check_one(&source, &opts, &args),
-            };
-            if severity(code) > severity(worst) {
-                worst = code;
-            }
-        }
-        return Ok(worst);
+        return each_file(&args.files, |source| {
+            Ok(super::check_isolation::check_one(source, &opts, &args))
+        });
     }
     if args.consistency.is_some() {
         return Err(BadInput(format!(
@@ -101,14 +90,23 @@ pub(super) fn run(args: CheckArgs) -> Result<i32, BadInput> {
     };
     let limit = parse_duration(&args.budget).map_err(|e| BadInput(format!("--budget: {e}")))?;
     let spec = ModelSpec { kind, init };
+    each_file(&args.files, |source| check_one(source, &spec, &args, limit))
+}
+
+/// Reads each file and checks it with `check`; the worst exit code (a file that cannot be
+/// read is bad input, reported on stderr, and the others are still checked).
+fn each_file(
+    files: &[PathBuf],
+    mut check: impl FnMut(&HistorySource) -> Result<i32, BadInput>,
+) -> Result<i32, BadInput> {
     let mut worst = EXIT_PASS;
-    for file in &args.files {
+    for file in files {
         let code = match load_history(file) {
             Err(e) => {
                 eprintln!("error: {e}");
                 EXIT_BAD_INPUT
             }
-            Ok(source) => check_one(&source, &spec, &args, limit)?,
+            Ok(source) => check(&source)?,
         };
         if severity(code) > severity(worst) {
             worst = code;

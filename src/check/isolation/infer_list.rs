@@ -11,18 +11,10 @@
 use super::anomaly::{Anomaly, Kind};
 use super::explain::{group, key as key_text, list, name, value as value_text};
 use super::graph::{Graph, Rel, Why};
-use super::txns::{Mop, Outcome, Txns};
+use super::txns::{writers, Mop, Outcome, Txns, Writer};
 use super::Inferred;
 use crate::check::linear::InputError;
 use std::collections::{BTreeMap, HashMap};
-
-/// Who appended an element.
-#[derive(Clone, Copy)]
-struct Writer {
-    txn: u32,
-    /// Whether it was its transaction's last append to the key.
-    last: bool,
-}
 
 /// One read of a key by a committed transaction.
 struct Read<'t> {
@@ -108,36 +100,6 @@ pub(crate) fn infer(t: &Txns) -> Result<Inferred, InputError> {
         }
     }
     Ok(out)
-}
-
-fn writers(t: &Txns) -> Result<HashMap<(u32, u32), Writer>, InputError> {
-    let mut writers: HashMap<(u32, u32), Writer> = HashMap::new();
-    for (i, txn) in t.txns.iter().enumerate() {
-        for (j, m) in txn.ops.iter().enumerate() {
-            let Mop::Append { key, value } = *m else {
-                continue;
-            };
-            let last = !txn.ops[j + 1..]
-                .iter()
-                .any(|n| matches!(n, Mop::Append { key: k2, .. } if *k2 == key));
-            let w = Writer {
-                txn: i as u32,
-                last,
-            };
-            if let Some(prev) = writers.insert((key, value), w) {
-                return Err(InputError::Entry {
-                    entry: txn.entry,
-                    message: format!(
-                        "element {} is appended to key {} again (first by T{}); list-append needs every appended element unique per key",
-                        value_text(t, value),
-                        key_text(t, key),
-                        t.txns[prev.txn as usize].entry
-                    ),
-                });
-            }
-        }
-    }
-    Ok(writers)
 }
 
 /// Internal consistency and future reads: within one committed transaction, a read shows

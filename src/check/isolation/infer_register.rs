@@ -20,7 +20,7 @@
 use super::anomaly::{Anomaly, Kind};
 use super::explain::{group, key as key_text, name, value as value_text};
 use super::graph::{add_realtime, Graph, Rel, Why};
-use super::txns::{Mop, Outcome, Txns};
+use super::txns::{writers, Mop, Outcome, Txns, Writer};
 use super::{Assumptions, Inferred};
 use crate::check::linear::InputError;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -28,14 +28,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The version no transaction wrote: the initial nil.
 const INIT: u32 = u32::MAX;
-
-/// Who wrote a value.
-#[derive(Clone, Copy)]
-struct Writer {
-    txn: u32,
-    /// Whether it was its transaction's last write to the key (the version it installed).
-    last: bool,
-}
 
 /// What one transaction did to one key: the version it first saw or wrote, and the last.
 #[derive(Clone, Copy)]
@@ -188,38 +180,6 @@ fn version_text(t: &Txns, v: u32) -> String {
     } else {
         value_text(t, v)
     }
-}
-
-fn writers(t: &Txns) -> Result<HashMap<(u32, u32), Writer>, InputError> {
-    let mut writers: HashMap<(u32, u32), Writer> = HashMap::new();
-    for (i, txn) in t.txns.iter().enumerate() {
-        for (j, m) in txn.ops.iter().enumerate() {
-            let Mop::Write { key, value } = *m else {
-                continue;
-            };
-            let last = !txn.ops[j + 1..]
-                .iter()
-                .any(|n| matches!(n, Mop::Write { key: k2, .. } if *k2 == key));
-            if let Some(prev) = writers.insert(
-                (key, value),
-                Writer {
-                    txn: i as u32,
-                    last,
-                },
-            ) {
-                return Err(InputError::Entry {
-                    entry: txn.entry,
-                    message: format!(
-                        "value {} is written to key {} again (first by T{}); rw-register needs every written value unique per key",
-                        value_text(t, value),
-                        key_text(t, key),
-                        t.txns[prev.txn as usize].entry
-                    ),
-                });
-            }
-        }
-    }
-    Ok(writers)
 }
 
 /// Per transaction and key, what it saw and wrote; and the anomalies single reads show.

@@ -97,12 +97,7 @@ pub(crate) enum Shape {
 
 /// Parses `history`'s transactions. Every operation must be a well-formed `:txn`.
 pub(crate) fn parse(history: &History, shape: Shape) -> Result<Txns, InputError> {
-    history
-        .check_well_formed(&|e| format!("entry {e}"))
-        .map_err(|m| InputError::Entry {
-            entry: m.entry,
-            message: m.message,
-        })?;
+    history.check_well_formed(&|e| format!("entry {e}"))?;
     let mut out = Txns::default();
     for pair in history.pairs() {
         let inv = pair.invoke;
@@ -227,4 +222,62 @@ fn micro_ops(v: &Value, known: bool, shape: Shape, out: &mut Txns) -> Result<Vec
         ops.push(op);
     }
     Ok(ops)
+}
+
+/// Who wrote a value or appended an element.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Writer {
+    /// The transaction.
+    pub txn: u32,
+    /// Whether it was its transaction's last write or append to the key (the version it
+    /// installed).
+    pub last: bool,
+}
+
+/// The writer of each (key, value) the transactions append or write. Values are unique per
+/// key in both workloads, so that a read names its writer: a repeated one is bad input.
+pub(crate) fn writers(t: &Txns) -> Result<HashMap<(u32, u32), Writer>, InputError> {
+    let kv = |m: &Mop| match *m {
+        Mop::Append { key, value } | Mop::Write { key, value } => Some((key, value)),
+        Mop::Read { .. } => None,
+    };
+    let mut writers: HashMap<(u32, u32), Writer> = HashMap::new();
+    for (i, txn) in t.txns.iter().enumerate() {
+        for (j, m) in txn.ops.iter().enumerate() {
+            let Some((key, value)) = kv(m) else { continue };
+            let last = !txn.ops[j + 1..]
+                .iter()
+                .any(|n| kv(n).is_some_and(|(k, _)| k == key));
+            if let Some(prev) = writers.insert(
+                (key, value),
+                Writer {
+                    txn: i as u32,
+                    last,
+                },
+            ) {
+                let (what, verb, workload) = match m {
+                    Mop::Append { .. } => (
+                        "element",
+                        "appended to",
+                        "list-append needs every appended element",
+                    ),
+                    _ => (
+                        "value",
+                        "written to",
+                        "rw-register needs every written value",
+                    ),
+                };
+                return Err(InputError::Entry {
+                    entry: txn.entry,
+                    message: format!(
+                        "{what} {} is {verb} key {} again (first by T{}); {workload} unique per key",
+                        t.values.text(value),
+                        t.keys.text(key),
+                        t.txns[prev.txn as usize].entry
+                    ),
+                });
+            }
+        }
+    }
+    Ok(writers)
 }

@@ -229,6 +229,15 @@ pub enum InputError {
     },
 }
 
+impl From<crate::history::Malformed> for InputError {
+    fn from(m: crate::history::Malformed) -> InputError {
+        InputError::Entry {
+            entry: m.entry,
+            message: m.message,
+        }
+    }
+}
+
 /// Checks `history` against `model` within `budget`; a history that does not fit the model
 /// gives verdict `unknown` with the reason (use [`try_check`] to tell bad input apart).
 pub fn check(history: &History, model: &ModelSpec, budget: &Budget<'_>) -> Linearizability {

@@ -71,12 +71,7 @@ pub(crate) fn split(history: &History, tuples: bool) -> Result<Split<'_>, InputE
             ),
         });
     }
-    history
-        .check_well_formed(&|e| format!("entry {e}"))
-        .map_err(|m| InputError::Entry {
-            entry: m.entry,
-            message: m.message,
-        })?;
+    history.check_well_formed(&|e| format!("entry {e}"))?;
     let pairs = history.pairs();
     let mut out = Split::default();
     let mut index: HashMap<Option<Value>, usize> = HashMap::new();
