@@ -4,7 +4,7 @@
 //! input, 3 unknown; with several files, the worst (bad input, then not, then unknown).
 
 use super::{BadInput, EXIT_BAD_INPUT, EXIT_FAIL, EXIT_PASS, EXIT_UNKNOWN};
-use crate::check::isolation::Workload;
+use crate::check::isolation::{self, Assumptions, Options, Workload};
 use crate::check::linear::{try_check, Budget, InputError, ModelKind, ModelSpec};
 use crate::check::Verdict;
 use crate::des::time::parse_duration;
@@ -21,30 +21,30 @@ pub struct CheckArgs {
     /// The model: register, cas-register, kv, multi-register, mutex, set or counter
     /// (linearizability); list-append or rw-register (transactional isolation).
     #[arg(long)]
-    pub(super) model: String,
+    model: String,
     /// Initial state as an EDN literal, e.g. `0`, `nil`, `""` or `{:x 0 :y 0}` (default nil).
     #[arg(long)]
-    pub(super) init: Option<String>,
+    init: Option<String>,
     /// Print one JSON object per file instead of text.
     #[arg(long)]
-    pub(super) json: bool,
+    json: bool,
     /// Isolation levels to decide (list-append, rw-register): `all` (the default) or a
     /// comma-separated list of read-uncommitted, read-committed, repeatable-read,
     /// snapshot-isolation, serializable, strict-serializable.
     #[arg(long)]
-    pub(super) consistency: Option<String>,
+    consistency: Option<String>,
     /// rw-register: a transaction's write follows the version its read of the key saw.
     #[arg(long)]
-    pub(super) wfr_keys: bool,
+    wfr_keys: bool,
     /// rw-register: each process sees each key's versions in order.
     #[arg(long)]
-    pub(super) sequential_keys: bool,
+    sequential_keys: bool,
     /// rw-register: each key is linearizable (real time orders its versions).
     #[arg(long)]
-    pub(super) linearizable_keys: bool,
+    linearizable_keys: bool,
     /// Cycle-search budget in breadth-first visits (isolation); exhausting it gives unknown.
     #[arg(long, default_value_t = crate::check::isolation::DEFAULT_VISITS)]
-    pub(super) max_visits: u64,
+    max_visits: u64,
     /// Time budget per file, e.g. `30s` (an exhausted budget gives `unknown`).
     #[arg(long, default_value = "60s")]
     budget: String,
@@ -65,9 +65,14 @@ fn severity(code: i32) -> u8 {
 /// Checks each file.
 pub(super) fn run(args: CheckArgs) -> Result<i32, BadInput> {
     if let Some(workload) = Workload::from_name(&args.model) {
-        let opts = super::check_isolation::options(&args, workload)?;
+        let opts = isolation_options(&args, workload)?;
         return each_file(&args.files, |source| {
-            Ok(super::check_isolation::check_one(source, &opts, &args))
+            Ok(super::check_isolation::check_one(
+                source,
+                &opts,
+                args.json,
+                &args.model,
+            ))
         });
     }
     if args.consistency.is_some() {
@@ -91,6 +96,34 @@ pub(super) fn run(args: CheckArgs) -> Result<i32, BadInput> {
     let limit = parse_duration(&args.budget).map_err(|e| BadInput(format!("--budget: {e}")))?;
     let spec = ModelSpec { kind, init };
     each_file(&args.files, |source| check_one(source, &spec, &args, limit))
+}
+
+/// The options `args` give for `workload`.
+fn isolation_options(args: &CheckArgs, workload: Workload) -> Result<Options, BadInput> {
+    let mut opts = Options::new(workload);
+    if let Some(text) = &args.consistency {
+        let names: Vec<String> = text.split(',').map(|s| s.trim().to_string()).collect();
+        opts.levels = isolation::parse_levels(&names)
+            .map_err(|e| BadInput(format!("--consistency {text}: {e}")))?;
+    }
+    opts.assume = Assumptions {
+        wfr_keys: args.wfr_keys,
+        sequential_keys: args.sequential_keys,
+        linearizable_keys: args.linearizable_keys,
+    };
+    if workload == Workload::ListAppend && opts.assume != Assumptions::default() {
+        return Err(BadInput(
+            "--wfr-keys, --sequential-keys and --linearizable-keys order rw-register versions; list-append reads show the order".into(),
+        ));
+    }
+    if args.init.is_some() {
+        return Err(BadInput(format!(
+            "--init does not apply to --model {}: every key starts empty (nil)",
+            args.model
+        )));
+    }
+    opts.max_visits = args.max_visits;
+    Ok(opts)
 }
 
 /// Reads each file and checks it with `check`; the worst exit code (a file that cannot be

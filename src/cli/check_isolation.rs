@@ -2,49 +2,20 @@
 //! isolation levels of transaction histories. Exit 0 when every level asked for holds, 1 when
 //! one fails, 2 bad input, 3 when one is unknown.
 
-use super::check::CheckArgs;
-use super::{BadInput, EXIT_BAD_INPUT};
-use crate::check::isolation::{self, Assumptions, Options, Report, Workload};
+use super::EXIT_BAD_INPUT;
+use crate::check::isolation::{self, Options, Report};
 use crate::check::linear::InputError;
 use crate::check::Verdict;
 use crate::history::HistorySource;
 use std::time::Instant;
 
-/// The options `args` give for `workload`.
-pub(super) fn options(args: &CheckArgs, workload: Workload) -> Result<Options, BadInput> {
-    let mut opts = Options::new(workload);
-    if let Some(text) = &args.consistency {
-        let names: Vec<String> = text.split(',').map(|s| s.trim().to_string()).collect();
-        opts.levels = isolation::parse_levels(&names)
-            .map_err(|e| BadInput(format!("--consistency {text}: {e}")))?;
-    }
-    opts.assume = Assumptions {
-        wfr_keys: args.wfr_keys,
-        sequential_keys: args.sequential_keys,
-        linearizable_keys: args.linearizable_keys,
-    };
-    if workload == Workload::ListAppend && opts.assume != Assumptions::default() {
-        return Err(BadInput(
-            "--wfr-keys, --sequential-keys and --linearizable-keys order rw-register versions; list-append reads show the order".into(),
-        ));
-    }
-    if args.init.is_some() {
-        return Err(BadInput(format!(
-            "--init does not apply to --model {}: every key starts empty (nil)",
-            args.model
-        )));
-    }
-    opts.max_visits = args.max_visits;
-    Ok(opts)
-}
-
 /// Checks one history; returns the exit code.
-pub(super) fn check_one(source: &HistorySource, opts: &Options, args: &CheckArgs) -> i32 {
+pub(super) fn check_one(source: &HistorySource, opts: &Options, json: bool, model: &str) -> i32 {
     let started = Instant::now();
     let report = match isolation::check(&source.history, opts) {
         Ok(r) => r,
         Err(InputError::Entry { entry, message }) => {
-            let what = format!("{message} (checking with --model {})", args.model);
+            let what = format!("{message} (checking with --model {model})");
             eprintln!("error: {}", source.error(Some(entry), what));
             return EXIT_BAD_INPUT;
         }
@@ -54,10 +25,10 @@ pub(super) fn check_one(source: &HistorySource, opts: &Options, args: &CheckArgs
         }
     };
     let check_ms = started.elapsed().as_secs_f64() * 1000.0;
-    if args.json {
+    if json {
         let v = serde_json::json!({
             "file": source.file,
-            "model": args.model,
+            "model": model,
             "verdict": report.verdict(),
             "transactions": report.transactions,
             "edges": report.edges,
