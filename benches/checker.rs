@@ -65,7 +65,7 @@ fn generated(ops: usize, processes: u64, keys: u64, seed: u64) -> History {
             process: Process::Client(p),
             kind,
             f,
-            key: Some(key),
+            key: Some(Value::Int(key as i64)),
             value,
             time: 0,
             node: None,

@@ -123,7 +123,8 @@ fn bad_usage_exits_2() {
 
 #[test]
 fn a_tiny_budget_gives_unknown_not_a_hang() {
-    // Fourteen unanswered concurrent writes, then a read of a value nobody wrote: proving it
+    // Fourteen unanswered concurrent writes, then a read of a value only written after the
+    // read completed (so no cheap refutation applies: the value was written): proving it
     // non-linearizable means trying about 2^14 subsets of the writes.
     let mut text = String::new();
     for p in 0..14 {
@@ -132,6 +133,7 @@ fn a_tiny_budget_gives_unknown_not_a_hang() {
         ));
     }
     text.push_str("{:type :invoke, :f :read, :value nil, :process 99}\n{:type :ok, :f :read, :value 999, :process 99}\n");
+    text.push_str("{:type :invoke, :f :write, :value 999, :process 98}\n");
     let hard = tmp("hard.edn", &text);
     let out = faultline(&["check", &hard, "--model", "register", "--budget", "1ns"]);
     assert_eq!(
@@ -549,4 +551,111 @@ fn every_command_in_the_isolation_lesson_runs() {
         ran += 1;
     }
     assert!(ran >= 20, "only {ran} commands in the lesson");
+}
+
+#[test]
+fn kv_histories_with_a_key_field_and_string_values_are_read() {
+    // Porcupine's and etcd's form: the key in :key (a string here), get/put/append on strings.
+    let line = |p: u32, ty: &str, f: &str, k: &str, v: &str| {
+        format!("{{:process {p}, :type :{ty}, :f :{f}, :key \"{k}\", :value {v}}}\n")
+    };
+    let ok_history = [
+        line(0, "invoke", "put", "4", "\"x\""),
+        line(0, "ok", "put", "4", "\"x\""),
+        line(1, "invoke", "append", "4", "\"y\""),
+        line(1, "ok", "append", "4", "\"y\""),
+        line(2, "invoke", "get", "4", "nil"),
+        line(2, "ok", "get", "4", "\"xy\""),
+        line(0, "invoke", "append", "7", "\"a\""),
+        line(0, "ok", "append", "7", "\"a\""),
+    ]
+    .concat();
+    let path = tmp("kv-key-field.edn", &ok_history);
+    let out = faultline(&["check", &path, "--model", "kv", "--init", "\"\"", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verdict"], "linearizable", "{v}");
+    // A get that misses the append completed before it began.
+    let bad = ok_history.replace(":value \"xy\"", ":value \"x\"");
+    let path = tmp("kv-key-field-bad.edn", &bad);
+    let out = faultline(&["check", &path, "--model", "kv", "--init", "\"\""]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("key \"4\""), "{text}");
+    // The same keys in JSON lines.
+    let json = "{\"type\":\"invoke\",\"f\":\"put\",\"process\":0,\"key\":\"k1\",\"value\":\"x\"}\n\
+                {\"type\":\"ok\",\"f\":\"put\",\"process\":0,\"key\":\"k1\",\"value\":\"x\"}\n\
+                {\"type\":\"invoke\",\"f\":\"get\",\"process\":1,\"key\":\"k1\",\"value\":null}\n\
+                {\"type\":\"ok\",\"f\":\"get\",\"process\":1,\"key\":\"k1\",\"value\":\"x\"}\n";
+    let path = tmp("kv-key-field.json", json);
+    assert_eq!(
+        faultline(&["check", &path, "--model", "kv"]).status.code(),
+        Some(0)
+    );
+    // A key that is neither an integer, a string nor a keyword is bad input.
+    refused(
+        "kv-key-list.edn",
+        "{:process 0, :type :invoke, :f :get, :key [1 2], :value nil}\n",
+        &["--model", "kv"],
+        1,
+        &[":key is [1 2]", "an integer, a string or a keyword"],
+    );
+}
+
+#[test]
+fn a_read_of_a_value_never_written_is_refuted_without_search() {
+    let mut h = String::new();
+    // 10 processes writing unique values to a register, with reads; one read returns 999.
+    for i in 0..200u32 {
+        let p = i % 10;
+        if i % 3 == 0 {
+            h += &format!("{{:process {p}, :type :invoke, :f :read, :value nil}}\n");
+            // The last write (i - 1), except one read of a value no one wrote.
+            let v = match i {
+                0 => "nil".to_string(),
+                150 => "999".to_string(),
+                _ => (i - 1).to_string(),
+            };
+            h += &format!("{{:process {p}, :type :ok, :f :read, :value {v}}}\n");
+        } else {
+            h += &format!("{{:process {p}, :type :invoke, :f :write, :value {i}}}\n");
+            h += &format!("{{:process {p}, :type :ok, :f :write, :value {i}}}\n");
+        }
+    }
+    let path = tmp("unproduced.edn", &h);
+    let out = faultline(&["check", &path, "--model", "register", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verdict"], "not-linearizable", "{v}");
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap()
+            .contains("read 999, which no operation wrote"),
+        "{v}"
+    );
+    assert_eq!(v["states_explored"], 0, "no search: {v}");
+}
+
+#[test]
+fn kv_checks_stop_at_the_first_failing_key_unless_all_keys() {
+    // Keys 1 and 2 both have a stale read.
+    let mut h = String::new();
+    for k in [1, 2] {
+        h += &format!("{{:process 0, :type :invoke, :f :write, :value [{k} 1]}}\n");
+        h += &format!("{{:process 0, :type :ok, :f :write, :value [{k} 1]}}\n");
+        h += &format!("{{:process 0, :type :invoke, :f :write, :value [{k} 2]}}\n");
+        h += &format!("{{:process 0, :type :ok, :f :write, :value [{k} 2]}}\n");
+        h += &format!("{{:process 1, :type :invoke, :f :read, :value [{k} nil]}}\n");
+        h += &format!("{{:process 1, :type :ok, :f :read, :value [{k} 1]}}\n");
+    }
+    let path = tmp("two-bad-keys.edn", &h);
+    let out = faultline(&["check", &path, "--model", "kv"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text.contains("stopped at the first failing key, 1 of 2 checked"),
+        "{text}"
+    );
+    let out = faultline(&["check", &path, "--model", "kv", "--all-keys"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("(2 of 2 keys)"), "{text}");
 }

@@ -11,7 +11,7 @@ fn op(process: u64, kind: OpType, f: Func, value: Value, time: u64) -> Op {
         process: Process::Client(process),
         kind,
         f,
-        key: Some(0),
+        key: Some(Value::Int(0)),
         value,
         time,
         node: None,

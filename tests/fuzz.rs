@@ -249,6 +249,7 @@ fn history_case(text: &str, name: &str) -> Result<bool, String> {
         max_states: 20_000,
         max_memory_bytes: 64 << 20,
         deadline: None,
+        all_keys: true,
     };
     for kind in ModelKind::ALL {
         for init in [

@@ -61,7 +61,7 @@ impl Effect<'_> {
 
 /// The changes an invocation makes, by key.
 fn changes(op: &Op) -> Vec<(u64, Change)> {
-    let key = op.key.unwrap_or(0);
+    let key = op.key.as_ref().and_then(Value::as_int).unwrap_or(0) as u64;
     match (&op.f, &op.value) {
         (Func::Write, Value::Int(v)) => vec![(key, Change::Write(*v))],
         (Func::Cas, Value::List(pair)) => pair

@@ -48,6 +48,10 @@ pub struct CheckArgs {
     /// Time budget per file, e.g. `30s` (an exhausted budget gives `unknown`).
     #[arg(long, default_value = "60s")]
     budget: String,
+    /// Check every key of a kv history even after one fails (by default the check stops at
+    /// the first failing key and says so).
+    #[arg(long)]
+    all_keys: bool,
     /// Memory budget per file for the search's cache, in MiB.
     #[arg(long, default_value_t = 2048)]
     memory_mb: u64,
@@ -164,6 +168,7 @@ fn check_one(
     let budget = Budget {
         deadline: Some(&out_of_time),
         max_memory_bytes: args.memory_mb.saturating_mul(1 << 20),
+        all_keys: args.all_keys,
         ..Budget::default()
     };
     let result = match try_check(history, spec, &budget) {

@@ -121,8 +121,9 @@ pub struct Op {
     pub kind: OpType,
     /// What.
     pub f: Func,
-    /// The key, for keyed models.
-    pub key: Option<u64>,
+    /// The key, for keyed models: an integer for faultline's own histories; any scalar
+    /// (`"4"`, `:x`, `7`) read from a `:key` field elsewhere (Porcupine's and etcd's kv form).
+    pub key: Option<Value>,
     /// The value (for an invoked read, `Nil`; for a completed read, what was read).
     pub value: Value,
     /// Virtual time in nanoseconds.

@@ -3,15 +3,17 @@
 //!
 //! EDN layout: one top-level vector or list of op maps, or op maps one after another (one per
 //! line, or spanning lines). Keys may come in any order; only `:process`, `:type`, `:f`,
-//! `:value` and `:time` are read, anything else (`:index`, `:error`, …) is ignored. `:process`
-//! is a non-negative integer or `:nemesis`; `:value` may be missing (→ `nil`); `:time` may be
-//! missing or `nil` (→ 0). EDN ops have no key: Jepsen `independent` tuples stay in the value,
-//! so a keyed op written by [`write_edn`](super::write_edn) reads back as
-//! `Value::List([Int(key), value])` with `key: None`.
+//! `:value`, `:time` and `:key` are read, anything else (`:index`, `:error`, …) is ignored.
+//! `:process` is a non-negative integer or `:nemesis`; `:value` may be missing (→ `nil`);
+//! `:time` may be missing or `nil` (→ 0); `:key` (the form of Porcupine's kv test data and
+//! etcd's robustness tests, `{:f :append, :key "4", :value "x 3"}`) is an integer, a string
+//! or a keyword, and becomes `Op.key`. Jepsen `independent` tuples stay in the value, so a
+//! keyed op written by [`write_edn`](super::write_edn) reads back as
+//! `Value::List([key, value])` with `key: None`.
 //!
 //! JSON is detected when the first non-blank character is `{` followed by `"`. Each non-blank
-//! line is one object with `type`, `f`, `process`, and optional `key`, `value`, `time`, `node`
-//! (`index` is ignored). `type`, `f` and `process` may carry a leading `:`. Values map as:
+//! line is one object with `type`, `f`, `process`, and optional `key` (an integer or a string),
+//! `value`, `time`, `node` (`index` is ignored). `type`, `f` and `process` may carry a leading `:`. Values map as:
 //! null → `Nil`, integers → `Int`, other numbers → `Str` of their text, strings → `Str` (or
 //! `Keyword` when they start with `:`), arrays → `List`, bools → `Bool`, objects → `Map` with
 //! keys read like strings.
@@ -228,8 +230,8 @@ fn edn_op(r: &mut Reader<'_>, file: &str) -> Result<Op, HistoryError> {
         );
         return Err(invalid(file, line, msg));
     }
-    // :type, :process, :f, :value, :time with the line of each value.
-    let mut slots: [Option<(Value, usize)>; 5] = Default::default();
+    // :type, :process, :f, :value, :time, :key with the line of each value.
+    let mut slots: [Option<(Value, usize)>; 6] = Default::default();
     r.read_map_with(|key, key_line, v, value_line| {
         let name = match &key {
             Key::Name(n) => n,
@@ -242,6 +244,7 @@ fn edn_op(r: &mut Reader<'_>, file: &str) -> Result<Op, HistoryError> {
             "f" => 2,
             "value" => 3,
             "time" => 4,
+            "key" => 5,
             _ => return Ok(()),
         };
         if slots[slot].is_some() {
@@ -255,7 +258,7 @@ fn edn_op(r: &mut Reader<'_>, file: &str) -> Result<Op, HistoryError> {
         Ok(())
     })
     .map_err(|e| from_edn(file, e))?;
-    let [kind, process, f, value, time] = slots;
+    let [kind, process, f, value, time, key] = slots;
     let missing = |key: &str, want: &str| {
         let msg = format!("op map has no :{key}; expected {want}");
         Err(invalid(file, line, msg))
@@ -287,12 +290,17 @@ fn edn_op(r: &mut Reader<'_>, file: &str) -> Result<Op, HistoryError> {
         Some((Value::Int(t), _)) if t >= 0 => t as u64,
         Some(bad) => return wrong("time", bad, "a non-negative integer (nanoseconds)"),
     };
+    let key = match key {
+        None | Some((Value::Nil, _)) => None,
+        Some((k @ (Value::Int(_) | Value::Str(_) | Value::Keyword(_)), _)) => Some(k),
+        Some(bad) => return wrong("key", bad, "a key: an integer, a string or a keyword"),
+    };
     Ok(Op {
         index: 0,
         process,
         kind,
         f,
-        key: None,
+        key,
         value: value.map_or(Value::Nil, |(v, _)| v),
         time,
         node: None,
@@ -388,10 +396,12 @@ fn json_op(o: JsonOp) -> Result<Op, String> {
     };
     let key = match &o.key {
         J::Null => None,
-        v => Some(
-            v.as_u64()
-                .ok_or_else(|| wrong("key", v, "a non-negative integer or null"))?,
-        ),
+        J::String(s) => Some(Value::Str(s.clone())),
+        v => {
+            Some(Value::Int(v.as_i64().ok_or_else(|| {
+                wrong("key", v, "an integer, a string or null")
+            })?))
+        }
     };
     let time = match &o.time {
         J::Null => 0,

@@ -111,14 +111,16 @@ impl History {
                             place(j)
                         ));
                     }
-                    if invoked.key.is_some() && op.key.is_some() && invoked.key != op.key {
-                        return bad(format!(
-                            "process {p} completes an operation on key {} that it invoked on \
-                             key {} at {}; expected the same key",
-                            op.key.unwrap_or_default(),
-                            invoked.key.unwrap_or_default(),
-                            place(j)
-                        ));
+                    if let (Some(done), Some(asked)) = (&op.key, &invoked.key) {
+                        if done != asked {
+                            return bad(format!(
+                                "process {p} completes an operation on key {} that it invoked \
+                                 on key {} at {}; expected the same key",
+                                crate::check::linear::model::fmt_value(done),
+                                crate::check::linear::model::fmt_value(asked),
+                                place(j)
+                            ));
+                        }
                     }
                     open.remove(&op.process);
                 }

@@ -67,11 +67,8 @@ pub fn edn_line(op: &Op) -> String {
     s.push_str(", :f :");
     s.push_str(op.f.name());
     s.push_str(", :value ");
-    match op.key {
-        Some(k) => edn_value(
-            &Value::List(vec![Value::Int(k as i64), op.value.clone()]),
-            &mut s,
-        ),
+    match &op.key {
+        Some(k) => edn_value(&Value::List(vec![k.clone(), op.value.clone()]), &mut s),
         None => edn_value(&op.value, &mut s),
     }
     s.push_str(", :process ");
@@ -119,8 +116,8 @@ pub fn json_op(op: &Op) -> serde_json::Value {
             Process::Nemesis => "nemesis".into(),
         },
     );
-    if let Some(k) = op.key {
-        m.insert("key".into(), k.into());
+    if let Some(k) = &op.key {
+        m.insert("key".into(), json_value(k));
     }
     m.insert("value".into(), json_value(&op.value));
     m.insert("time".into(), op.time.into());
@@ -152,6 +149,7 @@ mod tests {
     use super::*;
 
     fn op(key: Option<u64>, f: Func, value: Value) -> Op {
+        let key = key.map(|k| Value::Int(k as i64));
         Op {
             index: 3,
             process: Process::Client(2),

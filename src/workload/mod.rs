@@ -259,7 +259,7 @@ impl Clients {
             process: Process::Client(self.clients[c].process),
             kind,
             f,
-            key,
+            key: key.map(|k| crate::history::Value::Int(k as i64)),
             value,
             time,
             node: node.map(|n| self.names[n.index()].clone()),

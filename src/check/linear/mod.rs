@@ -115,6 +115,9 @@ pub struct Budget<'a> {
     pub max_memory_bytes: u64,
     /// Called now and then; returns true when time is up. The library never reads the clock.
     pub deadline: Option<&'a dyn Fn() -> bool>,
+    /// Check every key even after one fails; by default the check stops at the first failing
+    /// key (in key order), as Porcupine does, and says so.
+    pub all_keys: bool,
 }
 
 impl Default for Budget<'_> {
@@ -124,6 +127,7 @@ impl Default for Budget<'_> {
             max_states: 20_000_000,
             max_memory_bytes: 2 << 30,
             deadline: None,
+            all_keys: false,
         }
     }
 }
@@ -208,6 +212,7 @@ impl Checker for Linearizable {
             max_states: s.limits.check_states,
             max_memory_bytes: s.limits.memory,
             deadline: None,
+            all_keys: true,
         };
         Some(check(&input.run.history, &spec, &budget).to_check_result())
     }

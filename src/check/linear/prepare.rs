@@ -83,9 +83,9 @@ pub(crate) fn split(history: &History, tuples: bool) -> Result<Split<'_>, InputE
             Some((j, c)) if c.kind == OpType::Ok => (true, Some(j)),
             _ => (false, None),
         };
-        let (key, inv_value, done_value) = match (inv.key, tuples) {
+        let (key, inv_value, done_value) = match (&inv.key, tuples) {
             (Some(k), _) => (
-                Some(Value::Int(k as i64)),
+                Some(k.clone()),
                 &inv.value,
                 completion.map(|(_, c)| &c.value),
             ),
@@ -166,6 +166,7 @@ mod tests {
     use crate::history::Op;
 
     fn op(process: Process, kind: OpType, f: Func, key: Option<u64>, value: Value) -> Op {
+        let key = key.map(|k| Value::Int(k as i64));
         Op {
             index: 0,
             process,

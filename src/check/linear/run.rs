@@ -4,7 +4,7 @@
 
 use super::model::{fmt_value, Model, OpView};
 use super::prepare::{split, Group};
-use super::search::{search, Outcome, SearchOp};
+use super::search::{search, Failure, Outcome, SearchOp};
 use super::timeline::process_name;
 use super::witness::{build, Witness};
 use super::{Budget, InputError, Linearizability};
@@ -109,6 +109,48 @@ fn check_group<M: Model>(
     }
 }
 
+/// The cheap refutation of one key (see [`Model::unproduced`]), if it applies.
+fn refute<M: Model>(p: &Prepared<'_, '_, M>) -> Option<KeyOutcome> {
+    let (i, why) = p.model.unproduced(p.ops.iter().map(|o| &o.op))?;
+    Some(refuted(&p.model, p.group, &p.ops, i, &why))
+}
+
+/// A key refuted without search: op `i` can never succeed, for reason `why`.
+fn refuted<M: Model>(
+    model: &M,
+    group: &Group<'_>,
+    ops: &[SearchOp<M::Op>],
+    i: usize,
+    why: &str,
+) -> KeyOutcome {
+    let failure = Failure {
+        prefix: Vec::new(),
+        prefix_state: model.init(),
+        blocked: i,
+        blocked_states: Vec::new(),
+        more_states: false,
+    };
+    let mut witness = build(model, group.key.as_ref(), ops, &failure);
+    let stuck = &mut witness.stuck[0];
+    stuck.conflicts = vec![why.to_string()];
+    let entries = match stuck.completed_at {
+        Some(r) => format!("entries {}–{r}", stuck.invoked_at),
+        None => format!("entry {}", stuck.invoked_at),
+    };
+    let reason = format!(
+        "{}{} ({entries}) cannot take effect in any order: {why}",
+        key_prefix(&group.key),
+        stuck.op
+    );
+    witness.prefix.clear();
+    witness.explanation = format!(
+        "{} ({entries}) cannot take effect in any order of the history: {why}. No search was \
+         needed: a read can only return the initial value or one some operation wrote.",
+        stuck.op
+    );
+    KeyOutcome::Fail(reason, Box::new(witness))
+}
+
 /// Checks `history` with models from `make`, which gets each key's initial value.
 pub(crate) fn run<M: Model>(
     history: &History,
@@ -128,10 +170,27 @@ pub(crate) fn run<M: Model>(
     let mut states = 0u64;
     let mut fails: Vec<(String, Box<Witness>)> = Vec::new();
     let mut unknowns: Vec<String> = Vec::new();
-    for p in &prepared {
-        match check_group(p, budget, &mut states) {
+    // Cheap refutations first, over every key; the search only where none applies.
+    let mut cheap: Vec<Option<KeyOutcome>> = prepared.iter().map(refute).collect();
+    let first_refuted = cheap.iter().position(Option::is_some);
+    let mut checked = 0;
+    for (k, p) in prepared.iter().enumerate() {
+        if !budget.all_keys && first_refuted.is_some_and(|f| k != f) {
+            continue;
+        }
+        checked += 1;
+        let outcome = match cheap[k].take() {
+            Some(o) => o,
+            None => check_group(p, budget, &mut states),
+        };
+        match outcome {
             KeyOutcome::Pass => {}
-            KeyOutcome::Fail(reason, witness) => fails.push((reason, witness)),
+            KeyOutcome::Fail(reason, witness) => {
+                fails.push((reason, witness));
+                if !budget.all_keys {
+                    break;
+                }
+            }
             KeyOutcome::Unknown(reason) => unknowns.push(reason),
         }
     }
@@ -145,7 +204,11 @@ pub(crate) fn run<M: Model>(
         }
     };
     let (verdict, reason, witness) = if let Some((reason, witness)) = fails.first() {
-        let more = of_keys(fails.len());
+        let more = if checked < keys {
+            format!(" (stopped at the first failing key, {checked} of {keys} checked; --all-keys checks every key)")
+        } else {
+            of_keys(fails.len())
+        };
         (
             Verdict::Fail,
             format!("not linearizable{more}: {reason}"),

@@ -61,6 +61,16 @@ pub trait Model {
     /// The state after `op`, or `None` when `op` is impossible in `state`.
     fn step(&self, state: &Self::State, op: &Self::Op) -> Option<Self::State>;
 
+    /// A cheap refutation before the search: the position in `ops` of an op that no order of
+    /// `ops` can let succeed (a read of a value no op produced), with why in words. `None`
+    /// when there is none or the model does not look.
+    fn unproduced<'o>(&self, _ops: impl Iterator<Item = &'o Self::Op>) -> Option<(usize, String)>
+    where
+        Self::Op: 'o,
+    {
+        None
+    }
+
     /// The op in a few words, without the process: `write 3`, `cas 1→2`, `acquire`.
     fn describe_op(&self, op: &Self::Op) -> String;
 

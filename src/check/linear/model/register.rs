@@ -172,6 +172,34 @@ impl Model for Register {
         self.init.clone()
     }
 
+    /// A read of a value neither the initial state nor any write or cas produced. Appends
+    /// build strings out of parts, so a history with appends is left to the search.
+    fn unproduced<'o>(&self, ops: impl Iterator<Item = &'o RegOp>) -> Option<(usize, String)> {
+        let ops: Vec<&RegOp> = ops.collect();
+        let mut produced: std::collections::HashSet<&Value> = std::collections::HashSet::new();
+        produced.insert(&self.init);
+        for op in &ops {
+            match op {
+                RegOp::Write(v) | RegOp::Cas(_, v) => {
+                    produced.insert(v);
+                }
+                RegOp::Append(_) => return None,
+                RegOp::Read(_) => {}
+            }
+        }
+        ops.iter().enumerate().find_map(|(i, op)| match op {
+            RegOp::Read(Some(v)) if !produced.contains(v) => Some((
+                i,
+                format!(
+                    "it read {}, which no operation wrote (and the {} did not start with)",
+                    fmt_value(v),
+                    self.name
+                ),
+            )),
+            _ => None,
+        })
+    }
+
     fn is_noop(&self, op: &RegOp) -> bool {
         *op == RegOp::Read(None)
     }
