@@ -134,6 +134,8 @@ fn a_tiny_budget_gives_unknown_not_a_hang() {
     }
     text.push_str("{:type :invoke, :f :read, :value nil, :process 99}\n{:type :ok, :f :read, :value 999, :process 99}\n");
     text.push_str("{:type :invoke, :f :write, :value 999, :process 98}\n");
+    // A value written twice: the real-time refutation needs unique values.
+    text.push_str("{:type :invoke, :f :write, :value 0, :process 97}\n");
     let hard = tmp("hard.edn", &text);
     let out = faultline(&["check", &hard, "--model", "register", "--budget", "1ns"]);
     assert_eq!(

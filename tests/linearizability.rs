@@ -199,10 +199,11 @@ fn empty_and_nemesis_only_histories_pass() {
 fn the_witness_names_the_op_and_the_states_it_met() {
     let h = hist(
         "p0 invoke write 0\n p0 ok write 0\n p1 invoke read\n p2 invoke write 4\n
-         p1 ok read 3\n p2 ok write 4\n p3 invoke read\n p3 ok read 4\n p4 invoke write 3",
+         p1 ok read 3\n p2 ok write 4\n p3 invoke read\n p3 ok read 4\n p4 invoke write 3\n
+         p5 invoke write 0",
     );
-    // (3 is written, but only after the read returned: the search, not the cheap
-    // refutation, must find this one.)
+    // (3 is written, and 0 twice, so no cheap refutation applies: the search must find
+    // this one.)
     let out = run("cas-register", Value::Nil, &h);
     assert_eq!(out.verdict, Verdict::Fail);
     let w = out.witness.clone().unwrap();
@@ -311,11 +312,12 @@ fn set_and_multi_register_histories() {
 #[test]
 fn budgets_give_unknown_never_a_guess() {
     // Twelve concurrent writes that may or may not have happened, then an impossible read
-    // (of a value written only after it returned: no cheap refutation applies).
+    // (of a value written only after it returned, and 0 is written twice, so no cheap
+    // refutation applies).
     let mut text: String = (0..12)
         .map(|p| format!("p{p} invoke write {p}\n"))
         .collect();
-    text.push_str("p99 invoke read\n p99 ok read 77\n p98 invoke write 77\n");
+    text.push_str("p99 invoke read\n p99 ok read 77\n p98 invoke write 77\n p97 invoke write 0\n");
     let (h, spec) = (hist(&text), spec("register", Value::Nil));
     let tiny = Budget {
         max_states: 10,

@@ -109,9 +109,10 @@ fn check_group<M: Model>(
     }
 }
 
-/// The cheap refutation of one key (see [`Model::unproduced`]), if it applies.
+/// The cheap refutation of one key (see [`Model::refute`]), if it applies.
 fn refute<M: Model>(p: &Prepared<'_, '_, M>) -> Option<KeyOutcome> {
-    let (i, why) = p.model.unproduced(p.ops.iter().map(|o| &o.op))?;
+    let timed: Vec<_> = p.ops.iter().map(|o| (&o.op, o.call, o.ret)).collect();
+    let (i, why) = p.model.refute(&timed)?;
     Some(refuted(&p.model, p.group, &p.ops, i, &why))
 }
 
@@ -144,8 +145,9 @@ fn refuted<M: Model>(
     );
     witness.prefix.clear();
     witness.explanation = format!(
-        "{} ({entries}) cannot take effect in any order of the history: {why}. No search was \
-         needed: a read can only return the initial value or one some operation wrote.",
+        "{} ({entries}) cannot take effect in any order of the history: {why}. (Found before \
+         any search: a read returns the initial value or what some write wrote, and with \
+         unique values real time pins down which write.)",
         stuck.op
     );
     KeyOutcome::Fail(reason, Box::new(witness))

@@ -38,6 +38,10 @@ pub struct OpView<'a> {
     pub known: bool,
 }
 
+/// An op with the history positions of its invocation and `ok` completion (`None`: no ok
+/// reply, so it may take effect any time after its invocation, or never).
+pub type Timed<'o, O> = (&'o O, usize, Option<usize>);
+
 /// A sequential specification.
 pub trait Model {
     /// A model state; the search memoizes (linearized set, state) pairs.
@@ -62,12 +66,11 @@ pub trait Model {
     fn step(&self, state: &Self::State, op: &Self::Op) -> Option<Self::State>;
 
     /// A cheap refutation before the search: the position in `ops` of an op that no order of
-    /// `ops` can let succeed (a read of a value no op produced), with why in words. `None`
-    /// when there is none or the model does not look.
-    fn unproduced<'o>(&self, _ops: impl Iterator<Item = &'o Self::Op>) -> Option<(usize, String)>
-    where
-        Self::Op: 'o,
-    {
+    /// `ops` can let succeed (a read of a value no op produced; a read that real time puts
+    /// out of reach of its value's only write), with why in words. Each op comes with the
+    /// history positions of its invocation and `ok` completion (`None`: it may take effect
+    /// any time after its invocation). `None` when there is none or the model does not look.
+    fn refute(&self, _ops: &[Timed<'_, Self::Op>]) -> Option<(usize, String)> {
         None
     }
 

@@ -1,8 +1,9 @@
 //! The `register` model: one value, `read` and `write`. Also holds the register ops that
 //! `cas-register` and `kv` share ([`RegOp`]).
 
-use super::{fmt_value, unknown_f, value_heap_bytes, Model, OpView};
+use super::{fmt_value, unknown_f, value_heap_bytes, Model, OpView, Timed};
 use crate::history::{Func, Value};
+use std::collections::HashMap;
 
 /// A register operation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -172,32 +173,97 @@ impl Model for Register {
         self.init.clone()
     }
 
-    /// A read of a value neither the initial state nor any write or cas produced. Appends
-    /// build strings out of parts, so a history with appends is left to the search.
-    fn unproduced<'o>(&self, ops: impl Iterator<Item = &'o RegOp>) -> Option<(usize, String)> {
-        let ops: Vec<&RegOp> = ops.collect();
-        let mut produced: std::collections::HashSet<&Value> = std::collections::HashSet::new();
-        produced.insert(&self.init);
-        for op in &ops {
+    /// A read of a value neither the initial state nor any write or cas produced; and, when
+    /// every written value is unique (no cas, no append, no value written twice or equal to
+    /// the initial one), a read that real time puts out of reach of the one write of its
+    /// value: the read completed before that write began (a read from the future), or
+    /// another write began after that write completed and completed before the read began (a
+    /// stale read). Appends build strings out of parts, so a history with them is left to
+    /// the search.
+    fn refute(&self, ops: &[Timed<'_, RegOp>]) -> Option<(usize, String)> {
+        let mut writer: HashMap<&Value, Option<usize>> = HashMap::new();
+        let mut unique = true;
+        for (i, (op, ..)) in ops.iter().enumerate() {
             match op {
-                RegOp::Write(v) | RegOp::Cas(_, v) => {
-                    produced.insert(v);
+                RegOp::Write(v) => {
+                    let again = writer.insert(v, Some(i)).is_some() || *v == self.init;
+                    unique &= !again;
+                }
+                RegOp::Cas(_, v) => {
+                    writer.insert(v, None);
+                    unique = false;
                 }
                 RegOp::Append(_) => return None,
                 RegOp::Read(_) => {}
             }
         }
-        ops.iter().enumerate().find_map(|(i, op)| match op {
-            RegOp::Read(Some(v)) if !produced.contains(v) => Some((
-                i,
-                format!(
+        let reads = ops
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (op, call, ret))| match op {
+                RegOp::Read(Some(v)) => Some((i, v, *call, *ret)),
+                _ => None,
+            });
+        // Completed writes by completion position, with the latest invocation among those
+        // completed so far: "some write began after X and completed before Y".
+        let mut done: Vec<(usize, usize, usize)> = ops
+            .iter()
+            .enumerate()
+            .filter(|(_, (op, ..))| matches!(op, RegOp::Write(_)))
+            .filter_map(|(k, (_, call, ret))| ret.map(|r| (r, *call, k)))
+            .collect();
+        done.sort_unstable();
+        // Per prefix of `done`: the latest invocation, and which write it was.
+        let mut latest_call: Vec<(usize, usize)> = Vec::with_capacity(done.len());
+        let mut max = (0, 0);
+        for &(_, call, k) in &done {
+            if call >= max.0 {
+                max = (call, k);
+            }
+            latest_call.push(max);
+        }
+        for (i, v, call, ret) in reads {
+            if *v == self.init {
+                continue;
+            }
+            let Some(w) = writer.get(v) else {
+                let why = format!(
                     "it read {}, which no operation wrote (and the {} did not start with)",
                     fmt_value(v),
                     self.name
-                ),
-            )),
-            _ => None,
-        })
+                );
+                return Some((i, why));
+            };
+            let Some(w) = w.filter(|_| unique) else {
+                continue;
+            };
+            let (_, w_call, w_ret) = ops[w];
+            if ret.is_some_and(|r| r < w_call) {
+                let why = format!(
+                    "it read {}, which was written only after it returned (entry {w_call})",
+                    fmt_value(v)
+                );
+                return Some((i, why));
+            }
+            // The latest invocation of a write that completed before this read began.
+            let before = done.partition_point(|&(r, ..)| r < call);
+            if let (Some(w_ret), Some(&(latest, k))) = (w_ret, latest_call[..before].last()) {
+                if latest > w_ret {
+                    let (other, _, other_ret) = ops[k];
+                    let other = match other {
+                        RegOp::Write(x) => fmt_value(x),
+                        _ => "?".into(),
+                    };
+                    let why = format!(
+                        "it read {v}, but the write of {v} completed (entry {w_ret}) before the write of {other} began (entry {latest}), which completed (entry {}) before this read began: {v} was overwritten",
+                        other_ret.unwrap_or(latest),
+                        v = fmt_value(v),
+                    );
+                    return Some((i, why));
+                }
+            }
+        }
+        None
     }
 
     fn is_noop(&self, op: &RegOp) -> bool {
@@ -280,5 +346,46 @@ mod tests {
         let mut m = Register::new(&Value::Nil);
         let cas = Value::List(vec![Value::Int(1), Value::Int(2)]);
         assert!(m.prepare(&view(&Func::Cas, &cas, true)).is_err());
+    }
+
+    #[test]
+    fn refutations_need_real_time_to_rule_the_value_out() {
+        let m = Register::new(&Value::Nil);
+        let w = |v: i64| RegOp::Write(Value::Int(v));
+        let r = |v: i64| RegOp::Read(Some(Value::Int(v)));
+        let (w1, w2, r1, r9) = (w(1), w(2), r(1), r(9));
+        // write 1 [0,1], write 2 [2,3], read 1 [4,5]: stale.
+        let stale = [(&w1, 0, Some(1)), (&w2, 2, Some(3)), (&r1, 4, Some(5))];
+        let (i, why) = m.refute(&stale).unwrap();
+        assert_eq!(i, 2);
+        assert!(
+            why.contains("overwritten") && why.contains("entry 1") && why.contains("entry 2"),
+            "{why}"
+        );
+        // write 2 overlaps the read: it may take effect after it. No refutation.
+        let overlap = [(&w1, 0, Some(1)), (&w2, 2, Some(5)), (&r1, 4, Some(6))];
+        assert_eq!(m.refute(&overlap), None);
+        // write 2 never answered: it may never have happened.
+        let info = [(&w1, 0, Some(1)), (&w2, 2, None), (&r1, 4, Some(5))];
+        assert_eq!(m.refute(&info), None);
+        // The read returned before write 1 began.
+        let future = [(&r1, 0, Some(1)), (&w1, 2, Some(3))];
+        assert!(m
+            .refute(&future)
+            .unwrap()
+            .1
+            .contains("only after it returned"));
+        // Nothing wrote 9.
+        let garbage = [(&w1, 0, Some(1)), (&r9, 2, Some(3))];
+        assert!(m.refute(&garbage).unwrap().1.contains("no operation wrote"));
+        // Values written twice: only the garbage rule applies.
+        let w1b = w(1);
+        let twice = [
+            (&w1, 0, Some(1)),
+            (&w2, 2, Some(3)),
+            (&w1b, 3, None),
+            (&r1, 4, Some(5)),
+        ];
+        assert_eq!(m.refute(&twice), None);
     }
 }
