@@ -753,3 +753,162 @@ proptest! {
         prop_assert_eq!(out.verdict, expected, "{}\n{:#?}", out.reason, only.ops);
     }
 }
+
+// ---- string appends ----------------------------------------------------------------------
+
+/// A string-append op for the brute force: `Some(s)` appends `s`; `None` reads `seen`.
+#[derive(Clone, Debug)]
+struct Appendy {
+    append: Option<String>,
+    seen: String,
+    call: usize,
+    ret: Option<usize>,
+}
+
+/// Whether some order of `ops` (each ok op exactly once, each unanswered append at most once)
+/// that respects real time explains every read.
+fn brute_appends(ops: &[Appendy], used: &mut Vec<bool>, state: &str) -> bool {
+    if ops
+        .iter()
+        .zip(used.iter())
+        .all(|(o, &u)| u || o.ret.is_none())
+    {
+        return true;
+    }
+    for i in 0..ops.len() {
+        if used[i] {
+            continue;
+        }
+        // Everything that completed before i began must already be placed.
+        let blocked = (0..ops.len())
+            .any(|j| !used[j] && j != i && ops[j].ret.is_some_and(|r| r < ops[i].call));
+        if blocked {
+            continue;
+        }
+        let next = match &ops[i].append {
+            Some(s) => format!("{state}{s}"),
+            None if ops[i].seen == state => state.to_string(),
+            None => continue,
+        };
+        used[i] = true;
+        if brute_appends(ops, used, &next) {
+            used[i] = false;
+            return true;
+        }
+        used[i] = false;
+    }
+    false
+}
+
+#[test]
+fn string_appends_agree_with_brute_force() {
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    let (mut fails, mut passes) = (0, 0);
+    for case in 0..10_000 {
+        let n = 2 + next(5) as usize;
+        // Random intervals on a small clock; appends of unique strings, reads of what the
+        // key held after a random prefix of a random order of the appends.
+        let mut ops: Vec<Appendy> = Vec::new();
+        let mut appended: Vec<String> = Vec::new();
+        for i in 0..n {
+            let call = next(8) as usize;
+            let ret = (next(6) != 0).then(|| call + 1 + next(4) as usize);
+            if next(2) == 0 {
+                appended.push(format!("a{i} "));
+                ops.push(Appendy {
+                    append: Some(format!("a{i} ")),
+                    seen: String::new(),
+                    call,
+                    ret,
+                });
+            } else {
+                let ret = Some(ret.unwrap_or(call + 1));
+                ops.push(Appendy {
+                    append: None,
+                    seen: String::new(),
+                    call,
+                    ret,
+                });
+            }
+        }
+        for i in 0..n {
+            if ops[i].append.is_none() {
+                let take = next(appended.len() as u64 + 1) as usize;
+                let mut parts: Vec<String> = appended.clone();
+                for k in (1..parts.len()).rev() {
+                    parts.swap(k, next(k as u64 + 1) as usize);
+                }
+                ops[i].seen = parts[..take].concat();
+            }
+        }
+        // As a history: invocations and completions in time order (at one instant,
+        // invocations first); each op on its own process.
+        let mut events: Vec<(usize, u8, usize)> = Vec::new();
+        for (i, o) in ops.iter().enumerate() {
+            events.push((o.call, 0, i));
+            if let Some(r) = o.ret {
+                events.push((r, 1, i));
+            }
+        }
+        events.sort();
+        let mut text = String::new();
+        for (_, kind, i) in events {
+            let o = &ops[i];
+            let (f, v) = match (&o.append, kind) {
+                (Some(s), _) => ("append", format!("\"{s}\"")),
+                (None, 0) => ("get", "nil".to_string()),
+                (None, _) => ("get", format!("\"{}\"", o.seen)),
+            };
+            let ty = if kind == 0 { "invoke" } else { "ok" };
+            text += &format!("{{:process {i}, :type :{ty}, :f :{f}, :key \"k\", :value {v}}}\n");
+        }
+        // Real time in the brute force is history order, as the checker sees it.
+        let mut pos = vec![(0, None); n];
+        for (p, line) in text.lines().enumerate() {
+            let i: usize = line["{:process ".len()..]
+                .split(',')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            if line.contains(":invoke") {
+                pos[i].0 = p;
+            } else {
+                pos[i].1 = Some(p);
+            }
+        }
+        let placed: Vec<Appendy> = ops
+            .iter()
+            .zip(&pos)
+            .map(|(o, &(call, ret))| Appendy {
+                call,
+                ret,
+                ..o.clone()
+            })
+            .collect();
+        let want = brute_appends(&placed, &mut vec![false; n], "");
+        let h = faultline::history::read_history(&text, "appends").unwrap();
+        let out = check(
+            &h,
+            &spec("kv", Value::Str(String::new())),
+            &Budget::default(),
+        );
+        let got = out.verdict == Verdict::Pass;
+        assert_eq!(got, want, "case {case}: {}\n{text}", out.reason);
+        if want {
+            passes += 1;
+        } else {
+            fails += 1;
+        }
+    }
+    assert!(
+        passes > 1_000 && fails > 1_000,
+        "{passes} pass, {fails} fail"
+    );
+}

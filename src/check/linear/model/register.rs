@@ -193,7 +193,7 @@ impl Model for Register {
                     writer.insert(v, None);
                     unique = false;
                 }
-                RegOp::Append(_) => return None,
+                RegOp::Append(_) => return refute_appends(ops, &self.init),
                 RegOp::Read(_) => {}
             }
         }
@@ -294,6 +294,107 @@ impl Model for Register {
     }
 }
 
+/// The cheap refutations of a string key that only grows by appends (no write, no cas):
+/// with unique appended strings, a read shows exactly which appends took effect before it,
+/// if its value splits one way only into the initial string followed by appended strings.
+/// A read that splits no way is refuted; so is one that holds an append invoked after it
+/// returned, or lacks one that completed before it began.
+fn refute_appends(ops: &[Timed<'_, RegOp>], init: &Value) -> Option<(usize, String)> {
+    let init = match init {
+        Value::Str(s) => s.as_str(),
+        Value::Nil => "",
+        _ => return None,
+    };
+    let mut appends: Vec<(usize, &str)> = Vec::new();
+    for (i, (op, ..)) in ops.iter().enumerate() {
+        match op {
+            RegOp::Append(a) if !a.is_empty() => appends.push((i, a)),
+            RegOp::Append(_) | RegOp::Read(_) => {}
+            RegOp::Write(_) | RegOp::Cas(..) => return None,
+        }
+    }
+    let mut distinct: Vec<&str> = appends.iter().map(|&(_, a)| a).collect();
+    distinct.sort_unstable();
+    if distinct.windows(2).any(|w| w[0] == w[1]) {
+        return None;
+    }
+    for (i, (op, call, ret)) in ops.iter().enumerate() {
+        let RegOp::Read(Some(Value::Str(seen))) = op else {
+            continue;
+        };
+        let shown = fmt_value(&Value::Str(seen.clone()));
+        let Some(rest) = seen.strip_prefix(init) else {
+            return Some((
+                i,
+                format!("it read {shown}, which does not start with the initial value"),
+            ));
+        };
+        let Some(parts) = split_into(rest, &appends) else {
+            return Some((
+                i,
+                format!("it read {shown}, which no sequence of the appends builds"),
+            ));
+        };
+        // Ambiguous splits say nothing certain about which appends are in.
+        let Some(parts) = parts else { continue };
+        for &k in &parts {
+            if ret.is_some_and(|r| r < ops[k].1) {
+                let why = format!(
+                    "it read {shown}, which holds an append invoked only after it returned (entry {})",
+                    ops[k].1
+                );
+                return Some((i, why));
+            }
+        }
+        let missing = appends
+            .iter()
+            .find(|&&(k, _)| ops[k].2.is_some_and(|r| r < *call) && !parts.contains(&k));
+        if let Some(&(k, a)) = missing {
+            let why = format!(
+                "it read {shown}, which lacks {}, appended and acknowledged (entry {}) before this read began",
+                fmt_value(&Value::Str(a.to_string())),
+                ops[k].2.unwrap_or_default()
+            );
+            return Some((i, why));
+        }
+    }
+    None
+}
+
+/// Splits `s` into appended strings: `None` when no split exists, `Some(None)` when several
+/// do, `Some(Some(ops))` with the ops of the one split, in order.
+fn split_into(s: &str, appends: &[(usize, &str)]) -> Option<Option<Vec<usize>>> {
+    let (s, n) = (s.as_bytes(), s.len());
+    // ways[p]: the number of splits of s[p..] (capped at 2), and the first append of one.
+    let mut ways: Vec<(u8, usize)> = vec![(0, 0); n + 1];
+    ways[n] = (1, usize::MAX);
+    for p in (0..n).rev() {
+        for &(k, a) in appends {
+            if s[p..].starts_with(a.as_bytes()) && ways[p + a.len()].0 > 0 {
+                ways[p] = ((ways[p].0 + ways[p + a.len()].0).min(2), k);
+            }
+        }
+    }
+    match ways[0].0 {
+        0 => None,
+        2.. => Some(None),
+        _ => {
+            let mut parts = Vec::new();
+            let mut p = 0;
+            while p < n {
+                let k = ways[p].1;
+                parts.push(k);
+                let len = appends
+                    .iter()
+                    .find(|&&(j, _)| j == k)
+                    .map_or(n, |&(_, a)| a.len());
+                p += len;
+            }
+            Some(Some(parts))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,5 +488,51 @@ mod tests {
             (&r1, 4, Some(5)),
         ];
         assert_eq!(m.refute(&twice), None);
+    }
+
+    #[test]
+    fn string_appends_are_refuted_by_what_the_read_shows() {
+        let m = Register::new(&Value::Str(String::new()));
+        let a = |x: &str| RegOp::Append(x.to_string());
+        let r = |x: &str| RegOp::Read(Some(Value::Str(x.to_string())));
+        let (ax, ay, az) = (a("x1 "), a("y2 "), a("z3 "));
+        // A read that no sequence of the appends builds.
+        let (rq, rxy, ryx, rx) = (r("x1 q"), r("x1 y2 "), r("y2 x1 "), r("x1 "));
+        let h = [(&ax, 0, Some(1)), (&rq, 2, Some(3))];
+        assert!(m
+            .refute(&h)
+            .unwrap()
+            .1
+            .contains("no sequence of the appends"));
+        // Concurrent appends in either order: fine.
+        let h = [
+            (&ax, 0, Some(5)),
+            (&ay, 1, Some(6)),
+            (&rxy, 2, Some(7)),
+            (&ryx, 3, Some(8)),
+        ];
+        assert_eq!(m.refute(&h), None);
+        // A read that lacks an append acknowledged before it began.
+        let h = [(&ax, 0, Some(1)), (&ay, 2, Some(3)), (&rx, 4, Some(5))];
+        assert!(m.refute(&h).unwrap().1.contains("lacks \"y2 \""));
+        // An unanswered append may be missing; one invoked after the read returned may not
+        // be present.
+        let h = [(&ax, 0, Some(1)), (&ay, 2, None), (&rx, 4, Some(5))];
+        assert_eq!(m.refute(&h), None);
+        let h = [(&rxy, 0, Some(1)), (&ax, 0, Some(3)), (&ay, 2, Some(3))];
+        assert!(m
+            .refute(&h)
+            .unwrap()
+            .1
+            .contains("invoked only after it returned"));
+        // The same string appended twice: no refutation is attempted.
+        let ax2 = a("x1 ");
+        let h = [
+            (&ax, 0, Some(1)),
+            (&ax2, 2, Some(3)),
+            (&az, 4, None),
+            (&rx, 6, Some(7)),
+        ];
+        assert_eq!(m.refute(&h), None);
     }
 }
