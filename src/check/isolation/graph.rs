@@ -117,14 +117,6 @@ impl Graph {
         }
     }
 
-    /// Every edge `(from, to)`, of any kind.
-    pub fn all_edges(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
-        self.out
-            .iter()
-            .enumerate()
-            .flat_map(|(a, es)| es.iter().map(move |&(b, _)| (a as u32, b)))
-    }
-
     /// Whether there is any edge of the data kinds (`ww`, `wr`, `rw`).
     pub fn has_data_edges(&self) -> bool {
         self.counts[..3].iter().any(|&c| c > 0)
@@ -262,11 +254,11 @@ impl Graph {
     }
 }
 
-/// Adds realtime edges between the transactions whose `(begin, end)` positions are given
-/// (`end` `None`: never completed): `a → b` when `a` ended before `b` began, reduced the way
-/// Elle does: each transaction gets edges only from the completed transactions no other
-/// such edge already leads past.
-pub(crate) fn add_realtime(graph: &mut Graph, spans: &[(usize, Option<usize>)]) {
+/// The real-time order between the transactions whose `(begin, end)` positions are given
+/// (`end` `None`: never completed), as pairs of indices into `spans`: `(a, b)` when `a`
+/// ended before `b` began, reduced the way Elle does: each transaction gets pairs only from
+/// the completed transactions no other such pair already leads past.
+pub(crate) fn realtime_order(spans: &[(usize, Option<usize>)]) -> Vec<(u32, u32)> {
     // At one position a beginning sorts first: a completion-only history's operation
     // begins just before whatever is recorded at its position.
     #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -285,13 +277,12 @@ pub(crate) fn add_realtime(graph: &mut Graph, spans: &[(usize, Option<usize>)]) 
     // Completed transactions nothing later has superseded yet.
     let mut frontier: Vec<u32> = Vec::new();
     let mut preds: Vec<Vec<u32>> = vec![Vec::new(); spans.len()];
+    let mut pairs = Vec::new();
     for (_, e) in events {
         match e {
             Event::Begin(t) => {
                 preds[t as usize] = frontier.clone();
-                for &p in &frontier {
-                    graph.add(p, t, Rel::Realtime, None);
-                }
+                pairs.extend(frontier.iter().map(|&p| (p, t)));
             }
             Event::End(t) => {
                 let covered = std::mem::take(&mut preds[t as usize]);
@@ -300,6 +291,7 @@ pub(crate) fn add_realtime(graph: &mut Graph, spans: &[(usize, Option<usize>)]) 
             }
         }
     }
+    pairs
 }
 
 #[cfg(test)]
@@ -309,14 +301,7 @@ mod tests {
     #[test]
     fn realtime_edges_are_a_reduction_of_the_order() {
         // 0 [0,1], 1 [2,3], 2 [4,5], 3 [2,9]: 0→1→2, 0→3, and no 0→2 (covered by 1).
-        let mut g = Graph::new(4);
-        add_realtime(
-            &mut g,
-            &[(0, Some(1)), (2, Some(3)), (4, Some(5)), (2, None)],
-        );
-        let mut edges: Vec<(u32, u32)> = (0..4)
-            .flat_map(|a| g.out[a].iter().map(move |&(b, _)| (a as u32, b)))
-            .collect();
+        let mut edges = realtime_order(&[(0, Some(1)), (2, Some(3)), (4, Some(5)), (2, None)]);
         edges.sort();
         assert_eq!(edges, vec![(0, 1), (0, 3), (1, 2)]);
     }

@@ -19,7 +19,7 @@
 
 use super::anomaly::{Anomaly, Kind};
 use super::explain::{group, key as key_text, name, value as value_text};
-use super::graph::{add_realtime, Graph, Rel, Why};
+use super::graph::{realtime_order, Graph, Rel, Why};
 use super::txns::{writers, Mop, Outcome, Txns, Writer};
 use super::{Assumptions, Inferred};
 use crate::check::linear::InputError;
@@ -97,9 +97,7 @@ pub(crate) fn infer(t: &Txns, assume: Assumptions) -> Result<Inferred, InputErro
                 .iter()
                 .map(|&i| (t.txns[i as usize].call, t.txns[i as usize].ret))
                 .collect();
-            let mut order = Graph::new(members.len());
-            add_realtime(&mut order, &spans);
-            for (a, b) in order.all_edges() {
+            for (a, b) in realtime_order(&spans) {
                 let (ta, tb) = (members[a as usize], members[b as usize]);
                 edge(
                     k,
@@ -110,7 +108,8 @@ pub(crate) fn infer(t: &Txns, assume: Assumptions) -> Result<Inferred, InputErro
         }
     }
     // Readers of each version, per key (external reads of committed transactions).
-    let mut readers: HashMap<(u32, u32), Vec<u32>> = HashMap::new();
+    // Ordered: the wr edges are added in this order, and the cycle search follows it.
+    let mut readers: BTreeMap<(u32, u32), Vec<u32>> = BTreeMap::new();
     for (i, by_key) in touches.iter().enumerate() {
         for (&k, touch) in by_key {
             if let Some(r) = touch.external_read {

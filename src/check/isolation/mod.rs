@@ -26,7 +26,7 @@ use crate::check::{CheckInput, CheckResult, Checker, Verdict};
 use crate::history::History;
 use crate::scenario::Scenario;
 use anomaly::Anomaly;
-use graph::{add_realtime, Budget, Graph, Rel};
+use graph::{realtime_order, Budget, Graph, Rel};
 use serde::Serialize;
 use txns::{Outcome, Shape, Txns};
 
@@ -195,7 +195,7 @@ impl Report {
         Verdict::combine(self.consistency.iter().map(|m| m.verdict))
     }
 
-    /// The anomaly names found, sorted and each once.
+    /// The anomaly names found, in report order (by kind), each once.
     pub fn anomaly_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.anomalies.iter().map(|f| f.anomaly.clone()).collect();
         names.dedup();
@@ -280,9 +280,7 @@ fn add_orders(t: &Txns, graph: &mut Graph) {
             (txn.call, txn.ret.filter(|_| txn.outcome == Outcome::Ok))
         })
         .collect();
-    let mut order = Graph::new(members.len());
-    add_realtime(&mut order, &spans);
-    for (a, b) in order.all_edges() {
+    for (a, b) in realtime_order(&spans) {
         graph.add(
             members[a as usize],
             members[b as usize],
