@@ -837,14 +837,14 @@ fn string_appends_agree_with_brute_force() {
                 });
             }
         }
-        for i in 0..n {
-            if ops[i].append.is_none() {
+        for op in ops.iter_mut() {
+            if op.append.is_none() {
                 let take = next(appended.len() as u64 + 1) as usize;
                 let mut parts: Vec<String> = appended.clone();
                 for k in (1..parts.len()).rev() {
                     parts.swap(k, next(k as u64 + 1) as usize);
                 }
-                ops[i].seen = parts[..take].concat();
+                op.seen = parts[..take].concat();
             }
         }
         // As a history: invocations and completions in time order (at one instant,
