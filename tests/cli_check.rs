@@ -661,3 +661,47 @@ fn kv_checks_stop_at_the_first_failing_key_unless_all_keys() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("(2 of 2 keys)"), "{text}");
 }
+
+#[test]
+fn unique_values_and_append_only_keys_are_decided_without_search() {
+    let line = |p: u32, ty: &str, f: &str, k: &str, v: &str| {
+        format!("{{:process {p}, :type :{ty}, :f :{f}, :key \"{k}\", :value {v}}}\n")
+    };
+    // Key "a": unique writes, a concurrent read. Key "b": appends read back in one order,
+    // and a get of the absent key as "" (Porcupine's form), with no --init.
+    let history = [
+        line(0, "invoke", "put", "a", "1"),
+        line(1, "invoke", "get", "a", "nil"),
+        line(0, "ok", "put", "a", "1"),
+        line(1, "ok", "get", "a", "1"),
+        line(2, "invoke", "get", "b", "nil"),
+        line(2, "ok", "get", "b", "\"\""),
+        line(0, "invoke", "append", "b", "\"x1 \""),
+        line(1, "invoke", "append", "b", "\"y2 \""),
+        line(0, "ok", "append", "b", "\"x1 \""),
+        line(2, "invoke", "get", "b", "nil"),
+        line(1, "ok", "append", "b", "\"y2 \""),
+        line(2, "ok", "get", "b", "\"y2 x1 \""),
+    ]
+    .concat();
+    let path = tmp("decided.edn", &history);
+    let out = faultline(&["check", &path, "--model", "kv"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("decided without search"), "{text}");
+    let out = faultline(&["check", &path, "--model", "kv", "--search-only"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("states explored"), "{text}");
+    // A read that shows the appends in the other order than a later one: refuted, with why.
+    let bad = history.clone()
+        + &line(3, "invoke", "get", "b", "nil")
+        + &line(3, "ok", "get", "b", "\"x1 y2 \"");
+    let path = tmp("decided-bad.edn", &bad);
+    let out = faultline(&["check", &path, "--model", "kv"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("not a prefix"), "{text}");
+    let out = faultline(&["check", &path, "--model", "kv", "--search-only"]);
+    assert_eq!(out.status.code(), Some(1));
+}

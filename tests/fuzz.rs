@@ -250,6 +250,7 @@ fn history_case(text: &str, name: &str) -> Result<bool, String> {
         max_memory_bytes: 64 << 20,
         deadline: None,
         all_keys: true,
+        search_only: false,
     };
     for kind in ModelKind::ALL {
         for init in [

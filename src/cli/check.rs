@@ -52,6 +52,10 @@ pub struct CheckArgs {
     /// the first failing key and says so).
     #[arg(long)]
     all_keys: bool,
+    /// Linearizability: run the search on every key, skipping the decisions without search
+    /// (the zone test for unique-value registers, the append-order test, cheap refutations).
+    #[arg(long)]
+    search_only: bool,
     /// Memory budget per file for the search's cache, in MiB.
     #[arg(long, default_value_t = 2048)]
     memory_mb: u64,
@@ -169,6 +173,7 @@ fn check_one(
         deadline: Some(&out_of_time),
         max_memory_bytes: args.memory_mb.saturating_mul(1 << 20),
         all_keys: args.all_keys,
+        search_only: args.search_only,
         ..Budget::default()
     };
     let result = match try_check(history, spec, &budget) {

@@ -118,6 +118,11 @@ pub struct Budget<'a> {
     /// Check every key even after one fails; by default the check stops at the first failing
     /// key (in key order), as Porcupine does, and says so.
     pub all_keys: bool,
+    /// Run the search on every key, skipping the decisions without search (the zone test for
+    /// unique-value registers, the append-order test, the cheap refutations): for comparing
+    /// the two and for debugging the checker. Slower, sometimes `unknown`; never a different
+    /// verdict otherwise.
+    pub search_only: bool,
 }
 
 impl Default for Budget<'_> {
@@ -128,6 +133,7 @@ impl Default for Budget<'_> {
             max_memory_bytes: 2 << 30,
             deadline: None,
             all_keys: false,
+            search_only: false,
         }
     }
 }
@@ -138,6 +144,8 @@ impl std::fmt::Debug for Budget<'_> {
             .field("max_states", &self.max_states)
             .field("max_memory_bytes", &self.max_memory_bytes)
             .field("deadline", &self.deadline.is_some())
+            .field("all_keys", &self.all_keys)
+            .field("search_only", &self.search_only)
             .finish()
     }
 }
@@ -213,6 +221,7 @@ impl Checker for Linearizable {
             max_memory_bytes: s.limits.memory,
             deadline: None,
             all_keys: true,
+            search_only: false,
         };
         Some(check(&input.run.history, &spec, &budget).to_check_result())
     }

@@ -2,7 +2,7 @@
 //! is linearizable iff each key's sub-history is), prepare each key's ops, search, and
 //! combine the per-key answers into one [`Linearizability`].
 
-use super::model::{fmt_value, Model, OpView};
+use super::model::{fmt_value, Model, OpView, Shortcut};
 use super::prepare::{split, Group};
 use super::search::{search, Failure, Outcome, SearchOp};
 use super::timeline::process_name;
@@ -13,6 +13,8 @@ use crate::history::{History, Value};
 
 enum KeyOutcome {
     Pass,
+    /// Linearizable, decided without search.
+    Decided,
     Fail(String, Box<Witness>),
     Unknown(String),
 }
@@ -109,11 +111,13 @@ fn check_group<M: Model>(
     }
 }
 
-/// The cheap refutation of one key (see [`Model::refute`]), if it applies.
-fn refute<M: Model>(p: &Prepared<'_, '_, M>) -> Option<KeyOutcome> {
+/// One key decided without search (see [`Model::decide`]), if the model can.
+fn decide<M: Model>(p: &Prepared<'_, '_, M>) -> Option<KeyOutcome> {
     let timed: Vec<_> = p.ops.iter().map(|o| (&o.op, o.call, o.ret)).collect();
-    let (i, why) = p.model.refute(&timed)?;
-    Some(refuted(&p.model, p.group, &p.ops, i, &why))
+    Some(match p.model.decide(&timed)? {
+        Shortcut::Linearizable => KeyOutcome::Decided,
+        Shortcut::Refuted(i, why) => refuted(&p.model, p.group, &p.ops, i, &why),
+    })
 }
 
 /// A key refuted without search: op `i` can never succeed, for reason `why`.
@@ -145,9 +149,9 @@ fn refuted<M: Model>(
     );
     witness.prefix.clear();
     witness.explanation = format!(
-        "{} ({entries}) cannot take effect in any order of the history: {why}. (Found before \
-         any search: a read returns the initial value or what some write wrote, and with \
-         unique values real time pins down which write.)",
+        "{} ({entries}) cannot take effect in any order of the history: {why}. (Decided \
+         without search: with unique written values each read names the write it read from, \
+         and real time settles the rest.)",
         stuck.op
     );
     KeyOutcome::Fail(reason, Box::new(witness))
@@ -172,9 +176,16 @@ pub(crate) fn run<M: Model>(
     let mut states = 0u64;
     let mut fails: Vec<(String, Box<Witness>)> = Vec::new();
     let mut unknowns: Vec<String> = Vec::new();
-    // Cheap refutations first, over every key; the search only where none applies.
-    let mut cheap: Vec<Option<KeyOutcome>> = prepared.iter().map(refute).collect();
-    let first_refuted = cheap.iter().position(Option::is_some);
+    // Decisions without search first, over every key; the search only where none applies.
+    let mut cheap: Vec<Option<KeyOutcome>> = if budget.search_only {
+        prepared.iter().map(|_| None).collect()
+    } else {
+        prepared.iter().map(decide).collect()
+    };
+    let first_refuted = cheap
+        .iter()
+        .position(|o| matches!(o, Some(KeyOutcome::Fail(..))));
+    let mut decided = 0;
     let mut checked = 0;
     for (k, p) in prepared.iter().enumerate() {
         if !budget.all_keys && first_refuted.is_some_and(|f| k != f) {
@@ -187,6 +198,7 @@ pub(crate) fn run<M: Model>(
         };
         match outcome {
             KeyOutcome::Pass => {}
+            KeyOutcome::Decided => decided += 1,
             KeyOutcome::Fail(reason, witness) => {
                 fails.push((reason, witness));
                 if !budget.all_keys {
@@ -228,14 +240,19 @@ pub(crate) fn run<M: Model>(
             .filter(|c| c.ret.is_none())
             .count();
         let key_text = if keyed {
-            format!(" over {keys} keys")
+            format!(" over {keys} key{}", if keys == 1 { "" } else { "s" })
         } else {
             String::new()
+        };
+        let how = match (decided, keys) {
+            (0, _) => format!("{states} states explored"),
+            (d, k) if d == k => "decided without search".to_string(),
+            (d, k) => format!("{d} of {k} keys decided without search, {states} states explored"),
         };
         (
             Verdict::Pass,
             format!(
-                "linearizable: {ops} ops ({open} without an ok reply, {} failed){key_text}; {states} states explored",
+                "linearizable: {ops} ops ({open} without an ok reply, {} failed){key_text}; {how}",
                 split.failed
             ),
             None,

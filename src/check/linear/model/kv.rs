@@ -54,6 +54,18 @@ mod tests {
     }
 
     #[test]
+    fn an_absent_key_reads_as_nil_or_empty() {
+        let mut m = kv_key(&Value::Nil);
+        let empty = prep(&mut m, Func::Other("get".into()), Value::Str(String::new()));
+        let nil = prep(&mut m, Func::Other("get".into()), Value::Nil);
+        let put_empty = prep(&mut m, Func::Other("put".into()), Value::Str(String::new()));
+        let s = m.init();
+        assert!(m.step(&s, &empty).is_some() && m.step(&s, &nil).is_some());
+        let s = m.step(&s, &put_empty).unwrap();
+        assert!(m.step(&s, &nil).is_some());
+    }
+
+    #[test]
     fn put_get_and_cas_work_per_key() {
         let mut m = kv_key(&Value::Nil);
         let put = prep(&mut m, Func::Other("put".into()), Value::Int(5));

@@ -10,6 +10,7 @@
 //! nothing. When it starts at `nil` (faultline's absent key), `nil` is a real value and a
 //! read of `nil` matches only a register that holds `nil`.
 
+mod appends;
 pub mod cas_register;
 pub mod counter;
 pub mod kv;
@@ -17,6 +18,7 @@ pub mod multi_register;
 pub mod mutex;
 pub mod register;
 pub mod set;
+mod zones;
 
 use crate::history::{Func, Process, Value};
 use std::cmp::Ordering;
@@ -42,6 +44,15 @@ pub struct OpView<'a> {
 /// reply, so it may take effect any time after its invocation, or never).
 pub type Timed<'o, O> = (&'o O, usize, Option<usize>);
 
+/// What [`Model::decide`] found without search.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Shortcut {
+    /// The ops are linearizable.
+    Linearizable,
+    /// Op `.0` (an index into the ops) can take effect in no order of them, for reason `.1`.
+    Refuted(usize, String),
+}
+
 /// A sequential specification.
 pub trait Model {
     /// A model state; the search memoizes (linearized set, state) pairs.
@@ -65,12 +76,13 @@ pub trait Model {
     /// The state after `op`, or `None` when `op` is impossible in `state`.
     fn step(&self, state: &Self::State, op: &Self::Op) -> Option<Self::State>;
 
-    /// A cheap refutation before the search: the position in `ops` of an op that no order of
-    /// `ops` can let succeed (a read of a value no op produced; a read that real time puts
-    /// out of reach of its value's only write), with why in words. Each op comes with the
-    /// history positions of its invocation and `ok` completion (`None`: it may take effect
-    /// any time after its invocation). `None` when there is none or the model does not look.
-    fn refute(&self, _ops: &[Timed<'_, Self::Op>]) -> Option<(usize, String)> {
+    /// A decision without search, when the model has one for these ops: a polynomial
+    /// algorithm that decides them (e.g. a register whose written values are unique), or a
+    /// cheap refutation (a read of a value no op produced; a read that real time puts out of
+    /// reach of its value's only write). Each op comes with the history positions of its
+    /// invocation and `ok` completion (`None`: it may take effect any time after its
+    /// invocation, or never). `None` leaves the ops to the search.
+    fn decide(&self, _ops: &[Timed<'_, Self::Op>]) -> Option<Shortcut> {
         None
     }
 

@@ -1,7 +1,8 @@
 //! The `register` model: one value, `read` and `write`. Also holds the register ops that
 //! `cas-register` and `kv` share ([`RegOp`]).
 
-use super::{fmt_value, unknown_f, value_heap_bytes, Model, OpView, Timed};
+use super::{appends, zones};
+use super::{fmt_value, unknown_f, value_heap_bytes, Model, OpView, Shortcut, Timed};
 use crate::history::{Func, Value};
 use std::collections::HashMap;
 
@@ -33,16 +34,23 @@ pub(crate) fn prepare_reg(
     op: &OpView<'_>,
 ) -> Result<RegOp, String> {
     let name = op.f.name();
+    // A kv key that starts absent reads as nil or as "" (Porcupine's and etcd's kv tests
+    // read a missing key as ""), so "" is the absent value there.
+    let absent_is_empty = accepts.strings && !wildcard_nil;
+    let value = |v: &Value| match v {
+        Value::Str(s) if s.is_empty() && absent_is_empty => Value::Nil,
+        v => v.clone(),
+    };
     let read = |op: &OpView<'_>| {
         if !op.known || (wildcard_nil && *op.value == Value::Nil) {
             RegOp::Read(None)
         } else {
-            RegOp::Read(Some(op.value.clone()))
+            RegOp::Read(Some(value(op.value)))
         }
     };
     match (op.f, name) {
         (Func::Read, _) => Ok(read(op)),
-        (Func::Write, _) => Ok(RegOp::Write(op.value.clone())),
+        (Func::Write, _) => Ok(RegOp::Write(value(op.value))),
         (Func::Cas, _) if accepts.cas => match op.value {
             Value::List(pair) if pair.len() == 2 => {
                 Ok(RegOp::Cas(pair[0].clone(), pair[1].clone()))
@@ -53,7 +61,7 @@ pub(crate) fn prepare_reg(
             )),
         },
         (Func::Other(_), "get") if accepts.strings => Ok(read(op)),
-        (Func::Other(_), "put") if accepts.strings => Ok(RegOp::Write(op.value.clone())),
+        (Func::Other(_), "put") if accepts.strings => Ok(RegOp::Write(value(op.value))),
         (Func::Other(_), "append") if accepts.strings => match op.value {
             Value::Str(s) => Ok(RegOp::Append(s.clone())),
             other => Err(format!(
@@ -173,14 +181,19 @@ impl Model for Register {
         self.init.clone()
     }
 
-    /// A read of a value neither the initial state nor any write or cas produced; and, when
-    /// every written value is unique (no cas, no append, no value written twice or equal to
-    /// the initial one), a read that real time puts out of reach of the one write of its
-    /// value: the read completed before that write began (a read from the future), or
-    /// another write began after that write completed and completed before the read began (a
-    /// stale read). Appends build strings out of parts, so a history with them is left to
-    /// the search.
-    fn refute(&self, ops: &[Timed<'_, RegOp>]) -> Option<(usize, String)> {
+    /// Decided without search:
+    /// - a read of a value neither the initial state nor any write or cas produced is
+    ///   refuted;
+    /// - when every written value is unique (no cas, no append, no value written twice or
+    ///   equal to the initial one): a read that real time puts out of reach of the one write
+    ///   of its value is refuted (it completed before that write began, or another write
+    ///   began after that write completed and completed before the read began: a stale
+    ///   read), and otherwise the zone test decides (module `zones`, Gibbons & Korach);
+    /// - a key that only grows by appends of unique strings is decided from what its reads
+    ///   show (module `appends`).
+    ///
+    /// Anything else (cas, values written twice) is left to the search.
+    fn decide(&self, ops: &[Timed<'_, RegOp>]) -> Option<Shortcut> {
         let mut writer: HashMap<&Value, Option<usize>> = HashMap::new();
         let mut unique = true;
         for (i, (op, ..)) in ops.iter().enumerate() {
@@ -193,7 +206,7 @@ impl Model for Register {
                     writer.insert(v, None);
                     unique = false;
                 }
-                RegOp::Append(_) => return refute_appends(ops, &self.init),
+                RegOp::Append(_) => return appends::decide(ops, &self.init),
                 RegOp::Read(_) => {}
             }
         }
@@ -232,7 +245,7 @@ impl Model for Register {
                     fmt_value(v),
                     self.name
                 );
-                return Some((i, why));
+                return Some(Shortcut::Refuted(i, why));
             };
             let Some(w) = w.filter(|_| unique) else {
                 continue;
@@ -243,7 +256,7 @@ impl Model for Register {
                     "it read {}, which was written only after it returned (entry {w_call})",
                     fmt_value(v)
                 );
-                return Some((i, why));
+                return Some(Shortcut::Refuted(i, why));
             }
             // The latest invocation of a write that completed before this read began.
             let before = done.partition_point(|&(r, ..)| r < call);
@@ -259,11 +272,14 @@ impl Model for Register {
                         other_ret.unwrap_or(latest),
                         v = fmt_value(v),
                     );
-                    return Some((i, why));
+                    return Some(Shortcut::Refuted(i, why));
                 }
             }
         }
-        None
+        unique.then(|| match zones::decide(ops, &self.init) {
+            Ok(()) => Shortcut::Linearizable,
+            Err((i, why)) => Shortcut::Refuted(i, why),
+        })
     }
 
     fn is_noop(&self, op: &RegOp) -> bool {
@@ -294,111 +310,18 @@ impl Model for Register {
     }
 }
 
-/// The cheap refutations of a string key that only grows by appends (no write, no cas):
-/// with unique appended strings, a read shows exactly which appends took effect before it,
-/// if its value splits one way only into the initial string followed by appended strings.
-/// A read that splits no way is refuted; so is one that holds an append invoked after it
-/// returned, or lacks one that completed before it began.
-fn refute_appends(ops: &[Timed<'_, RegOp>], init: &Value) -> Option<(usize, String)> {
-    let init = match init {
-        Value::Str(s) => s.as_str(),
-        Value::Nil => "",
-        _ => return None,
-    };
-    let mut appends: Vec<(usize, &str)> = Vec::new();
-    for (i, (op, ..)) in ops.iter().enumerate() {
-        match op {
-            RegOp::Append(a) if !a.is_empty() => appends.push((i, a)),
-            RegOp::Append(_) | RegOp::Read(_) => {}
-            RegOp::Write(_) | RegOp::Cas(..) => return None,
-        }
-    }
-    let mut distinct: Vec<&str> = appends.iter().map(|&(_, a)| a).collect();
-    distinct.sort_unstable();
-    if distinct.windows(2).any(|w| w[0] == w[1]) {
-        return None;
-    }
-    for (i, (op, call, ret)) in ops.iter().enumerate() {
-        let RegOp::Read(Some(Value::Str(seen))) = op else {
-            continue;
-        };
-        let shown = fmt_value(&Value::Str(seen.clone()));
-        let Some(rest) = seen.strip_prefix(init) else {
-            return Some((
-                i,
-                format!("it read {shown}, which does not start with the initial value"),
-            ));
-        };
-        let Some(parts) = split_into(rest, &appends) else {
-            return Some((
-                i,
-                format!("it read {shown}, which no sequence of the appends builds"),
-            ));
-        };
-        // Ambiguous splits say nothing certain about which appends are in.
-        let Some(parts) = parts else { continue };
-        for &k in &parts {
-            if ret.is_some_and(|r| r < ops[k].1) {
-                let why = format!(
-                    "it read {shown}, which holds an append invoked only after it returned (entry {})",
-                    ops[k].1
-                );
-                return Some((i, why));
-            }
-        }
-        let missing = appends
-            .iter()
-            .find(|&&(k, _)| ops[k].2.is_some_and(|r| r < *call) && !parts.contains(&k));
-        if let Some(&(k, a)) = missing {
-            let why = format!(
-                "it read {shown}, which lacks {}, appended and acknowledged (entry {}) before this read began",
-                fmt_value(&Value::Str(a.to_string())),
-                ops[k].2.unwrap_or_default()
-            );
-            return Some((i, why));
-        }
-    }
-    None
-}
-
-/// Splits `s` into appended strings: `None` when no split exists, `Some(None)` when several
-/// do, `Some(Some(ops))` with the ops of the one split, in order.
-fn split_into(s: &str, appends: &[(usize, &str)]) -> Option<Option<Vec<usize>>> {
-    let (s, n) = (s.as_bytes(), s.len());
-    // ways[p]: the number of splits of s[p..] (capped at 2), and the first append of one.
-    let mut ways: Vec<(u8, usize)> = vec![(0, 0); n + 1];
-    ways[n] = (1, usize::MAX);
-    for p in (0..n).rev() {
-        for &(k, a) in appends {
-            if s[p..].starts_with(a.as_bytes()) && ways[p + a.len()].0 > 0 {
-                ways[p] = ((ways[p].0 + ways[p + a.len()].0).min(2), k);
-            }
-        }
-    }
-    match ways[0].0 {
-        0 => None,
-        2.. => Some(None),
-        _ => {
-            let mut parts = Vec::new();
-            let mut p = 0;
-            while p < n {
-                let k = ways[p].1;
-                parts.push(k);
-                let len = appends
-                    .iter()
-                    .find(|&&(j, _)| j == k)
-                    .map_or(n, |&(_, a)| a.len());
-                p += len;
-            }
-            Some(Some(parts))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::history::Process;
+
+    /// The refutation `decide` gives, if any.
+    fn refuted(m: &Register, ops: &[Timed<'_, RegOp>]) -> Option<(usize, String)> {
+        match m.decide(ops) {
+            Some(Shortcut::Refuted(i, why)) => Some((i, why)),
+            _ => None,
+        }
+    }
 
     fn view<'a>(f: &'a Func, value: &'a Value, known: bool) -> OpView<'a> {
         OpView {
@@ -457,7 +380,7 @@ mod tests {
         let (w1, w2, r1, r9) = (w(1), w(2), r(1), r(9));
         // write 1 [0,1], write 2 [2,3], read 1 [4,5]: stale.
         let stale = [(&w1, 0, Some(1)), (&w2, 2, Some(3)), (&r1, 4, Some(5))];
-        let (i, why) = m.refute(&stale).unwrap();
+        let (i, why) = refuted(&m, &stale).unwrap();
         assert_eq!(i, 2);
         assert!(
             why.contains("overwritten") && why.contains("entry 1") && why.contains("entry 2"),
@@ -465,20 +388,22 @@ mod tests {
         );
         // write 2 overlaps the read: it may take effect after it. No refutation.
         let overlap = [(&w1, 0, Some(1)), (&w2, 2, Some(5)), (&r1, 4, Some(6))];
-        assert_eq!(m.refute(&overlap), None);
+        assert_eq!(refuted(&m, &overlap), None);
         // write 2 never answered: it may never have happened.
         let info = [(&w1, 0, Some(1)), (&w2, 2, None), (&r1, 4, Some(5))];
-        assert_eq!(m.refute(&info), None);
+        assert_eq!(refuted(&m, &info), None);
         // The read returned before write 1 began.
         let future = [(&r1, 0, Some(1)), (&w1, 2, Some(3))];
-        assert!(m
-            .refute(&future)
+        assert!(refuted(&m, &future)
             .unwrap()
             .1
             .contains("only after it returned"));
         // Nothing wrote 9.
         let garbage = [(&w1, 0, Some(1)), (&r9, 2, Some(3))];
-        assert!(m.refute(&garbage).unwrap().1.contains("no operation wrote"));
+        assert!(refuted(&m, &garbage)
+            .unwrap()
+            .1
+            .contains("no operation wrote"));
         // Values written twice: only the garbage rule applies.
         let w1b = w(1);
         let twice = [
@@ -487,7 +412,7 @@ mod tests {
             (&w1b, 3, None),
             (&r1, 4, Some(5)),
         ];
-        assert_eq!(m.refute(&twice), None);
+        assert_eq!(refuted(&m, &twice), None);
     }
 
     #[test]
@@ -499,29 +424,34 @@ mod tests {
         // A read that no sequence of the appends builds.
         let (rq, rxy, ryx, rx) = (r("x1 q"), r("x1 y2 "), r("y2 x1 "), r("x1 "));
         let h = [(&ax, 0, Some(1)), (&rq, 2, Some(3))];
-        assert!(m
-            .refute(&h)
+        assert!(refuted(&m, &h)
             .unwrap()
             .1
             .contains("no sequence of the appends"));
-        // Concurrent appends in either order: fine.
+        // Concurrent appends in either order, but one order for every read.
         let h = [
             (&ax, 0, Some(5)),
             (&ay, 1, Some(6)),
             (&rxy, 2, Some(7)),
             (&ryx, 3, Some(8)),
         ];
-        assert_eq!(m.refute(&h), None);
+        assert!(refuted(&m, &h).unwrap().1.contains("not a prefix"));
+        let h = [
+            (&ax, 0, Some(5)),
+            (&ay, 1, Some(6)),
+            (&rx, 2, Some(7)),
+            (&rxy, 3, Some(8)),
+        ];
+        assert_eq!(m.decide(&h), Some(Shortcut::Linearizable));
         // A read that lacks an append acknowledged before it began.
         let h = [(&ax, 0, Some(1)), (&ay, 2, Some(3)), (&rx, 4, Some(5))];
-        assert!(m.refute(&h).unwrap().1.contains("lacks \"y2 \""));
+        assert!(refuted(&m, &h).unwrap().1.contains("lacks \"y2 \""));
         // An unanswered append may be missing; one invoked after the read returned may not
         // be present.
         let h = [(&ax, 0, Some(1)), (&ay, 2, None), (&rx, 4, Some(5))];
-        assert_eq!(m.refute(&h), None);
+        assert_eq!(refuted(&m, &h), None);
         let h = [(&rxy, 0, Some(1)), (&ax, 0, Some(3)), (&ay, 2, Some(3))];
-        assert!(m
-            .refute(&h)
+        assert!(refuted(&m, &h)
             .unwrap()
             .1
             .contains("invoked only after it returned"));
@@ -533,6 +463,6 @@ mod tests {
             (&az, 4, None),
             (&rx, 6, Some(7)),
         ];
-        assert_eq!(m.refute(&h), None);
+        assert_eq!(refuted(&m, &h), None);
     }
 }
