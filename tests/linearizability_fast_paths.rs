@@ -27,10 +27,13 @@ enum Outcome {
     Fail,
 }
 
-/// One generated op: `write` (a unique value, or an appended string) or `read`.
+/// One generated op: `write` (a unique value, or an appended string), `cas` (to a unique
+/// value) or `read`.
 struct GenOp {
     process: u64,
     write: bool,
+    /// A cas: what it expected (`None`: nil).
+    cas: Option<Option<i64>>,
     key: u64,
     /// Written value (its number); for a read, filled with what it saw.
     value: i64,
@@ -61,6 +64,7 @@ fn generate(rng: &mut Rng, keys: u64, appends: bool) -> Vec<GenOp> {
         let ret = point + 1 + rng.below(10);
         clock[p] = ret + 1 + rng.below(4);
         let write = rng.below(2) == 0;
+        let cas = (write && !appends && rng.below(3) == 0).then_some(None);
         let outcome = match rng.below(10) {
             0 => Outcome::Info,
             1 if write => Outcome::Fail,
@@ -73,6 +77,7 @@ fn generate(rng: &mut Rng, keys: u64, appends: bool) -> Vec<GenOp> {
         ops.push(GenOp {
             process: p as u64,
             write,
+            cas,
             key: rng.below(keys),
             value: 11 + n as i64,
             seen: String::new(),
@@ -86,9 +91,36 @@ fn generate(rng: &mut Rng, keys: u64, appends: bool) -> Vec<GenOp> {
     let mut order: Vec<usize> = (0..ops.len()).collect();
     order.sort_by_key(|&i| ops[i].point);
     let mut state: Vec<Option<String>> = vec![None; keys as usize];
+    let mut produced: Vec<i64> = Vec::new();
     for i in order {
         let op = &ops[i];
         let key = op.key as usize;
+        if op.cas.is_some() {
+            // Expect what the key holds (it succeeds) or, now and then, something else.
+            let now: Option<i64> = state[key].as_ref().map(|v| v.parse().unwrap());
+            let expected = match rng.below(4) {
+                0 if !produced.is_empty() => {
+                    Some(produced[rng.below(produced.len() as u64) as usize])
+                }
+                _ => now,
+            };
+            let takes = expected == now
+                && match op.outcome {
+                    Outcome::Ok => true,
+                    Outcome::Fail => false,
+                    Outcome::Info => rng.below(2) == 0,
+                };
+            let op = &mut ops[i];
+            op.cas = Some(expected);
+            if expected != now && op.outcome == Outcome::Ok {
+                op.outcome = Outcome::Fail;
+            }
+            if takes {
+                state[key] = Some(op.value.to_string());
+                produced.push(op.value);
+            }
+            continue;
+        }
         let effective = match op.outcome {
             Outcome::Ok => true,
             Outcome::Fail => false,
@@ -100,6 +132,7 @@ fn generate(rng: &mut Rng, keys: u64, appends: bool) -> Vec<GenOp> {
             } else {
                 op.value.to_string()
             };
+            produced.push(op.value);
             state[key] = Some(next);
         } else if !op.write {
             ops[i].seen = state[key].clone().unwrap_or_default();
@@ -161,6 +194,13 @@ fn history_text(ops: &[GenOp], appends: bool, completions_only: bool) -> String 
     for (_, i, done) in events {
         let op = &ops[i];
         let (f, value) = match (op.write, appends) {
+            _ if op.cas.is_some() => {
+                let expected = op
+                    .cas
+                    .flatten()
+                    .map_or("nil".to_string(), |e| e.to_string());
+                ("cas", format!("[{expected} {}]", op.value))
+            }
             (true, true) => ("append", format!("\"a{} \"", op.value)),
             (true, false) => ("write", op.value.to_string()),
             (false, _) if !done || op.outcome != Outcome::Ok => ("read", "nil".to_string()),

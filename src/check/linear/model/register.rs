@@ -184,15 +184,15 @@ impl Model for Register {
     /// Decided without search:
     /// - a read of a value neither the initial state nor any write or cas produced is
     ///   refuted;
-    /// - when every written value is unique (no cas, no append, no value written twice or
-    ///   equal to the initial one): a read that real time puts out of reach of the one write
-    ///   of its value is refuted (it completed before that write began, or another write
-    ///   began after that write completed and completed before the read began: a stale
-    ///   read), and otherwise the zone test decides (module `zones`, Gibbons & Korach);
+    /// - when every produced value is unique (no value written, or cas'd in, twice or equal
+    ///   to the initial one): a read that real time puts out of reach of the one write of
+    ///   its value is refuted (it completed before that write began, or another write began
+    ///   after that write completed and completed before the read began: a stale read), and
+    ///   otherwise the zone test decides (module `zones`, Gibbons & Korach, with cas);
     /// - a key that only grows by appends of unique strings is decided from what its reads
     ///   show (module `appends`).
     ///
-    /// Anything else (cas, values written twice) is left to the search.
+    /// Anything else (values written twice) is left to the search.
     fn decide(&self, ops: &[Timed<'_, RegOp>]) -> Option<Shortcut> {
         let mut writer: HashMap<&Value, Option<usize>> = HashMap::new();
         let mut unique = true;
@@ -203,8 +203,8 @@ impl Model for Register {
                     unique &= !again;
                 }
                 RegOp::Cas(_, v) => {
-                    writer.insert(v, None);
-                    unique = false;
+                    let again = writer.insert(v, None).is_some() || *v == self.init;
+                    unique &= !again;
                 }
                 RegOp::Append(_) => return appends::decide(ops, &self.init),
                 RegOp::Read(_) => {}

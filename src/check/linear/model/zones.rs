@@ -1,18 +1,27 @@
-//! Deciding a read/write register history with unique written values in O(n log n), without
-//! search: the zone test of Gibbons & Korach ("Testing shared memories", SIAM J. Comput.
-//! 1997), in the form Golab, Li & Shah give it ("Analyzing consistency properties for fun and
-//! profit", PODC 2011).
+//! Deciding a register history with unique produced values in O(n log n), without search:
+//! the zone test of Gibbons & Korach ("Testing shared memories", SIAM J. Comput. 1997), in
+//! the form Golab, Li & Shah give it ("Analyzing consistency properties for fun and profit",
+//! PODC 2011), extended to compare-and-set.
 //!
-//! With unique values every read names the one write it read from, so the ops fall into
-//! *clusters*: a write and the reads of its value (the initial value's cluster has a virtual
-//! write before everything). A cluster's ops must be linearized as one contiguous block
-//! (write first), and the blocks in some order. Let `lo` be the earliest completion in a
-//! cluster and `hi` its latest invocation. When `lo < hi` the cluster has a *forward zone*
-//! `(lo, hi)`: its value must be the register's value throughout that span. Otherwise it
-//! has a *backward zone* `(hi, lo)`: a span in which all its ops are in progress together.
-//! Given that no read returned before its write began (checked before this runs), the
-//! history is linearizable if and only if no two forward zones overlap and no backward zone
-//! lies inside a forward zone.
+//! With unique values (every write and every cas writes a value nothing else writes, nor the
+//! initial value) every read names the one op that produced its value, and every cas that
+//! took effect names the one value it replaced. A value's ops must run as one contiguous
+//! block: its producer, its reads, then the cas that replaced it (if one did), which produces
+//! the next value. So a write (or the initial value) and the values cas ops derive from it
+//! form a *chain* that runs as one block, in an order fixed inside.
+//!
+//! Inside a chain, placing each op as early as its interval and its predecessors allow
+//! decides whether the chain can run at all; it then needs to start no later than the
+//! earliest completion among its ops (`lo`) and runs at least until the latest invocation
+//! (`hi`). That is all the zone test uses of a block, so the test carries over: when
+//! `lo < hi` the chain has a *forward zone* `(lo, hi)` and holds the register throughout;
+//! otherwise a *backward zone* `(hi, lo)`, a span in which all its ops are in progress
+//! together. The history is linearizable if and only if every chain can run, no two forward
+//! zones overlap, and no backward zone lies inside a forward zone.
+//!
+//! Ops without an `ok` completion may have taken effect or not: such a write or cas counts
+//! only if an op that counts read or replaced its value. Two cas ops that both replaced one
+//! value, and cas ops that produce each other's expected values in a cycle, are refuted.
 //!
 //! Times: an invocation at history position `c` counts as just before `c` (`2c - 1`), a
 //! completion at `r` as `2r`, an op without an `ok` completion as completing at infinity. So
@@ -24,24 +33,23 @@ use super::{fmt_value, Timed};
 use crate::history::Value;
 use std::collections::HashMap;
 
-/// Where one end of a zone comes from: the op and its history position.
+/// One end of a zone: a doubled time (see the module comment) and the op it comes from
+/// (`None`: the initial value's virtual write, before everything).
 #[derive(Clone, Copy, Debug)]
 struct End {
-    /// Doubled time (see the module comment).
     time: i64,
-    /// The op in `ops`; `None` for the initial value's virtual write.
     op: Option<usize>,
 }
 
-/// One value's cluster: its write (none for the initial value), its earliest completion and
-/// its latest invocation, and how many reads it has.
+/// A chain: its values in order, its ops, its earliest completion and latest invocation.
 #[derive(Clone, Debug)]
-struct Cluster<'v> {
-    value: &'v Value,
+struct Chain<'v> {
+    values: Vec<&'v Value>,
+    /// The write that starts it (`None` for the initial value).
     write: Option<usize>,
+    reads: usize,
     earliest_ret: End,
     latest_call: End,
-    reads: usize,
 }
 
 const START: i64 = -3;
@@ -54,14 +62,131 @@ fn ret_time(ret: Option<usize>) -> i64 {
     ret.map_or(i64::MAX, |r| 2 * r as i64)
 }
 
-/// The zone test. `ops` hold only reads and writes; written values are unique and differ
-/// from `init`; every read's value is `init` or written by some op in `ops`, and no read
-/// returned before its write began. `Ok(())` when linearizable; otherwise the op that cannot
-/// take effect and why, in words.
+/// The value an op produces, and the value it needs (reads and replaces).
+fn produces(op: &RegOp) -> Option<&Value> {
+    match op {
+        RegOp::Write(v) | RegOp::Cas(_, v) => Some(v),
+        _ => None,
+    }
+}
+
+fn needs(op: &RegOp) -> Option<&Value> {
+    match op {
+        RegOp::Read(Some(v)) | RegOp::Cas(v, _) => Some(v),
+        _ => None,
+    }
+}
+
+/// The zone test. `ops` hold reads, writes and cas ops; produced values are unique and
+/// differ from `init`; every read's value is `init` or produced by some op in `ops`, and no
+/// read returned before its value's write began. `Ok(())` when linearizable; otherwise the
+/// op that cannot take effect and why, in words.
 pub(crate) fn decide(ops: &[Timed<'_, RegOp>], init: &Value) -> Result<(), (usize, String)> {
-    let mut clusters: Vec<Cluster<'_>> = vec![Cluster {
-        value: init,
-        write: None,
+    let producer: HashMap<&Value, usize> = ops
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (op, ..))| produces(op).map(|v| (v, i)))
+        .collect();
+    let counted = counted_ops(ops, init, &producer)?;
+    // Which cas replaced each value.
+    let mut replaced_by: HashMap<&Value, usize> = HashMap::new();
+    for (i, (op, ..)) in ops.iter().enumerate() {
+        let RegOp::Cas(from, _) = op else { continue };
+        if !counted[i] {
+            continue;
+        }
+        if let Some(&other) = replaced_by.get(from) {
+            let why = format!(
+                "it replaced {}, which cas {}→{} (entry {}) also replaced; {} was written once, so only one of them can have found it",
+                fmt_value(from),
+                fmt_value(from),
+                produces(ops[other].0).map_or(String::new(), fmt_value),
+                ops[other].1,
+                fmt_value(from),
+            );
+            return Err((i, why));
+        }
+        replaced_by.insert(from, i);
+    }
+    let mut readers: HashMap<&Value, Vec<usize>> = HashMap::new();
+    for (i, (op, ..)) in ops.iter().enumerate() {
+        if let RegOp::Read(Some(v)) = op {
+            readers.entry(v).or_default().push(i);
+        }
+    }
+    // Chains from the initial value and from each counted write.
+    let mut in_chain = vec![false; ops.len()];
+    let roots = std::iter::once(None).chain(
+        (0..ops.len())
+            .filter(|&i| counted[i] && matches!(ops[i].0, RegOp::Write(_)))
+            .map(Some),
+    );
+    let mut chains: Vec<Chain<'_>> = Vec::new();
+    for root in roots {
+        let chain = run_chain(ops, init, root, &replaced_by, &readers, &mut in_chain)?;
+        // The initial value counts only when something read or replaced it.
+        if root.is_some() || chain.values.len() > 1 || chain.reads > 0 {
+            chains.push(chain);
+        }
+    }
+    // A counted cas no chain reached: its expected value comes from a cycle of cas ops.
+    if let Some(i) =
+        (0..ops.len()).find(|&i| counted[i] && !in_chain[i] && needs(ops[i].0).is_some())
+    {
+        let why = "the cas ops that produce its expected value form a cycle (each needs the value another produces), so none of them can go first".to_string();
+        return Err((i, why));
+    }
+    zones(ops, &chains)
+}
+
+/// Which ops count: every op with an `ok` completion, and an op without one when a counted
+/// op read or replaced the value it produced. An `ok` cas whose expected value nothing
+/// produced is refuted.
+fn counted_ops(
+    ops: &[Timed<'_, RegOp>],
+    init: &Value,
+    producer: &HashMap<&Value, usize>,
+) -> Result<Vec<bool>, (usize, String)> {
+    let mut counted: Vec<bool> = ops.iter().map(|(_, _, ret)| ret.is_some()).collect();
+    let mut work: Vec<usize> = (0..ops.len()).filter(|&i| counted[i]).collect();
+    while let Some(i) = work.pop() {
+        let Some(v) = needs(ops[i].0) else { continue };
+        if v == init {
+            continue;
+        }
+        match producer.get(v) {
+            Some(&p) if !counted[p] => {
+                counted[p] = true;
+                work.push(p);
+            }
+            Some(_) => {}
+            None => {
+                let why = format!(
+                    "it expected {}, which no operation wrote (and the register did not start with)",
+                    fmt_value(v)
+                );
+                return Err((i, why));
+            }
+        }
+    }
+    Ok(counted)
+}
+
+/// Follows one chain from its root (a write, or `None`: the initial value), placing its ops
+/// as early as their intervals allow; an op that cannot be placed after its predecessors is
+/// refuted.
+fn run_chain<'v>(
+    ops: &[Timed<'v, RegOp>],
+    init: &'v Value,
+    root: Option<usize>,
+    replaced_by: &HashMap<&Value, usize>,
+    readers: &HashMap<&Value, Vec<usize>>,
+    in_chain: &mut [bool],
+) -> Result<Chain<'v>, (usize, String)> {
+    let mut chain = Chain {
+        values: Vec::new(),
+        write: root,
+        reads: 0,
         earliest_ret: End {
             time: START,
             op: None,
@@ -70,59 +195,114 @@ pub(crate) fn decide(ops: &[Timed<'_, RegOp>], init: &Value) -> Result<(), (usiz
             time: START,
             op: None,
         },
-        reads: 0,
-    }];
-    let mut of_value: HashMap<&Value, usize> = HashMap::new();
-    of_value.insert(init, 0);
-    for (i, (op, call, ret)) in ops.iter().enumerate() {
-        if let RegOp::Write(v) = op {
-            of_value.insert(v, clusters.len());
-            let end = |time| End { time, op: Some(i) };
-            clusters.push(Cluster {
-                value: v,
-                write: Some(i),
-                earliest_ret: end(ret_time(*ret)),
-                latest_call: end(call_time(*call)),
-                reads: 0,
-            });
-        }
+    };
+    if let Some(w) = root {
+        chain.earliest_ret = End {
+            time: i64::MAX,
+            op: Some(w),
+        };
     }
-    for (i, (op, call, ret)) in ops.iter().enumerate() {
-        let RegOp::Read(Some(v)) = op else { continue };
-        let Some(&c) = of_value.get(v) else { continue };
-        let cluster = &mut clusters[c];
-        cluster.reads += 1;
-        let (r, c) = (ret_time(*ret), call_time(*call));
-        if r < cluster.earliest_ret.time {
-            cluster.earliest_ret = End {
-                time: r,
-                op: Some(i),
-            };
+    // The earliest point the next op may take, and the op whose invocation set it.
+    let mut now: (i64, Option<usize>) = (i64::MIN, None);
+    let mut producer = root;
+    let mut value: &'v Value = match root {
+        Some(w) => produces(ops[w].0).unwrap_or(init),
+        None => init,
+    };
+    loop {
+        chain.values.push(value);
+        let mut segment_end = now;
+        if let Some(p) = producer {
+            in_chain[p] = true;
+            now = place(ops, p, now)?;
+            segment_end = now;
+            note(&mut chain, ops, p);
         }
-        if c > cluster.latest_call.time {
-            cluster.latest_call = End {
-                time: c,
-                op: Some(i),
-            };
+        for &r in readers.get(value).map_or(&[][..], Vec::as_slice) {
+            let point = place(ops, r, now)?;
+            if point.0 > segment_end.0 {
+                segment_end = point;
+            }
+            chain.reads += 1;
+            in_chain[r] = true;
+            note(&mut chain, ops, r);
         }
+        now = segment_end;
+        let Some(&next) = replaced_by.get(value) else {
+            break;
+        };
+        producer = Some(next);
+        value = produces(ops[next].0).unwrap_or(init);
     }
-    // A write nobody read and that never completed may never have happened: drop it. So is
-    // the initial value's cluster when nothing read it.
-    clusters.retain(|c| c.reads > 0 || c.earliest_ret.time != i64::MAX && c.write.is_some());
-    let (mut forward, backward): (Vec<&Cluster<'_>>, Vec<&Cluster<'_>>) = clusters
+    Ok(chain)
+}
+
+/// Widens the chain's earliest completion and latest invocation with op `i`.
+fn note(chain: &mut Chain<'_>, ops: &[Timed<'_, RegOp>], i: usize) {
+    let (_, call, ret) = ops[i];
+    if ret_time(ret) < chain.earliest_ret.time {
+        chain.earliest_ret = End {
+            time: ret_time(ret),
+            op: Some(i),
+        };
+    }
+    if call_time(call) > chain.latest_call.time {
+        chain.latest_call = End {
+            time: call_time(call),
+            op: Some(i),
+        };
+    }
+}
+
+/// Places op `i` no earlier than `now`: its point and the op that set it, or why it cannot.
+fn place(
+    ops: &[Timed<'_, RegOp>],
+    i: usize,
+    now: (i64, Option<usize>),
+) -> Result<(i64, Option<usize>), (usize, String)> {
+    let (op, call, ret) = ops[i];
+    if call_time(call) >= now.0 {
+        return Ok((call_time(call), Some(i)));
+    }
+    if ret_time(ret) >= now.0 {
+        return Ok(now);
+    }
+    let by = now.1.unwrap_or_default();
+    let why = format!(
+        "it needs {}, so it comes after {}, which began at entry {}; but it completed at entry {}, before that",
+        needs(op).map_or("?".into(), fmt_value),
+        describe(ops, by),
+        ops[by].1,
+        ret.unwrap_or_default(),
+    );
+    Err((i, why))
+}
+
+fn describe(ops: &[Timed<'_, RegOp>], i: usize) -> String {
+    match ops[i].0 {
+        RegOp::Write(v) => format!("the write of {}", fmt_value(v)),
+        RegOp::Read(Some(v)) => format!("a read of {}", fmt_value(v)),
+        RegOp::Cas(a, b) => format!("the cas {}→{}", fmt_value(a), fmt_value(b)),
+        other => format!("{other:?}"),
+    }
+}
+
+/// The zone test over the chains.
+fn zones(ops: &[Timed<'_, RegOp>], chains: &[Chain<'_>]) -> Result<(), (usize, String)> {
+    let (mut forward, backward): (Vec<&Chain<'_>>, Vec<&Chain<'_>>) = chains
         .iter()
         .partition(|c| c.earliest_ret.time < c.latest_call.time);
     forward.sort_by_key(|c| c.earliest_ret.time);
     // No two forward zones overlap.
-    let mut reach: Option<&Cluster<'_>> = None;
+    let mut reach: Option<&Chain<'_>> = None;
     for &zone in &forward {
         if let Some(open) = reach.filter(|o| o.latest_call.time > zone.earliest_ret.time) {
             let stuck = zone.latest_call.op.unwrap_or_default();
             let why = format!(
-                "it read {}, which must stay in the register {}, while {} must stay there {}: the spans overlap, and the register holds one value at a time",
-                fmt_value(zone.value),
+                "{} must stay in the register {}, while {} must stay there {}: the spans overlap, and the register holds one value at a time",
+                values(zone),
                 span(zone, ops),
-                fmt_value(open.value),
+                values(open),
                 span(open, ops),
             );
             return Err((stuck, why));
@@ -140,23 +320,41 @@ pub(crate) fn decide(ops: &[Timed<'_, RegOp>], init: &Value) -> Result<(), (usiz
         };
         if outer.latest_call.time > to {
             let stuck = inner.write.or(inner.latest_call.op).unwrap_or_default();
-            let ops_on = match inner.reads {
-                0 => "its write".to_string(),
-                1 => "its write and its read".to_string(),
-                n => format!("its write and its {n} reads"),
+            let cas = inner.values.len() - 1;
+            let ops_on = match (cas, inner.reads) {
+                (0, 0) => "its write".to_string(),
+                (0, 1) => "its write and its read".to_string(),
+                (0, n) => format!("its write and its {n} reads"),
+                (c, n) => format!("its write, {c} cas and {n} reads"),
             };
             let why = format!(
-                "every op on {v} ({ops_on}) began by entry {} and none completed before entry {}, so {v} held the register at some moment in between; but {} must stay in the register {}, a span that covers it",
+                "every op on {} ({ops_on}) began by entry {} and none completed before entry {}, so it held the register at some moment in between; but {} must stay in the register {}, a span that covers it",
+                values(inner),
                 entry(inner.latest_call, ops),
                 entry(inner.earliest_ret, ops),
-                fmt_value(outer.value),
+                values(outer),
                 span(outer, ops),
-                v = fmt_value(inner.value),
             );
             return Err((stuck, why));
         }
     }
     Ok(())
+}
+
+/// A chain's values in words: `3`, or `3 → 4 → 7` for a chain of cas ops.
+fn values(chain: &Chain<'_>) -> String {
+    let shown: Vec<String> = if chain.values.len() <= 4 {
+        chain.values.iter().map(|v| fmt_value(v)).collect()
+    } else {
+        let n = chain.values.len();
+        vec![
+            fmt_value(chain.values[0]),
+            fmt_value(chain.values[1]),
+            "…".into(),
+            fmt_value(chain.values[n - 1]),
+        ]
+    };
+    shown.join(" → ")
 }
 
 /// The history position an end stands for.
@@ -170,17 +368,12 @@ fn entry(end: End, ops: &[Timed<'_, RegOp>]) -> usize {
 
 /// A forward zone in words: `from entry 4 (when the write of 3 completed) until entry 9
 /// (when a read of 3 began)`.
-fn span(zone: &Cluster<'_>, ops: &[Timed<'_, RegOp>]) -> String {
-    let what = |i: usize| match ops[i].0 {
-        RegOp::Write(v) => format!("the write of {}", fmt_value(v)),
-        RegOp::Read(Some(v)) => format!("a read of {}", fmt_value(v)),
-        other => format!("{other:?}"),
-    };
+fn span(zone: &Chain<'_>, ops: &[Timed<'_, RegOp>]) -> String {
     let from = match zone.earliest_ret.op {
         Some(i) => format!(
             "from entry {} (when {} completed)",
             entry(zone.earliest_ret, ops),
-            what(i)
+            describe(ops, i)
         ),
         None => "from the start".to_string(),
     };
@@ -188,7 +381,7 @@ fn span(zone: &Cluster<'_>, ops: &[Timed<'_, RegOp>]) -> String {
         format!(
             " until entry {} (when {} began)",
             entry(zone.latest_call, ops),
-            what(i)
+            describe(ops, i)
         )
     });
     format!("{from}{until}")
@@ -204,11 +397,13 @@ mod tests {
     fn r(v: i64) -> RegOp {
         RegOp::Read(Some(Value::Int(v)))
     }
+    fn cas(a: i64, b: i64) -> RegOp {
+        RegOp::Cas(Value::Int(a), Value::Int(b))
+    }
 
     #[test]
-    fn sequential_and_concurrent_histories_pass() {
+    fn sequential_and_concurrent_histories() {
         let (w1, w2, r1, r2, r0) = (w(1), w(2), r(1), r(2), RegOp::Read(Some(Value::Nil)));
-        // read nil, write 1, read 1, write 2, read 2, one after another.
         let h = [
             (&r0, 0, Some(1)),
             (&w1, 2, Some(3)),
@@ -217,17 +412,7 @@ mod tests {
             (&r2, 8, Some(9)),
         ];
         assert_eq!(decide(&h, &Value::Nil), Ok(()));
-        // write 2 overlaps both reads: read 1 then read 2 may see either order.
-        let h = [
-            (&w1, 0, Some(1)),
-            (&w2, 2, Some(9)),
-            (&r2, 3, Some(4)),
-            (&r1, 5, Some(6)),
-        ];
-        assert!(
-            decide(&h, &Value::Nil).is_err(),
-            "2 then 1 again needs a second write of 1"
-        );
+        // write 2 overlaps both reads: 1 then 2 is fine, 2 then 1 would need 1 written again.
         let h = [
             (&w1, 0, Some(1)),
             (&w2, 2, Some(9)),
@@ -235,6 +420,13 @@ mod tests {
             (&r2, 5, Some(6)),
         ];
         assert_eq!(decide(&h, &Value::Nil), Ok(()));
+        let h = [
+            (&w1, 0, Some(1)),
+            (&w2, 2, Some(9)),
+            (&r2, 3, Some(4)),
+            (&r1, 5, Some(6)),
+        ];
+        assert!(decide(&h, &Value::Nil).is_err());
     }
 
     #[test]
@@ -279,25 +471,7 @@ mod tests {
             why.contains("covers it") && why.contains("its write and its read"),
             "{why}"
         );
-    }
-
-    #[test]
-    fn a_write_inside_a_forward_zone_fails() {
-        // write 1, then write 2 entirely between a completed read of 1 and a later read of 1.
-        let (w1, w2, r1, r1b) = (w(1), w(2), r(1), r(1));
-        let h = [
-            (&w1, 0, Some(1)),
-            (&r1, 2, Some(3)),
-            (&w2, 4, Some(5)),
-            (&r1b, 6, Some(7)),
-        ];
-        let (i, why) = decide(&h, &Value::Nil).unwrap_err();
-        assert_eq!(i, 2);
-        assert!(
-            why.contains("covers it") && why.contains("its write"),
-            "{why}"
-        );
-        // The same write left unanswered may never have happened.
+        // A write nobody read, never answered, may never have happened.
         let h = [
             (&w1, 0, Some(1)),
             (&r1, 2, Some(3)),
@@ -316,5 +490,53 @@ mod tests {
         assert!(why.contains("from the start"), "{why}");
         let h = [(&w1, 0, Some(3)), (&r0, 1, Some(2))];
         assert_eq!(decide(&h, &Value::Int(0)), Ok(()));
+    }
+
+    #[test]
+    fn cas_ops_chain_values_into_one_block() {
+        let (w1, c12, c23, r2, r3) = (w(1), cas(1, 2), cas(2, 3), r(2), r(3));
+        // write 1, cas 1→2, read 2, cas 2→3, read 3, one after another.
+        let h = [
+            (&w1, 0, Some(1)),
+            (&c12, 2, Some(3)),
+            (&r2, 4, Some(5)),
+            (&c23, 6, Some(7)),
+            (&r3, 8, Some(9)),
+        ];
+        assert_eq!(decide(&h, &Value::Nil), Ok(()));
+        // The read of 2 began after cas 2→3 completed: 2 was gone.
+        let h = [
+            (&w1, 0, Some(1)),
+            (&c12, 2, Some(3)),
+            (&c23, 4, Some(5)),
+            (&r2, 6, Some(7)),
+        ];
+        let (i, why) = decide(&h, &Value::Nil).unwrap_err();
+        assert_eq!(i, 2, "{why}");
+        assert!(
+            why.contains("a read of 2") && why.contains("before that"),
+            "{why}"
+        );
+        // An unanswered cas counts only when its value was seen.
+        let h = [(&w1, 0, Some(1)), (&c12, 2, None), (&r3, 4, Some(5))];
+        assert!(decide(&h, &Value::Nil).is_err());
+        let h = [(&w1, 0, Some(1)), (&c12, 2, None), (&r2, 4, Some(5))];
+        assert_eq!(decide(&h, &Value::Nil), Ok(()));
+    }
+
+    #[test]
+    fn two_cas_ops_cannot_replace_one_value_and_cycles_cannot_start() {
+        let (w1, c12, c13) = (w(1), cas(1, 2), cas(1, 3));
+        let h = [(&w1, 0, Some(1)), (&c12, 2, Some(3)), (&c13, 4, Some(5))];
+        let (_, why) = decide(&h, &Value::Nil).unwrap_err();
+        assert!(why.contains("also replaced"), "{why}");
+        let (c45, c54) = (cas(4, 5), cas(5, 4));
+        let h = [(&c45, 0, Some(1)), (&c54, 2, Some(3))];
+        let (_, why) = decide(&h, &Value::Nil).unwrap_err();
+        assert!(why.contains("cycle"), "{why}");
+        let c9 = cas(9, 10);
+        let h = [(&c9, 0, Some(1))];
+        let (_, why) = decide(&h, &Value::Nil).unwrap_err();
+        assert!(why.contains("no operation wrote"), "{why}");
     }
 }
