@@ -1,5 +1,8 @@
-//! Linearizability checker benchmarks: the whole Knossos corpus, and generated kv histories
-//! (10 processes, 5 keys, 10% info) of 10,000 and 100,000 operations.
+//! Linearizability checker benchmarks: the whole Knossos corpus; generated kv histories (10
+//! processes, 5 keys, 10% info) of 10,000 and 100,000 operations, with the search alone for
+//! comparison; unique-value registers of 10^3 to 10^6 ops; 50 clients appending strings to
+//! 10 keys (10% unanswered), linearizable and with one corrupted read; and a 200,000-entry
+//! kv history with one read changed to a long-overwritten value.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use faultline::check::linear::{check, Budget, ModelKind, ModelSpec};
@@ -153,5 +156,149 @@ fn corpus_bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, corpus_bench);
+/// 50 clients appending unique strings to 10 keys and reading them (`get`, Porcupine's
+/// form): each op takes effect when it completes; 10% of appends are never answered and take
+/// effect or not at random. `corrupt`: one read in the middle has its last character changed.
+fn appenders(ops: usize, corrupt: bool, seed: u64) -> History {
+    let (processes, keys) = (50u64, 10usize);
+    let mut rng = Stream::new(seed, "bench-appends");
+    let mut state = vec![String::new(); keys];
+    let mut pending: Vec<Option<(usize, Option<String>)>> = vec![None; processes as usize];
+    let mut retired = vec![false; processes as usize];
+    let mut h = History::default();
+    let (mut invoked, mut corrupted) = (0, !corrupt);
+    let push = |h: &mut History, p: u64, kind: OpType, f: &str, key: usize, value: Value| {
+        h.push(Op {
+            index: 0,
+            process: Process::Client(p),
+            kind,
+            f: Func::Other(f.into()),
+            key: Some(Value::Str(key.to_string())),
+            value,
+            time: 0,
+            node: None,
+        });
+    };
+    while invoked < ops || pending.iter().any(Option::is_some) {
+        let p = rng.below(processes) as usize;
+        match pending[p].take() {
+            None if invoked < ops && !retired[p] => {
+                let key = rng.below(keys as u64) as usize;
+                invoked += 1;
+                let append = (rng.below(2) == 0).then(|| format!("x{invoked} "));
+                let (f, v) = match &append {
+                    Some(a) => ("append", Value::Str(a.clone())),
+                    None => ("get", Value::Nil),
+                };
+                push(&mut h, p as u64, OpType::Invoke, f, key, v);
+                pending[p] = Some((key, append));
+            }
+            None => {}
+            Some((key, Some(a))) if rng.below(10) == 0 => {
+                // Never answered: the client gives up on this process.
+                if rng.below(2) == 0 {
+                    state[key].push_str(&a);
+                }
+                retired[p] = true;
+            }
+            Some((key, Some(a))) => {
+                state[key].push_str(&a);
+                push(&mut h, p as u64, OpType::Ok, "append", key, Value::Str(a));
+            }
+            Some((key, None)) => {
+                let mut seen = state[key].clone();
+                if !corrupted && invoked > ops / 2 && !seen.is_empty() {
+                    seen.pop();
+                    seen.push('#');
+                    corrupted = true;
+                }
+                push(&mut h, p as u64, OpType::Ok, "get", key, Value::Str(seen));
+            }
+        }
+    }
+    h
+}
+
+/// `h` with the `ok` read at about the middle changed to read the first value written to
+/// its key: a value overwritten long before.
+fn with_stale_read(h: &History) -> History {
+    let mut h = h.clone();
+    let middle = h.ops.len() / 2;
+    let at = (middle..h.ops.len())
+        .find(|&i| h.ops[i].kind == OpType::Ok && h.ops[i].f == Func::Read)
+        .expect("a read");
+    let key = h.ops[at].key.clone();
+    let first = h
+        .ops
+        .iter()
+        .find(|o| o.kind == OpType::Ok && o.f == Func::Write && o.key == key)
+        .expect("a write")
+        .value
+        .clone();
+    h.ops[at].value = first;
+    h
+}
+
+fn fast_path_bench(c: &mut Criterion) {
+    let mut g = c.benchmark_group("linearizability without search");
+    g.sample_size(10);
+    let kv = |init| ModelSpec {
+        kind: ModelKind::Kv,
+        init,
+    };
+    let search_only = Budget {
+        search_only: true,
+        ..Budget::default()
+    };
+    let h = generated(10_000, 10, 5, 1);
+    assert_eq!(
+        check(&h, &kv(Value::Int(0)), &search_only).verdict,
+        Verdict::Pass
+    );
+    g.throughput(Throughput::Elements(10_000));
+    g.bench_function("generated kv, 10000 ops, search only", |b| {
+        b.iter(|| black_box(check(&h, &kv(Value::Int(0)), &search_only).verdict))
+    });
+    for ops in [1_000usize, 10_000, 100_000, 1_000_000] {
+        let h = generated(ops, 10, 1, 2);
+        let out = check(&h, &kv(Value::Int(0)), &Budget::default());
+        assert!(
+            out.reason.contains("decided without search"),
+            "{}",
+            out.reason
+        );
+        g.throughput(Throughput::Elements(ops as u64));
+        g.bench_function(format!("unique-value register, {ops} ops"), |b| {
+            b.iter(|| black_box(check(&h, &kv(Value::Int(0)), &Budget::default()).verdict))
+        });
+    }
+    for (corrupt, verdict) in [(false, Verdict::Pass), (true, Verdict::Fail)] {
+        let h = appenders(1_700, corrupt, 3);
+        assert_eq!(
+            check(&h, &kv(Value::Nil), &Budget::default()).verdict,
+            verdict
+        );
+        g.throughput(Throughput::Elements(1_700));
+        let name = if corrupt {
+            "one read corrupted"
+        } else {
+            "linearizable"
+        };
+        g.bench_function(format!("50 appenders, 10 keys, 1700 ops, {name}"), |b| {
+            b.iter(|| black_box(check(&h, &kv(Value::Nil), &Budget::default()).verdict))
+        });
+    }
+    let h = with_stale_read(&generated(100_000, 10, 5, 4));
+    assert_eq!(
+        check(&h, &kv(Value::Int(0)), &Budget::default()).verdict,
+        Verdict::Fail
+    );
+    g.throughput(Throughput::Elements(h.ops.len() as u64));
+    g.bench_function("kv, 200000 entries, one stale read", |b| {
+        b.iter(|| black_box(check(&h, &kv(Value::Int(0)), &Budget::default()).verdict))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, corpus_bench, fast_path_bench);
 criterion_main!(benches);

@@ -1,5 +1,5 @@
 //! The linearizability checker's decisions without search (the zone test for registers with
-//! unique written values, the append-order test for append-only string keys) agree with the
+//! unique written values and cas, the epoch test for string keys of puts and appends) agree with the
 //! search on random histories too big for a brute force: 10,000 each, of 10 to 40 ops on up
 //! to 6 processes, with `info` and `fail` outcomes, about half of them made non-linearizable
 //! by corrupting one read. Register histories are also checked in Elle's completion-only form.
@@ -34,6 +34,8 @@ struct GenOp {
     write: bool,
     /// A cas: what it expected (`None`: nil).
     cas: Option<Option<i64>>,
+    /// With appends: a put of `"p{value} "` instead of an append.
+    put: bool,
     key: u64,
     /// Written value (its number); for a read, filled with what it saw.
     value: i64,
@@ -65,6 +67,7 @@ fn generate(rng: &mut Rng, keys: u64, appends: bool) -> Vec<GenOp> {
         clock[p] = ret + 1 + rng.below(4);
         let write = rng.below(2) == 0;
         let cas = (write && !appends && rng.below(3) == 0).then_some(None);
+        let put = write && appends && rng.below(4) == 0;
         let outcome = match rng.below(10) {
             0 => Outcome::Info,
             1 if write => Outcome::Fail,
@@ -78,6 +81,7 @@ fn generate(rng: &mut Rng, keys: u64, appends: bool) -> Vec<GenOp> {
             process: p as u64,
             write,
             cas,
+            put,
             key: rng.below(keys),
             value: 11 + n as i64,
             seen: String::new(),
@@ -127,7 +131,9 @@ fn generate(rng: &mut Rng, keys: u64, appends: bool) -> Vec<GenOp> {
             Outcome::Info => rng.below(2) == 0,
         };
         if op.write && effective {
-            let next = if appends {
+            let next = if op.put {
+                format!("p{} ", op.value)
+            } else if appends {
                 format!("{}a{} ", state[key].clone().unwrap_or_default(), op.value)
             } else {
                 op.value.to_string()
@@ -201,6 +207,7 @@ fn history_text(ops: &[GenOp], appends: bool, completions_only: bool) -> String 
                     .map_or("nil".to_string(), |e| e.to_string());
                 ("cas", format!("[{expected} {}]", op.value))
             }
+            (true, true) if op.put => ("put", format!("\"p{} \"", op.value)),
             (true, true) => ("append", format!("\"a{} \"", op.value)),
             (true, false) => ("write", op.value.to_string()),
             (false, _) if !done || op.outcome != Outcome::Ok => ("read", "nil".to_string()),

@@ -11,6 +11,7 @@
 //! read of `nil` matches only a register that holds `nil`.
 
 mod appends;
+mod blocks;
 pub mod cas_register;
 pub mod counter;
 pub mod kv;

@@ -23,43 +23,19 @@
 //! only if an op that counts read or replaced its value. Two cas ops that both replaced one
 //! value, and cas ops that produce each other's expected values in a cycle, are refuted.
 //!
-//! Times: an invocation at history position `c` counts as just before `c` (`2c - 1`), a
-//! completion at `r` as `2r`, an op without an `ok` completion as completing at infinity. So
-//! a completion-only history (where an op "began before whatever is at position c") and an
-//! invocation history are compared the same way, and no two endpoints tie.
+//! The blocks, the greedy placement inside them and the zone test are in module `blocks`.
 
+use super::blocks::{place, zone_test, Block, Now, EARLIEST};
 use super::register::RegOp;
 use super::{fmt_value, Timed};
 use crate::history::Value;
 use std::collections::HashMap;
 
-/// One end of a zone: a doubled time (see the module comment) and the op it comes from
-/// (`None`: the initial value's virtual write, before everything).
-#[derive(Clone, Copy, Debug)]
-struct End {
-    time: i64,
-    op: Option<usize>,
-}
-
-/// A chain: its values in order, its ops, its earliest completion and latest invocation.
-#[derive(Clone, Debug)]
+/// A chain being followed: its values and how many reads it has.
 struct Chain<'v> {
     values: Vec<&'v Value>,
-    /// The write that starts it (`None` for the initial value).
-    write: Option<usize>,
     reads: usize,
-    earliest_ret: End,
-    latest_call: End,
-}
-
-const START: i64 = -3;
-
-fn call_time(call: usize) -> i64 {
-    2 * call as i64 - 1
-}
-
-fn ret_time(ret: Option<usize>) -> i64 {
-    ret.map_or(i64::MAX, |r| 2 * r as i64)
+    block: Block,
 }
 
 /// The value an op produces, and the value it needs (reads and replaces).
@@ -121,12 +97,12 @@ pub(crate) fn decide(ops: &[Timed<'_, RegOp>], init: &Value) -> Result<(), (usiz
             .filter(|&i| counted[i] && matches!(ops[i].0, RegOp::Write(_)))
             .map(Some),
     );
-    let mut chains: Vec<Chain<'_>> = Vec::new();
+    let mut blocks: Vec<Block> = Vec::new();
     for root in roots {
         let chain = run_chain(ops, init, root, &replaced_by, &readers, &mut in_chain)?;
         // The initial value counts only when something read or replaced it.
         if root.is_some() || chain.values.len() > 1 || chain.reads > 0 {
-            chains.push(chain);
+            blocks.push(finish(chain));
         }
     }
     // A counted cas no chain reached: its expected value comes from a cycle of cas ops.
@@ -136,7 +112,21 @@ pub(crate) fn decide(ops: &[Timed<'_, RegOp>], init: &Value) -> Result<(), (usiz
         let why = "the cas ops that produce its expected value form a cycle (each needs the value another produces), so none of them can go first".to_string();
         return Err((i, why));
     }
-    zones(ops, &chains)
+    zone_test(ops, &blocks)
+}
+
+/// A followed chain as a block for the zone test.
+fn finish(chain: Chain<'_>) -> Block {
+    let mut block = chain.block;
+    block.label = values(&chain.values);
+    let cas = chain.values.len() - 1;
+    block.ops_in_words = match (cas, chain.reads) {
+        (0, 0) => "its write".to_string(),
+        (0, 1) => "its write and its read".to_string(),
+        (0, n) => format!("its write and its {n} reads"),
+        (c, n) => format!("its write, {c} cas and {n} reads"),
+    };
+    block
 }
 
 /// Which ops count: every op with an `ok` completion, and an op without one when a counted
@@ -185,47 +175,41 @@ fn run_chain<'v>(
 ) -> Result<Chain<'v>, (usize, String)> {
     let mut chain = Chain {
         values: Vec::new(),
-        write: root,
         reads: 0,
-        earliest_ret: End {
-            time: START,
-            op: None,
-        },
-        latest_call: End {
-            time: START,
-            op: None,
-        },
+        block: Block::new(String::new(), root),
     };
-    if let Some(w) = root {
-        chain.earliest_ret = End {
-            time: i64::MAX,
-            op: Some(w),
-        };
-    }
-    // The earliest point the next op may take, and the op whose invocation set it.
-    let mut now: (i64, Option<usize>) = (i64::MIN, None);
+    let mut now: Now = EARLIEST;
     let mut producer = root;
     let mut value: &'v Value = match root {
         Some(w) => produces(ops[w].0).unwrap_or(init),
         None => init,
+    };
+    let why = |i: usize| {
+        move |by: usize| {
+            if needs(ops[i].0).is_some() && needs(ops[i].0) == produces(ops[by].0) {
+                "that op produced the value this one needs".to_string()
+            } else {
+                "the values come in that order, each replaced by a cas".to_string()
+            }
+        }
     };
     loop {
         chain.values.push(value);
         let mut segment_end = now;
         if let Some(p) = producer {
             in_chain[p] = true;
-            now = place(ops, p, now)?;
+            now = place(ops, p, now, why(p))?;
             segment_end = now;
-            note(&mut chain, ops, p);
+            chain.block.note(ops, p);
         }
         for &r in readers.get(value).map_or(&[][..], Vec::as_slice) {
-            let point = place(ops, r, now)?;
+            let point = place(ops, r, now, why(r))?;
             if point.0 > segment_end.0 {
                 segment_end = point;
             }
             chain.reads += 1;
             in_chain[r] = true;
-            note(&mut chain, ops, r);
+            chain.block.note(ops, r);
         }
         now = segment_end;
         let Some(&next) = replaced_by.get(value) else {
@@ -237,154 +221,20 @@ fn run_chain<'v>(
     Ok(chain)
 }
 
-/// Widens the chain's earliest completion and latest invocation with op `i`.
-fn note(chain: &mut Chain<'_>, ops: &[Timed<'_, RegOp>], i: usize) {
-    let (_, call, ret) = ops[i];
-    if ret_time(ret) < chain.earliest_ret.time {
-        chain.earliest_ret = End {
-            time: ret_time(ret),
-            op: Some(i),
-        };
-    }
-    if call_time(call) > chain.latest_call.time {
-        chain.latest_call = End {
-            time: call_time(call),
-            op: Some(i),
-        };
-    }
-}
-
-/// Places op `i` no earlier than `now`: its point and the op that set it, or why it cannot.
-fn place(
-    ops: &[Timed<'_, RegOp>],
-    i: usize,
-    now: (i64, Option<usize>),
-) -> Result<(i64, Option<usize>), (usize, String)> {
-    let (op, call, ret) = ops[i];
-    if call_time(call) >= now.0 {
-        return Ok((call_time(call), Some(i)));
-    }
-    if ret_time(ret) >= now.0 {
-        return Ok(now);
-    }
-    let by = now.1.unwrap_or_default();
-    let why = format!(
-        "it needs {}, so it comes after {}, which began at entry {}; but it completed at entry {}, before that",
-        needs(op).map_or("?".into(), fmt_value),
-        describe(ops, by),
-        ops[by].1,
-        ret.unwrap_or_default(),
-    );
-    Err((i, why))
-}
-
-fn describe(ops: &[Timed<'_, RegOp>], i: usize) -> String {
-    match ops[i].0 {
-        RegOp::Write(v) => format!("the write of {}", fmt_value(v)),
-        RegOp::Read(Some(v)) => format!("a read of {}", fmt_value(v)),
-        RegOp::Cas(a, b) => format!("the cas {}→{}", fmt_value(a), fmt_value(b)),
-        other => format!("{other:?}"),
-    }
-}
-
-/// The zone test over the chains.
-fn zones(ops: &[Timed<'_, RegOp>], chains: &[Chain<'_>]) -> Result<(), (usize, String)> {
-    let (mut forward, backward): (Vec<&Chain<'_>>, Vec<&Chain<'_>>) = chains
-        .iter()
-        .partition(|c| c.earliest_ret.time < c.latest_call.time);
-    forward.sort_by_key(|c| c.earliest_ret.time);
-    // No two forward zones overlap.
-    let mut reach: Option<&Chain<'_>> = None;
-    for &zone in &forward {
-        if let Some(open) = reach.filter(|o| o.latest_call.time > zone.earliest_ret.time) {
-            let stuck = zone.latest_call.op.unwrap_or_default();
-            let why = format!(
-                "{} must stay in the register {}, while {} must stay there {}: the spans overlap, and the register holds one value at a time",
-                values(zone),
-                span(zone, ops),
-                values(open),
-                span(open, ops),
-            );
-            return Err((stuck, why));
-        }
-        // Disjoint so far, so this zone ends after every earlier one.
-        reach = Some(zone);
-    }
-    // No backward zone inside a forward one. Forward zones are now disjoint and sorted, so
-    // the one that could hold a backward zone is the last to begin before it.
-    for &inner in &backward {
-        let (from, to) = (inner.latest_call.time, inner.earliest_ret.time);
-        let before = forward.partition_point(|f| f.earliest_ret.time < from);
-        let Some(outer) = before.checked_sub(1).map(|k| forward[k]) else {
-            continue;
-        };
-        if outer.latest_call.time > to {
-            let stuck = inner.write.or(inner.latest_call.op).unwrap_or_default();
-            let cas = inner.values.len() - 1;
-            let ops_on = match (cas, inner.reads) {
-                (0, 0) => "its write".to_string(),
-                (0, 1) => "its write and its read".to_string(),
-                (0, n) => format!("its write and its {n} reads"),
-                (c, n) => format!("its write, {c} cas and {n} reads"),
-            };
-            let why = format!(
-                "every op on {} ({ops_on}) began by entry {} and none completed before entry {}, so it held the register at some moment in between; but {} must stay in the register {}, a span that covers it",
-                values(inner),
-                entry(inner.latest_call, ops),
-                entry(inner.earliest_ret, ops),
-                values(outer),
-                span(outer, ops),
-            );
-            return Err((stuck, why));
-        }
-    }
-    Ok(())
-}
-
 /// A chain's values in words: `3`, or `3 → 4 → 7` for a chain of cas ops.
-fn values(chain: &Chain<'_>) -> String {
-    let shown: Vec<String> = if chain.values.len() <= 4 {
-        chain.values.iter().map(|v| fmt_value(v)).collect()
+fn values(values: &[&Value]) -> String {
+    let shown: Vec<String> = if values.len() <= 4 {
+        values.iter().map(|v| fmt_value(v)).collect()
     } else {
-        let n = chain.values.len();
+        let n = values.len();
         vec![
-            fmt_value(chain.values[0]),
-            fmt_value(chain.values[1]),
+            fmt_value(values[0]),
+            fmt_value(values[1]),
             "…".into(),
-            fmt_value(chain.values[n - 1]),
+            fmt_value(values[n - 1]),
         ]
     };
     shown.join(" → ")
-}
-
-/// The history position an end stands for.
-fn entry(end: End, ops: &[Timed<'_, RegOp>]) -> usize {
-    match end.op {
-        Some(i) if end.time % 2 == 0 => ops[i].2.unwrap_or_default(),
-        Some(i) => ops[i].1,
-        None => 0,
-    }
-}
-
-/// A forward zone in words: `from entry 4 (when the write of 3 completed) until entry 9
-/// (when a read of 3 began)`.
-fn span(zone: &Chain<'_>, ops: &[Timed<'_, RegOp>]) -> String {
-    let from = match zone.earliest_ret.op {
-        Some(i) => format!(
-            "from entry {} (when {} completed)",
-            entry(zone.earliest_ret, ops),
-            describe(ops, i)
-        ),
-        None => "from the start".to_string(),
-    };
-    let until = zone.latest_call.op.map_or(String::new(), |i| {
-        format!(
-            " until entry {} (when {} began)",
-            entry(zone.latest_call, ops),
-            describe(ops, i)
-        )
-    });
-    format!("{from}{until}")
 }
 
 #[cfg(test)]
