@@ -56,6 +56,9 @@ fn generate(rng: &mut Rng, keys: u64, appends: bool) -> Vec<GenOp> {
     let mut ops: Vec<GenOp> = Vec::new();
     let mut clock: Vec<u64> = (0..procs).map(|_| rng.below(3)).collect();
     let mut alive: Vec<bool> = vec![true; procs as usize];
+    // Each process's last appended text: now and then appended again, as Porcupine's kv
+    // clients do when they restart their counters.
+    let mut last_append: Vec<Option<i64>> = vec![None; procs as usize];
     for n in 0..total {
         let p = rng.below(procs) as usize;
         if !alive[p] {
@@ -68,6 +71,13 @@ fn generate(rng: &mut Rng, keys: u64, appends: bool) -> Vec<GenOp> {
         let write = rng.below(2) == 0;
         let cas = (write && !appends && rng.below(3) == 0).then_some(None);
         let put = write && appends && rng.below(4) == 0;
+        let mut value = 11 + n as i64;
+        if write && appends && !put {
+            match last_append[p] {
+                Some(v) if rng.below(5) == 0 => value = v,
+                _ => last_append[p] = Some(value),
+            }
+        }
         let outcome = match rng.below(10) {
             0 => Outcome::Info,
             1 if write => Outcome::Fail,
@@ -83,7 +93,7 @@ fn generate(rng: &mut Rng, keys: u64, appends: bool) -> Vec<GenOp> {
             cas,
             put,
             key: rng.below(keys),
-            value: 11 + n as i64,
+            value,
             seen: String::new(),
             call: call * 8 + p as u64,
             point: point * 8 + p as u64,
