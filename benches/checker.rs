@@ -164,7 +164,8 @@ fn appenders(ops: usize, corrupt: bool, seed: u64) -> History {
     let mut rng = Stream::new(seed, "bench-appends");
     let mut state = vec![String::new(); keys];
     let mut pending: Vec<Option<(usize, Option<String>)>> = vec![None; processes as usize];
-    let mut retired = vec![false; processes as usize];
+    // A client whose append went unanswered carries on as a new process (Jepsen's way).
+    let mut process: Vec<u64> = (0..processes).collect();
     let mut h = History::default();
     let (mut invoked, mut corrupted) = (0, !corrupt);
     let push = |h: &mut History, p: u64, kind: OpType, f: &str, key: usize, value: Value| {
@@ -182,7 +183,7 @@ fn appenders(ops: usize, corrupt: bool, seed: u64) -> History {
     while invoked < ops || pending.iter().any(Option::is_some) {
         let p = rng.below(processes) as usize;
         match pending[p].take() {
-            None if invoked < ops && !retired[p] => {
+            None if invoked < ops => {
                 let key = rng.below(keys as u64) as usize;
                 invoked += 1;
                 let append = (rng.below(2) == 0).then(|| format!("x{invoked} "));
@@ -190,20 +191,20 @@ fn appenders(ops: usize, corrupt: bool, seed: u64) -> History {
                     Some(a) => ("append", Value::Str(a.clone())),
                     None => ("get", Value::Nil),
                 };
-                push(&mut h, p as u64, OpType::Invoke, f, key, v);
+                push(&mut h, process[p], OpType::Invoke, f, key, v);
                 pending[p] = Some((key, append));
             }
             None => {}
             Some((key, Some(a))) if rng.below(10) == 0 => {
-                // Never answered: the client gives up on this process.
+                // Never answered: it took effect or not.
                 if rng.below(2) == 0 {
                     state[key].push_str(&a);
                 }
-                retired[p] = true;
+                process[p] += processes;
             }
             Some((key, Some(a))) => {
                 state[key].push_str(&a);
-                push(&mut h, p as u64, OpType::Ok, "append", key, Value::Str(a));
+                push(&mut h, process[p], OpType::Ok, "append", key, Value::Str(a));
             }
             Some((key, None)) => {
                 let mut seen = state[key].clone();
@@ -212,7 +213,7 @@ fn appenders(ops: usize, corrupt: bool, seed: u64) -> History {
                     seen.push('#');
                     corrupted = true;
                 }
-                push(&mut h, p as u64, OpType::Ok, "get", key, Value::Str(seen));
+                push(&mut h, process[p], OpType::Ok, "get", key, Value::Str(seen));
             }
         }
     }
