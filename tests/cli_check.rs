@@ -555,12 +555,14 @@ fn every_command_in_the_isolation_lesson_runs() {
     assert!(ran >= 20, "only {ran} commands in the lesson");
 }
 
+/// One EDN entry with the key in a `:key` field (Porcupine's and etcd's form).
+fn line(p: u32, ty: &str, f: &str, k: &str, v: &str) -> String {
+    format!("{{:process {p}, :type :{ty}, :f :{f}, :key \"{k}\", :value {v}}}\n")
+}
+
 #[test]
 fn kv_histories_with_a_key_field_and_string_values_are_read() {
     // Porcupine's and etcd's form: the key in :key (a string here), get/put/append on strings.
-    let line = |p: u32, ty: &str, f: &str, k: &str, v: &str| {
-        format!("{{:process {p}, :type :{ty}, :f :{f}, :key \"{k}\", :value {v}}}\n")
-    };
     let ok_history = [
         line(0, "invoke", "put", "4", "\"x\""),
         line(0, "ok", "put", "4", "\"x\""),
@@ -664,9 +666,6 @@ fn kv_checks_stop_at_the_first_failing_key_unless_all_keys() {
 
 #[test]
 fn unique_values_and_append_only_keys_are_decided_without_search() {
-    let line = |p: u32, ty: &str, f: &str, k: &str, v: &str| {
-        format!("{{:process {p}, :type :{ty}, :f :{f}, :key \"{k}\", :value {v}}}\n")
-    };
     // Key "a": unique writes, a concurrent read. Key "b": appends read back in one order,
     // and a get of the absent key as "" (Porcupine's form), with no --init.
     let history = [
