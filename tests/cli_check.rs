@@ -704,3 +704,19 @@ fn unique_values_and_append_only_keys_are_decided_without_search() {
     let out = faultline(&["check", &path, "--model", "kv", "--search-only"]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn a_refutation_without_search_draws_the_ops_it_names() {
+    // write 1, then write 2, then a read of 1: the timeline shows both writes and the read.
+    let out = faultline(&[
+        "check",
+        "histories/register-stale-read.edn",
+        "--model",
+        "register",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    for bar in ["write 1", "write 2", "==read 1=="] {
+        assert!(text.contains(bar), "{bar} missing:\n{text}");
+    }
+}

@@ -2,7 +2,7 @@
 //! is linearizable iff each key's sub-history is), prepare each key's ops, search, and
 //! combine the per-key answers into one [`Linearizability`].
 
-use super::model::{fmt_value, Model, OpView, Shortcut};
+use super::model::{fmt_value, Model, OpView, Refutation, Shortcut};
 use super::prepare::{split, Group};
 use super::search::{search, Failure, Outcome, SearchOp};
 use super::timeline::process_name;
@@ -116,24 +116,25 @@ fn decide<M: Model>(p: &Prepared<'_, '_, M>) -> Option<KeyOutcome> {
     let timed: Vec<_> = p.ops.iter().map(|o| (&o.op, o.call, o.ret)).collect();
     Some(match p.model.decide(&timed)? {
         Shortcut::Linearizable => KeyOutcome::Decided,
-        Shortcut::Refuted(i, why) => refuted(&p.model, p.group, &p.ops, i, &why),
+        Shortcut::Refuted(r) => refuted(&p.model, p.group, &p.ops, &r),
     })
 }
 
-/// A key refuted without search: op `i` can never succeed, for reason `why`.
+/// A key refuted without search: the refutation's op can never succeed.
 fn refuted<M: Model>(
     model: &M,
     group: &Group<'_>,
     ops: &[SearchOp<M::Op>],
-    i: usize,
-    why: &str,
+    refutation: &Refutation,
 ) -> KeyOutcome {
+    let why = &refutation.why;
     let failure = Failure {
         prefix: Vec::new(),
         prefix_state: model.init(),
-        blocked: i,
+        blocked: refutation.op,
         blocked_states: Vec::new(),
         more_states: false,
+        named: refutation.involved.clone(),
     };
     let mut witness = build(model, group.key.as_ref(), ops, &failure);
     let stuck = &mut witness.stuck[0];

@@ -50,6 +50,8 @@ pub(crate) struct Failure<S> {
     pub blocked_states: Vec<(S, Option<usize>)>,
     /// True when there were more such states than `blocked_states` holds.
     pub more_states: bool,
+    /// Other ops a reason names, drawn first on the timeline (a refutation without search).
+    pub named: Vec<usize>,
 }
 
 /// The search's answer.
@@ -217,6 +219,7 @@ pub(crate) fn search<M: Model>(
                     blocked,
                     blocked_states: std::mem::take(&mut stuck[blocked]),
                     more_states: more[blocked],
+                    named: Vec::new(),
                 }));
             };
             state = previous;

@@ -154,6 +154,9 @@ pub(crate) fn build<M: Model>(
             chosen.push(i);
         }
     };
+    for &i in &failure.named {
+        add(i, &mut chosen);
+    }
     for (_, last) in &failure.blocked_states {
         if let Some(i) = last {
             add(*i, &mut chosen);

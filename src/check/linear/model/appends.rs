@@ -17,7 +17,7 @@ use super::blocks::short;
 use super::epochs::{self, what_piece, Seen};
 use super::pieces::{Pieces, Split};
 use super::register::RegOp;
-use super::{fmt_value, Shortcut, Timed};
+use super::{fmt_value, Refutation, Shortcut, Timed};
 use crate::history::Value;
 
 /// The decision for a string key of puts and appends, or `None` when the key is not one (a
@@ -74,7 +74,7 @@ pub(crate) fn decide(ops: &[Timed<'_, RegOp>], init: &Value) -> Option<Shortcut>
                     "a put or the initial value followed by appends"
                 };
                 let why = format!("it read {}, which no sequence of {what} builds", shown());
-                return Some(Shortcut::Refuted(i, why));
+                return Some(Shortcut::Refuted(Refutation::new(i, why)));
             }
             // Ambiguous splits say nothing certain about which pieces are in.
             Split::Ambiguous => {
@@ -109,7 +109,9 @@ pub(crate) fn decide(ops: &[Timed<'_, RegOp>], init: &Value) -> Option<Shortcut>
                     ops[k].1
                 ),
             };
-            return Some(Shortcut::Refuted(i, why));
+            return Some(Shortcut::Refuted(
+                Refutation::new(i, why).with([(k != usize::MAX).then_some(k)]),
+            ));
         }
         for &t in &parts {
             holds[t] = i + 1;
@@ -127,7 +129,9 @@ pub(crate) fn decide(ops: &[Timed<'_, RegOp>], init: &Value) -> Option<Shortcut>
                     fmt_value(&Value::Str(a.to_string())),
                     ops[chain[0]].2.unwrap_or_default()
                 );
-                return Some(Shortcut::Refuted(i, why));
+                return Some(Shortcut::Refuted(
+                    Refutation::new(i, why).with([Some(chain[0])]),
+                ));
             }
         }
         reads.push(Seen {
@@ -141,7 +145,7 @@ pub(crate) fn decide(ops: &[Timed<'_, RegOp>], init: &Value) -> Option<Shortcut>
     }
     Some(match epochs::decide(ops, &pieces, &reads)? {
         Ok(()) => Shortcut::Linearizable,
-        Err((i, why)) => Shortcut::Refuted(i, why),
+        Err(r) => Shortcut::Refuted(r),
     })
 }
 
@@ -152,7 +156,7 @@ mod tests {
     /// The refutation `decide` gives, if any.
     fn refuted(ops: &[Timed<'_, RegOp>], init: &Value) -> Option<(usize, String)> {
         match decide(ops, init) {
-            Some(Shortcut::Refuted(i, why)) => Some((i, why)),
+            Some(Shortcut::Refuted(r)) => Some((r.op, r.why)),
             _ => None,
         }
     }

@@ -20,7 +20,7 @@
 //! invocation history are compared the same way, and no two endpoints tie.
 
 use super::register::RegOp;
-use super::{fmt_value, Timed};
+use super::{fmt_value, Refutation, Timed};
 
 /// One end of a zone: a doubled time and the op it comes from (`None`: the initial value's
 /// virtual write, before everything).
@@ -106,7 +106,7 @@ pub(crate) fn place(
     i: usize,
     now: Now,
     why: impl FnOnce(usize) -> String,
-) -> Result<Now, (usize, String)> {
+) -> Result<Now, Refutation> {
     let (_, call, ret) = ops[i];
     if call_time(call) >= now.0 {
         return Ok((call_time(call), Some(i)));
@@ -122,7 +122,7 @@ pub(crate) fn place(
         why(by),
         ret.unwrap_or_default(),
     );
-    Err((i, why))
+    Err(Refutation::new(i, why).with([Some(by)]))
 }
 
 /// An op in a few words: `the write of 3`, `a read of 3`, `the cas 1→2`, `the append of "x"`.
@@ -154,7 +154,7 @@ pub(crate) fn short(v: &crate::history::Value) -> String {
 
 /// The zone test over `blocks`: `Ok(())` when they can be ordered; otherwise the op that
 /// cannot take effect and why.
-pub(crate) fn zone_test(ops: &[Timed<'_, RegOp>], blocks: &[Block]) -> Result<(), (usize, String)> {
+pub(crate) fn zone_test(ops: &[Timed<'_, RegOp>], blocks: &[Block]) -> Result<(), Refutation> {
     let (mut forward, backward): (Vec<&Block>, Vec<&Block>) = blocks
         .iter()
         .partition(|b| b.earliest_ret.time < b.latest_call.time);
@@ -171,7 +171,12 @@ pub(crate) fn zone_test(ops: &[Timed<'_, RegOp>], blocks: &[Block]) -> Result<()
                 open.label,
                 span(open, ops),
             );
-            return Err((stuck, why));
+            let named = [
+                zone.earliest_ret.op,
+                open.earliest_ret.op,
+                open.latest_call.op,
+            ];
+            return Err(Refutation::new(stuck, why).with(named));
         }
         // Disjoint so far, so this zone ends after every earlier one.
         reach = Some(zone);
@@ -195,7 +200,13 @@ pub(crate) fn zone_test(ops: &[Timed<'_, RegOp>], blocks: &[Block]) -> Result<()
                 outer.label,
                 span(outer, ops),
             );
-            return Err((stuck, why));
+            let named = [
+                inner.latest_call.op,
+                inner.earliest_ret.op,
+                outer.earliest_ret.op,
+                outer.latest_call.op,
+            ];
+            return Err(Refutation::new(stuck, why).with(named));
         }
     }
     Ok(())

@@ -17,7 +17,7 @@
 use super::blocks::{place, short, zone_test, Block, Now, EARLIEST};
 use super::pieces::Pieces;
 use super::register::RegOp;
-use super::Timed;
+use super::{Refutation, Timed};
 use crate::history::Value;
 use std::collections::HashMap;
 
@@ -48,7 +48,7 @@ pub(crate) fn decide(
     ops: &[Timed<'_, RegOp>],
     pieces: &Pieces<'_>,
     reads: &[Seen],
-) -> Option<Result<(), (usize, String)>> {
+) -> Option<Result<(), Refutation>> {
     let epochs = match group(ops, reads) {
         Ok(e) => e,
         Err(e) => return Some(Err(e)),
@@ -68,7 +68,10 @@ pub(crate) fn decide(
                         describe_read(ops, &epochs[other]),
                         base(ops, epochs[other].put),
                     );
-                    return Some(Err((longest_read(epoch), why)));
+                    let other_read = longest_read(&epochs[other]);
+                    return Some(Err(
+                        Refutation::new(longest_read(epoch), why).with([Some(other_read), Some(k)])
+                    ));
                 }
                 _ => {}
             }
@@ -101,7 +104,7 @@ pub(crate) fn decide(
                 short(&Value::Str(text.to_string())),
                 chain.len()
             );
-            return Some(Err((longest_read(&epochs[e]), why)));
+            return Some(Err(Refutation::new(longest_read(&epochs[e]), why)));
         }
         choices.push((t, options));
     }
@@ -138,10 +141,7 @@ pub(crate) fn decide(
 
 /// Reads by epoch, in order of each epoch's first read, each epoch's reads checked to show
 /// prefixes of its longest read.
-fn group<'s>(
-    ops: &[Timed<'_, RegOp>],
-    reads: &'s [Seen],
-) -> Result<Vec<Epoch<'s>>, (usize, String)> {
+fn group<'s>(ops: &[Timed<'_, RegOp>], reads: &'s [Seen]) -> Result<Vec<Epoch<'s>>, Refutation> {
     let mut epochs: Vec<Epoch<'s>> = Vec::new();
     let mut epoch_of: HashMap<Option<usize>, usize> = HashMap::new();
     for seen in reads {
@@ -170,7 +170,7 @@ fn group<'s>(
                 "its appends are not a prefix of those {} shows, so the two reads see no one order of appends",
                 describe_read(ops, epoch)
             );
-            return Err((s.read, why));
+            return Err(Refutation::new(s.read, why).with([Some(longest_read(epoch))]));
         }
     }
     Ok(epochs)
@@ -242,7 +242,7 @@ fn blocks(
     pieces: &Pieces<'_>,
     epochs: &[Epoch<'_>],
     start: &HashMap<(usize, usize), usize>,
-) -> Result<Vec<Block>, (usize, String)> {
+) -> Result<Vec<Block>, Refutation> {
     let mut used = vec![false; ops.len()];
     let mut out: Vec<Block> = Vec::new();
     for (e, epoch) in epochs.iter().enumerate() {
@@ -305,7 +305,7 @@ fn block(
     ops: &[Timed<'_, RegOp>],
     epoch: &Epoch<'_>,
     sequence: &[usize],
-) -> Result<Block, (usize, String)> {
+) -> Result<Block, Refutation> {
     let label = format!("{} (with what was appended to it)", base(ops, epoch.put));
     let mut block = Block::new(label, epoch.put);
     // Reads by how many appends they show.

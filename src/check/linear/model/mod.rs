@@ -52,8 +52,40 @@ pub type Timed<'o, O> = (&'o O, usize, Option<usize>);
 pub enum Shortcut {
     /// The ops are linearizable.
     Linearizable,
-    /// Op `.0` (an index into the ops) can take effect in no order of them, for reason `.1`.
-    Refuted(usize, String),
+    /// Not linearizable, and why.
+    Refuted(Refutation),
+}
+
+/// Why a key's ops are not linearizable, found without search.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refutation {
+    /// The op (an index into the ops) that can take effect in no order of them.
+    pub op: usize,
+    /// Why, in words.
+    pub why: String,
+    /// The other ops the reason names (for the timeline).
+    pub involved: Vec<usize>,
+}
+
+impl Refutation {
+    /// Op `op` cannot take effect, for reason `why`.
+    pub fn new(op: usize, why: String) -> Refutation {
+        Refutation {
+            op,
+            why,
+            involved: Vec::new(),
+        }
+    }
+
+    /// The same, naming the other ops involved (`None`s are skipped).
+    pub fn with(mut self, ops: impl IntoIterator<Item = Option<usize>>) -> Refutation {
+        for i in ops.into_iter().flatten() {
+            if i != self.op && !self.involved.contains(&i) {
+                self.involved.push(i);
+            }
+        }
+        self
+    }
 }
 
 /// A sequential specification.

@@ -2,7 +2,7 @@
 //! `cas-register` and `kv` share ([`RegOp`]).
 
 use super::{appends, zones};
-use super::{fmt_value, unknown_f, value_heap_bytes, Model, OpView, Shortcut, Timed};
+use super::{fmt_value, unknown_f, value_heap_bytes, Model, OpView, Refutation, Shortcut, Timed};
 use crate::history::{Func, Value};
 use std::collections::HashMap;
 
@@ -245,7 +245,7 @@ impl Model for Register {
                     fmt_value(v),
                     self.name
                 );
-                return Some(Shortcut::Refuted(i, why));
+                return Some(Shortcut::Refuted(Refutation::new(i, why)));
             };
             let Some(w) = w.filter(|_| unique) else {
                 continue;
@@ -256,7 +256,7 @@ impl Model for Register {
                     "it read {}, which was written only after it returned (entry {w_call})",
                     fmt_value(v)
                 );
-                return Some(Shortcut::Refuted(i, why));
+                return Some(Shortcut::Refuted(Refutation::new(i, why).with([Some(w)])));
             }
             // The latest invocation of a write that completed before this read began.
             let before = done.partition_point(|&(r, ..)| r < call);
@@ -272,13 +272,15 @@ impl Model for Register {
                         other_ret.unwrap_or(latest),
                         v = fmt_value(v),
                     );
-                    return Some(Shortcut::Refuted(i, why));
+                    return Some(Shortcut::Refuted(
+                        Refutation::new(i, why).with([Some(w), Some(k)]),
+                    ));
                 }
             }
         }
         unique.then(|| match zones::decide(ops, &self.init) {
             Ok(()) => Shortcut::Linearizable,
-            Err((i, why)) => Shortcut::Refuted(i, why),
+            Err(r) => Shortcut::Refuted(r),
         })
     }
 
@@ -318,7 +320,7 @@ mod tests {
     /// The refutation `decide` gives, if any.
     fn refuted(m: &Register, ops: &[Timed<'_, RegOp>]) -> Option<(usize, String)> {
         match m.decide(ops) {
-            Some(Shortcut::Refuted(i, why)) => Some((i, why)),
+            Some(Shortcut::Refuted(r)) => Some((r.op, r.why)),
             _ => None,
         }
     }

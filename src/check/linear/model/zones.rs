@@ -27,7 +27,7 @@
 
 use super::blocks::{place, zone_test, Block, Now, EARLIEST};
 use super::register::RegOp;
-use super::{fmt_value, Timed};
+use super::{fmt_value, Refutation, Timed};
 use crate::history::Value;
 use std::collections::HashMap;
 
@@ -57,7 +57,7 @@ fn needs(op: &RegOp) -> Option<&Value> {
 /// differ from `init`; every read's value is `init` or produced by some op in `ops`, and no
 /// read returned before its value's write began. `Ok(())` when linearizable; otherwise the
 /// op that cannot take effect and why, in words.
-pub(crate) fn decide(ops: &[Timed<'_, RegOp>], init: &Value) -> Result<(), (usize, String)> {
+pub(crate) fn decide(ops: &[Timed<'_, RegOp>], init: &Value) -> Result<(), Refutation> {
     let producer: HashMap<&Value, usize> = ops
         .iter()
         .enumerate()
@@ -80,7 +80,7 @@ pub(crate) fn decide(ops: &[Timed<'_, RegOp>], init: &Value) -> Result<(), (usiz
                 ops[other].1,
                 fmt_value(from),
             );
-            return Err((i, why));
+            return Err(Refutation::new(i, why).with([Some(other)]));
         }
         replaced_by.insert(from, i);
     }
@@ -110,7 +110,7 @@ pub(crate) fn decide(ops: &[Timed<'_, RegOp>], init: &Value) -> Result<(), (usiz
         (0..ops.len()).find(|&i| counted[i] && !in_chain[i] && needs(ops[i].0).is_some())
     {
         let why = "the cas ops that produce its expected value form a cycle (each needs the value another produces), so none of them can go first".to_string();
-        return Err((i, why));
+        return Err(Refutation::new(i, why));
     }
     zone_test(ops, &blocks)
 }
@@ -136,7 +136,7 @@ fn counted_ops(
     ops: &[Timed<'_, RegOp>],
     init: &Value,
     producer: &HashMap<&Value, usize>,
-) -> Result<Vec<bool>, (usize, String)> {
+) -> Result<Vec<bool>, Refutation> {
     let mut counted: Vec<bool> = ops.iter().map(|(_, _, ret)| ret.is_some()).collect();
     let mut work: Vec<usize> = (0..ops.len()).filter(|&i| counted[i]).collect();
     while let Some(i) = work.pop() {
@@ -155,7 +155,7 @@ fn counted_ops(
                     "it expected {}, which no operation wrote (and the register did not start with)",
                     fmt_value(v)
                 );
-                return Err((i, why));
+                return Err(Refutation::new(i, why));
             }
         }
     }
@@ -172,7 +172,7 @@ fn run_chain<'v>(
     replaced_by: &HashMap<&Value, usize>,
     readers: &HashMap<&Value, Vec<usize>>,
     in_chain: &mut [bool],
-) -> Result<Chain<'v>, (usize, String)> {
+) -> Result<Chain<'v>, Refutation> {
     let mut chain = Chain {
         values: Vec::new(),
         reads: 0,
@@ -291,9 +291,17 @@ mod tests {
             (&r1b, 8, Some(10)),
             (&r2b, 9, Some(11)),
         ];
-        let (i, why) = decide(&h, &Value::Nil).unwrap_err();
+        let Refutation {
+            op: i,
+            why,
+            involved,
+        } = decide(&h, &Value::Nil).unwrap_err();
         assert_eq!(i, 5);
         assert!(why.contains("spans overlap"), "{why}");
+        // The ops at the ends of both spans are named, for the timeline.
+        let mut involved = involved;
+        involved.sort_unstable();
+        assert_eq!(involved, vec![2, 3, 4]);
         assert!(
             why.contains("from entry 6") && why.contains("until entry 9"),
             "{why}"
@@ -315,7 +323,7 @@ mod tests {
             (&r2, 4, Some(5)),
             (&r1b, 6, Some(7)),
         ];
-        let (i, why) = decide(&h, &Value::Nil).unwrap_err();
+        let Refutation { op: i, why, .. } = decide(&h, &Value::Nil).unwrap_err();
         assert_eq!(i, 1);
         assert!(
             why.contains("covers it") && why.contains("its write and its read"),
@@ -335,7 +343,7 @@ mod tests {
     fn the_initial_value_holds_until_its_last_read() {
         let (w1, r0) = (w(1), RegOp::Read(Some(Value::Int(0))));
         let h = [(&w1, 0, Some(1)), (&r0, 2, Some(3))];
-        let (i, why) = decide(&h, &Value::Int(0)).unwrap_err();
+        let Refutation { op: i, why, .. } = decide(&h, &Value::Int(0)).unwrap_err();
         assert_eq!(i, 0);
         assert!(why.contains("from the start"), "{why}");
         let h = [(&w1, 0, Some(3)), (&r0, 1, Some(2))];
@@ -361,7 +369,7 @@ mod tests {
             (&c23, 4, Some(5)),
             (&r2, 6, Some(7)),
         ];
-        let (i, why) = decide(&h, &Value::Nil).unwrap_err();
+        let Refutation { op: i, why, .. } = decide(&h, &Value::Nil).unwrap_err();
         assert_eq!(i, 2, "{why}");
         assert!(
             why.contains("a read of 2") && why.contains("before that"),
@@ -378,15 +386,15 @@ mod tests {
     fn two_cas_ops_cannot_replace_one_value_and_cycles_cannot_start() {
         let (w1, c12, c13) = (w(1), cas(1, 2), cas(1, 3));
         let h = [(&w1, 0, Some(1)), (&c12, 2, Some(3)), (&c13, 4, Some(5))];
-        let (_, why) = decide(&h, &Value::Nil).unwrap_err();
+        let Refutation { why, .. } = decide(&h, &Value::Nil).unwrap_err();
         assert!(why.contains("also replaced"), "{why}");
         let (c45, c54) = (cas(4, 5), cas(5, 4));
         let h = [(&c45, 0, Some(1)), (&c54, 2, Some(3))];
-        let (_, why) = decide(&h, &Value::Nil).unwrap_err();
+        let Refutation { why, .. } = decide(&h, &Value::Nil).unwrap_err();
         assert!(why.contains("cycle"), "{why}");
         let c9 = cas(9, 10);
         let h = [(&c9, 0, Some(1))];
-        let (_, why) = decide(&h, &Value::Nil).unwrap_err();
+        let Refutation { why, .. } = decide(&h, &Value::Nil).unwrap_err();
         assert!(why.contains("no operation wrote"), "{why}");
     }
 }
