@@ -16,7 +16,7 @@
 use super::blocks::short;
 use super::epochs::{self, what_piece, Seen};
 use super::pieces::{Pieces, Split};
-use super::register::RegOp;
+use super::reg_op::RegOp;
 use super::{fmt_value, Refutation, Shortcut, Timed};
 use crate::history::Value;
 

@@ -19,7 +19,7 @@
 //! a completion-only history (where an op "began before whatever is at position c") and an
 //! invocation history are compared the same way, and no two endpoints tie.
 
-use super::register::RegOp;
+use super::reg_op::RegOp;
 use super::{fmt_value, Refutation, Timed};
 
 /// One end of a zone: a doubled time and the op it comes from (`None`: the initial value's

@@ -1,6 +1,7 @@
 //! The `cas-register` model: one value, `read`, `write` and `cas [expected new]`.
 
-use super::register::{Accepts, Register};
+use super::reg_op::Accepts;
+use super::register::Register;
 use crate::history::Value;
 
 /// A `cas-register` (read, write, cas) starting at `init`.

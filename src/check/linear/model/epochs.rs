@@ -16,7 +16,7 @@
 
 use super::blocks::{place, short, zone_test, Block, Now, EARLIEST};
 use super::pieces::Pieces;
-use super::register::RegOp;
+use super::reg_op::RegOp;
 use super::{Refutation, Timed};
 use crate::history::Value;
 use std::collections::HashMap;

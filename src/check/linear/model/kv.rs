@@ -2,7 +2,8 @@
 //! this model sees one key). Ops: `read`/`get`, `write`/`put`, `cas [expected new]` and
 //! `append "s"` (appends to the string held; an absent key counts as `""`).
 
-use super::register::{Accepts, Register};
+use super::reg_op::Accepts;
+use super::register::Register;
 use crate::history::Value;
 
 /// The register behind one `kv` key, starting at `init` (`nil`: absent).

@@ -19,6 +19,7 @@ pub mod kv;
 pub mod multi_register;
 pub mod mutex;
 mod pieces;
+pub mod reg_op;
 pub mod register;
 pub mod set;
 mod zones;

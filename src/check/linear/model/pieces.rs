@@ -1,7 +1,7 @@
 //! Splitting a read's string into the pieces that built it: a put's value (or the initial
 //! value), then appended texts.
 
-use super::register::RegOp;
+use super::reg_op::RegOp;
 use super::Timed;
 use std::collections::HashMap;
 

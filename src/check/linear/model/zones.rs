@@ -26,7 +26,7 @@
 //! The blocks, the greedy placement inside them and the zone test are in module `blocks`.
 
 use super::blocks::{place, zone_test, Block, Now, EARLIEST};
-use super::register::RegOp;
+use super::reg_op::RegOp;
 use super::{fmt_value, Refutation, Timed};
 use crate::history::Value;
 use std::collections::HashMap;
