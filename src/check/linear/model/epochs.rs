@@ -24,6 +24,10 @@ use std::collections::HashMap;
 /// Most matchings of repeated appended texts tried before leaving the key to the search.
 pub(crate) const MOST_MATCHINGS: usize = 4096;
 
+/// Most (matchings × ops) tried: a long key with many repeated texts goes to the search
+/// (and its budget) instead of taking minutes here.
+const MOST_WORK: usize = 20_000_000;
+
 /// What one read shows: the put its string starts with (`None`: the initial value) and the
 /// appended texts after it, in order (indices into [`Pieces::texts`]).
 pub(crate) struct Seen {
@@ -108,10 +112,11 @@ pub(crate) fn decide(
         }
         choices.push((t, options));
     }
+    // Each matching costs a pass over the key's ops: bound the product too.
     let total = choices
         .iter()
         .try_fold(1usize, |n, (_, o)| n.checked_mul(o.len()))
-        .filter(|&n| n <= MOST_MATCHINGS)?;
+        .filter(|&n| n <= MOST_MATCHINGS && n.saturating_mul(ops.len()) <= MOST_WORK)?;
     let mut first_failure = None;
     let mut pick = vec![0usize; choices.len()];
     for _ in 0..total {
