@@ -53,7 +53,7 @@ pub struct CheckArgs {
     #[arg(long)]
     all_keys: bool,
     /// Linearizability: run the search on every key, skipping the decisions without search
-    /// (the zone test for unique-value registers, the append-order test, cheap refutations).
+    /// (the zone test for unique-value registers, the epoch test for string keys, cheap refutations).
     #[arg(long)]
     search_only: bool,
     /// Memory budget per file for the search's cache, in MiB.

@@ -8,8 +8,11 @@
 //! at any point after their invocation, or never. Nemesis entries are ignored. Real time is
 //! history position (times may be absent), as in Knossos.
 //!
-//! The search is Wing–Gong–Lowe with memoization of (linearized set, model state) pairs
-//! (module `search`), run per key where the model allows (P-compositionality), within
+//! Each key is first offered to its model's decision without search ([`model::Model::decide`]):
+//! registers and kv keys with unique written values by the zone test of Gibbons & Korach
+//! (extended to cas), string keys of puts and appends by their epochs, in O(n log n). The
+//! rest goes to the search: Wing–Gong–Lowe with memoization of (linearized set, model state)
+//! pairs (module `search`), run per key where the model allows (P-compositionality), within
 //! a [`Budget`]: when the budget runs out the verdict is `unknown`, never a guess. A failure
 //! comes with a [`Witness`]: the longest linearizable prefix, the op that could not be placed
 //! next and why, and a timeline. Verdicts and witnesses never depend on hash iteration order.
@@ -119,7 +122,7 @@ pub struct Budget<'a> {
     /// key (in key order), as Porcupine does, and says so.
     pub all_keys: bool,
     /// Run the search on every key, skipping the decisions without search (the zone test for
-    /// unique-value registers, the append-order test, the cheap refutations): for comparing
+    /// unique-value registers, the epoch test for string keys, the cheap refutations): for comparing
     /// the two and for debugging the checker. Slower, sometimes `unknown`; never a different
     /// verdict otherwise.
     pub search_only: bool,
