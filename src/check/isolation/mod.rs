@@ -1,10 +1,10 @@
 //! Transactional isolation (DESIGN §6), in the manner of Jepsen's Elle (Kingsbury & Alvaro,
 //! "Elle: Inferring Isolation Anomalies from Experimental Observations", VLDB 2020): from a
-//! `list-append` or `rw-register` history, infer each key's version order ([`infer_list`],
-//! [`infer_register`]), build the transaction dependency graph (Adya's `ww`, `wr`, `rw`, plus
+//! `list-append` or `rw-register` history, infer each key's version order (modules `infer_list` and
+//! `infer_register`), build the transaction dependency graph (Adya's `ww`, `wr`, `rw`, plus
 //! the `realtime` order for strict serializability), find a short cycle of each
-//! class in its strongly connected components ([`cycles`]), and say which isolation levels the
-//! anomalies rule out, each with a witness in words ([`explain`]).
+//! class in its strongly connected components (module `cycles`), and say which isolation levels the
+//! anomalies rule out, each with a witness in words (module `explain`).
 //!
 //! Verdicts are honest: a level fails only with an anomaly it forbids as witness; it is
 //! `unknown` when the cycle search ran out of budget before it could rule out what the level
@@ -58,7 +58,7 @@ impl Workload {
     }
 }
 
-/// The assumptions that order an rw-register key's versions (see [`infer_register`]); they
+/// The assumptions that order an rw-register key's versions (see module `infer_register`); they
 /// do not apply to list-append, whose reads show the order.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Assumptions {
