@@ -531,28 +531,33 @@ fn isolation_options_are_checked() {
 }
 
 #[test]
-fn every_command_in_the_isolation_lesson_runs() {
-    let lesson = std::fs::read_to_string("docs/lessons/isolation.md").unwrap();
-    let mut ran = 0;
-    for line in lesson.lines() {
-        let Some(cmd) = line.strip_prefix("$ faultline ") else {
-            continue;
-        };
-        if !cmd.contains("histories/") {
-            continue; // a file the reader makes themselves
+fn every_command_in_the_check_lessons_runs() {
+    for (lesson, least) in [
+        ("docs/lessons/isolation.md", 20),
+        ("docs/lessons/linearizability.md", 7),
+    ] {
+        let text = std::fs::read_to_string(lesson).unwrap();
+        let mut ran = 0;
+        for line in text.lines() {
+            let Some(cmd) = line.strip_prefix("$ faultline ") else {
+                continue;
+            };
+            if !cmd.contains("histories/") {
+                continue; // a file the reader makes themselves
+            }
+            let args = words(cmd);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let out = faultline(&args);
+            let code = out.status.code();
+            assert!(
+                matches!(code, Some(0 | 1 | 3)),
+                "{lesson}: `faultline {cmd}` exited {code:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            ran += 1;
         }
-        let args = words(cmd);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = faultline(&args);
-        let code = out.status.code();
-        assert!(
-            matches!(code, Some(0 | 1 | 3)),
-            "`faultline {cmd}` exited {code:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        ran += 1;
+        assert!(ran >= least, "only {ran} commands in {lesson}");
     }
-    assert!(ran >= 20, "only {ran} commands in the lesson");
 }
 
 /// One EDN entry with the key in a `:key` field (Porcupine's and etcd's form).

@@ -213,7 +213,7 @@ pub(crate) fn run<M: Model>(
     let keyed = split.groups.iter().any(|g| g.key.is_some());
     let of_keys = |n: usize| {
         if keyed {
-            format!(" ({n} of {keys} keys)")
+            format!(" ({n} of {keys} key{})", if keys == 1 { "" } else { "s" })
         } else {
             String::new()
         }
