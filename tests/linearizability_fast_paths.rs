@@ -34,7 +34,8 @@ struct GenOp {
     write: bool,
     /// A cas: what it expected (`None`: nil).
     cas: Option<Option<i64>>,
-    /// With appends: a put of `"p{value} "` instead of an append.
+    /// With appends: a put of `"p{value} "` instead of an append (or of `"a{value} "`, a
+    /// text the process appended before, when `value` repeats one).
     put: bool,
     key: u64,
     /// Written value (its number); for a read, filled with what it saw.
@@ -72,10 +73,11 @@ fn generate(rng: &mut Rng, keys: u64, appends: bool) -> Vec<GenOp> {
         let cas = (write && !appends && rng.below(3) == 0).then_some(None);
         let put = write && appends && rng.below(4) == 0;
         let mut value = 11 + n as i64;
-        if write && appends && !put {
+        if write && appends {
             match last_append[p] {
                 Some(v) if rng.below(5) == 0 => value = v,
-                _ => last_append[p] = Some(value),
+                _ if !put => last_append[p] = Some(value),
+                _ => {}
             }
         }
         let outcome = match rng.below(10) {
@@ -142,7 +144,7 @@ fn generate(rng: &mut Rng, keys: u64, appends: bool) -> Vec<GenOp> {
         };
         if op.write && effective {
             let next = if op.put {
-                format!("p{} ", op.value)
+                put_text(&ops, op)
             } else if appends {
                 format!("{}a{} ", state[key].clone().unwrap_or_default(), op.value)
             } else {
@@ -155,6 +157,16 @@ fn generate(rng: &mut Rng, keys: u64, appends: bool) -> Vec<GenOp> {
         }
     }
     ops
+}
+
+/// A put's value: `"p{value} "`, or `"a{value} "` when it repeats an appended text.
+fn put_text(ops: &[GenOp], op: &GenOp) -> String {
+    let appended = ops.iter().any(|o| o.write && !o.put && o.value == op.value);
+    if appended {
+        format!("a{} ", op.value)
+    } else {
+        format!("p{} ", op.value)
+    }
 }
 
 /// Corrupts one `ok` read half the time: a register read gets some other written value (or
@@ -217,7 +229,7 @@ fn history_text(ops: &[GenOp], appends: bool, completions_only: bool) -> String 
                     .map_or("nil".to_string(), |e| e.to_string());
                 ("cas", format!("[{expected} {}]", op.value))
             }
-            (true, true) if op.put => ("put", format!("\"p{} \"", op.value)),
+            (true, true) if op.put => ("put", format!("\"{}\"", put_text(ops, op))),
             (true, true) => ("append", format!("\"a{} \"", op.value)),
             (true, false) => ("write", op.value.to_string()),
             (false, _) if !done || op.outcome != Outcome::Ok => ("read", "nil".to_string()),

@@ -84,16 +84,14 @@ pub(crate) fn decide(
     // The matchings of each repeated text: per epoch that shows it, where its run starts.
     let mut choices: Vec<(usize, Vec<Runs>)> = Vec::new();
     for (t, (text, chain)) in pieces.texts.iter().enumerate() {
-        if chain.len() < 2 {
-            continue;
-        }
         let counts: Vec<(usize, usize)> = epochs
             .iter()
             .enumerate()
             .map(|(e, epoch)| (e, epoch.longest.iter().filter(|&&x| x == t).count()))
             .filter(|&(_, c)| c > 0)
             .collect();
-        if counts.is_empty() {
+        // A text appended once and shown once per epoch: the check above covers it.
+        if counts.is_empty() || chain.len() == 1 && counts.iter().all(|&(_, c)| c == 1) {
             continue;
         }
         if counts.len() > 6 {

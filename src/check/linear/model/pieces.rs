@@ -14,6 +14,13 @@ pub(crate) enum Split {
     /// One way: the put it starts with (`None`: the initial value) and the appended texts
     /// after it (indices into [`Pieces::texts`]).
     One(Option<usize>, Vec<usize>),
+    /// Two ways, because a put's value equals an appended text: the put followed by
+    /// `after_put`, or the initial value followed by `after_init`.
+    PutOrAppend {
+        put: usize,
+        after_put: Vec<usize>,
+        after_init: Vec<usize>,
+    },
 }
 
 /// The put values and appended strings, for splitting reads.
@@ -88,20 +95,30 @@ impl Pieces<'_> {
             }
         }
         let total: u32 = starts.iter().map(|&(p, _)| u32::from(ways[p].0)).sum();
-        match total {
-            0 => Split::Never,
-            1 => {
-                let (mut p, put) = starts
-                    .into_iter()
-                    .find(|&(p, _)| ways[p].0 > 0)
-                    .unwrap_or_default();
-                let mut parts = Vec::new();
-                while p < n {
-                    let len = ways[p].1;
-                    parts.push(self.append_of[&bytes[p..p + len]]);
-                    p += len;
+        let parse = |mut p: usize| {
+            let mut parts = Vec::new();
+            while p < n {
+                let len = ways[p].1;
+                parts.push(self.append_of[&bytes[p..p + len]]);
+                p += len;
+            }
+            parts
+        };
+        let one: Vec<(usize, Option<usize>)> = starts
+            .into_iter()
+            .filter(|&(p, _)| ways[p].0 == 1)
+            .collect();
+        match (total, one.as_slice()) {
+            (0, _) => Split::Never,
+            (1, &[(p, put)]) => Split::One(put, parse(p)),
+            // A put whose value is also an appended text: the string starts either with that
+            // put, or with the initial value and that append.
+            (2, &[(p, None), (q, Some(put))]) | (2, &[(q, Some(put)), (p, None)]) => {
+                Split::PutOrAppend {
+                    put,
+                    after_put: parse(q),
+                    after_init: parse(p),
                 }
-                Split::One(put, parts)
             }
             _ => Split::Ambiguous,
         }
