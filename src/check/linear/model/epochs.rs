@@ -278,8 +278,12 @@ fn blocks(
             out.push(block);
         }
     }
+    let mut starts_epoch = vec![false; ops.len()];
+    for p in epochs.iter().filter_map(|e| e.put) {
+        starts_epoch[p] = true;
+    }
     for &(k, p) in &pieces.puts {
-        if !epochs.iter().any(|e| e.put == Some(k)) && ops[k].2.is_some() {
+        if !starts_epoch[k] && ops[k].2.is_some() {
             let mut block = Block::new(short(&Value::Str(p.to_string())), Some(k));
             block.ops_in_words = "its put".into();
             block.note(ops, k);

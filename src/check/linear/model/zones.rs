@@ -54,9 +54,9 @@ fn needs(op: &RegOp) -> Option<&Value> {
 }
 
 /// The zone test. `ops` hold reads, writes and cas ops; produced values are unique and
-/// differ from `init`; every read's value is `init` or produced by some op in `ops`, and no
-/// read returned before its value's write began. `Ok(())` when linearizable; otherwise the
-/// op that cannot take effect and why, in words.
+/// differ from `init`; every read's value is `init` or produced by some op in `ops` (a read
+/// that returned before its value's producer began is refuted by the placement inside its
+/// chain). `Ok(())` when linearizable; otherwise the op that cannot take effect and why.
 pub(crate) fn decide(ops: &[Timed<'_, RegOp>], init: &Value) -> Result<(), Refutation> {
     let producer: HashMap<&Value, usize> = ops
         .iter()
@@ -107,7 +107,7 @@ pub(crate) fn decide(ops: &[Timed<'_, RegOp>], init: &Value) -> Result<(), Refut
     }
     // A counted cas no chain reached: its expected value comes from a cycle of cas ops.
     if let Some(i) =
-        (0..ops.len()).find(|&i| counted[i] && !in_chain[i] && needs(ops[i].0).is_some())
+        (0..ops.len()).find(|&i| counted[i] && !in_chain[i] && matches!(ops[i].0, RegOp::Cas(..)))
     {
         let why = "the cas ops that produce its expected value form a cycle (each needs the value another produces), so none of them can go first".to_string();
         return Err(Refutation::new(i, why));
