@@ -12,6 +12,7 @@ mod committed;
 mod durability;
 pub mod invariants;
 pub mod isolation;
+pub mod ladder;
 pub mod linear;
 mod liveness;
 mod plan;

@@ -21,7 +21,7 @@
 
 mod cache;
 pub mod model;
-mod prepare;
+pub(crate) mod prepare;
 mod run;
 mod search;
 mod timeline;

@@ -1,0 +1,413 @@
+//! A history as the ladder's checkers read it: operations grouped into sessions (one per
+//! client process, in the order the process ran them), each operation reading keys from the
+//! operation that wrote the value it saw (values written to a key are unique, so a value names
+//! its writer) and writing keys.
+//!
+//! Semantics follow Jepsen's: `fail` operations did not happen and are dropped; an `info` or
+//! never-completed write may or may not have happened — it is kept when someone read its value
+//! and dropped otherwise (an unread write can only constrain the others); an `info` read saw
+//! nothing and is dropped. A read of a value no one wrote, a read of a value a transaction
+//! later overwrote within itself, or a transaction reading a key it wrote and not seeing its
+//! own write breaks every model, whatever the order: those are [`Exec::broken`].
+
+use crate::check::linear::model::fmt_value;
+use crate::check::linear::InputError;
+use crate::history::{Func, History, Process, Value};
+use std::collections::HashMap;
+
+/// The initial value of every key (a reader of it read from no write).
+pub(crate) const INIT: u32 = u32::MAX;
+
+/// One read of a key, external to its operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Read {
+    /// The key (interned).
+    pub key: u32,
+    /// The operation whose write it saw, or [`INIT`].
+    pub src: u32,
+}
+
+/// One operation that took effect (or may have, and was seen).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LOp {
+    /// Its session.
+    pub session: u32,
+    /// Its position in the session, from 0.
+    pub pos: u32,
+    /// Its reads of keys it had not written itself, in order.
+    pub reads: Vec<Read>,
+    /// The keys it writes (each once, the last value counting).
+    pub writes: Vec<u32>,
+    /// How a report names it: `p1 write x 3`.
+    pub label: String,
+}
+
+impl LOp {
+    /// Whether it writes `key`.
+    pub fn writes_key(&self, key: u32) -> bool {
+        self.writes.contains(&key)
+    }
+}
+
+/// The history, ready for the checkers.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Exec {
+    /// Operations, in invocation order.
+    pub ops: Vec<LOp>,
+    /// Each session's operations, in order.
+    pub sessions: Vec<Vec<u32>>,
+    /// Key names, for reports.
+    pub keys: Vec<Value>,
+    /// Violations of every model, in words (empty when there are none).
+    pub broken: Vec<String>,
+    /// Why the checkers cannot decide this history (values written twice), if they cannot.
+    pub undecidable: Option<String>,
+}
+
+impl Exec {
+    /// The number of sessions.
+    pub fn session_count(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// Whether any operation reads more than one key, or reads and writes (a transaction or a
+    /// cas): its reads must all hold at one point of an order.
+    pub fn joint_reads(&self) -> bool {
+        self.ops
+            .iter()
+            .any(|o| o.reads.len() > 1 || (!o.reads.is_empty() && !o.writes.is_empty()))
+    }
+
+    /// A key's name in EDN.
+    pub fn key_name(&self, key: u32) -> String {
+        fmt_value(&self.keys[key as usize])
+    }
+}
+
+/// How the history's operations read and write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// One register: `read`, `write`, `cas [expected new]`.
+    Register,
+    /// Registers by key: a `:key`, or `[key value]` tuples.
+    Kv,
+    /// Transactions of `[:r k v]` / `[:w k v]` (or `:read` / `:write`) micro-ops.
+    Txn,
+}
+
+/// One micro-operation, as read from the history.
+struct Micro {
+    write: bool,
+    key: Value,
+    value: Option<Value>,
+}
+
+/// Reads `history` in `shape`, every key starting at `init` (a scalar, or for keyed shapes a
+/// map from key to value).
+pub(crate) fn prepare(history: &History, shape: Shape, init: &Value) -> Result<Exec, InputError> {
+    let split = crate::check::linear::prepare::split(history, shape == Shape::Kv)?;
+    let mut calls: Vec<_> = split
+        .groups
+        .iter()
+        .flat_map(|g| g.calls.iter().map(move |c| (g.key.as_ref(), c)))
+        .collect();
+    calls.sort_by_key(|(_, c)| c.call);
+    let mut exec = Exec::default();
+    let mut key_ids: HashMap<Value, u32> = HashMap::new();
+    let mut intern = |exec: &mut Exec, k: &Value| -> u32 {
+        *key_ids.entry(k.clone()).or_insert_with(|| {
+            exec.keys.push(k.clone());
+            (exec.keys.len() - 1) as u32
+        })
+    };
+    // First pass: every operation's micro-ops, and who wrote what.
+    struct Parsed {
+        process: Process,
+        known: bool,
+        micros: Vec<(bool, u32, Option<Value>)>,
+        label: String,
+    }
+    let mut parsed = Vec::with_capacity(calls.len());
+    for (key, c) in &calls {
+        let micros = micro_ops(shape, *key, c.f, &c.value, c.known).map_err(|message| {
+            InputError::Entry {
+                entry: c.entry,
+                message,
+            }
+        })?;
+        let micros: Vec<_> = micros
+            .into_iter()
+            .map(|m| (m.write, intern(&mut exec, &m.key), m.value))
+            .collect();
+        let label = label(c.process, c.f, *key, &c.value, c.known);
+        parsed.push(Parsed {
+            process: c.process,
+            known: c.known,
+            micros,
+            label,
+        });
+    }
+    let init_of = |exec: &Exec, key: u32| -> Value {
+        match init {
+            Value::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| *k == exec.keys[key as usize])
+                .map_or(Value::Nil, |(_, v)| v.clone()),
+            v => v.clone(),
+        }
+    };
+    // Writers: (key, value) -> (call, final within its call).
+    let mut writer: HashMap<(u32, Value), (usize, bool)> = HashMap::new();
+    for (i, p) in parsed.iter().enumerate() {
+        let last: HashMap<u32, usize> = p
+            .micros
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.0)
+            .map(|(j, m)| (m.1, j))
+            .collect();
+        for (j, (w, k, v)) in p.micros.iter().enumerate() {
+            let (true, Some(v)) = (*w, v) else { continue };
+            let fin = last.get(k) == Some(&j);
+            if *v == init_of(&exec, *k) && exec.undecidable.is_none() {
+                exec.undecidable = Some(format!("{} writes key {}'s initial value {}: a read of it could come from either, and the checkers need each written value to name its writer", p.label, exec.key_name(*k), fmt_value(v)));
+            }
+            if let Some((other, _)) = writer.insert((*k, v.clone()), (i, fin)) {
+                if exec.undecidable.is_none() {
+                    exec.undecidable = Some(format!("{} and {} both write {} to key {}: the checkers need each written value to be unique, so that a read names its writer", parsed[other].label, p.label, fmt_value(v), exec.key_name(*k)));
+                }
+            }
+        }
+    }
+    // Which calls were seen (a maybe-write counts only when read).
+    let mut seen = vec![false; parsed.len()];
+    for p in &parsed {
+        if !p.known {
+            continue;
+        }
+        for (w, k, v) in &p.micros {
+            if let (false, Some(v)) = (*w, v) {
+                if let Some((i, _)) = writer.get(&(*k, v.clone())) {
+                    seen[*i] = true;
+                }
+            }
+        }
+    }
+    let keep: Vec<bool> = parsed
+        .iter()
+        .enumerate()
+        .map(|(i, p)| p.known || seen[i])
+        .collect();
+    let mut id_of = vec![u32::MAX; parsed.len()];
+    let mut session_of: HashMap<Process, u32> = HashMap::new();
+    for (i, p) in parsed.iter().enumerate() {
+        if !keep[i] {
+            continue;
+        }
+        id_of[i] = exec.ops.len() as u32;
+        let s = *session_of.entry(p.process).or_insert_with(|| {
+            exec.sessions.push(Vec::new());
+            (exec.sessions.len() - 1) as u32
+        });
+        let pos = exec.sessions[s as usize].len() as u32;
+        exec.sessions[s as usize].push(exec.ops.len() as u32);
+        exec.ops.push(LOp {
+            session: s,
+            pos,
+            reads: Vec::new(),
+            writes: Vec::new(),
+            label: p.label.clone(),
+        });
+    }
+    for (i, p) in parsed.iter().enumerate() {
+        if !keep[i] {
+            continue;
+        }
+        let me = id_of[i] as usize;
+        let mut own: HashMap<u32, &Value> = HashMap::new();
+        for (w, k, v) in &p.micros {
+            match (*w, v) {
+                (true, Some(v)) => {
+                    own.insert(*k, v);
+                    if !exec.ops[me].writes.contains(k) {
+                        exec.ops[me].writes.push(*k);
+                    }
+                }
+                (true, None) => {}
+                (false, None) => {}
+                (false, Some(v)) => {
+                    if !p.known {
+                        continue;
+                    }
+                    if let Some(mine) = own.get(k) {
+                        if *mine != v {
+                            let msg = format!("{} reads key {} as {} after writing {} to it in the same operation", p.label, exec.key_name(*k), fmt_value(v), fmt_value(mine));
+                            exec.broken.push(msg);
+                        }
+                        continue;
+                    }
+                    let src = if *v == init_of(&exec, *k) {
+                        INIT
+                    } else if *v == Value::Nil {
+                        continue; // Knossos: an unreported value when the key starts non-nil
+                    } else {
+                        match writer.get(&(*k, v.clone())) {
+                            None => {
+                                exec.broken.push(format!(
+                                    "{} reads {} from key {}, a value no operation wrote",
+                                    p.label,
+                                    fmt_value(v),
+                                    exec.key_name(*k)
+                                ));
+                                continue;
+                            }
+                            Some((w, fin)) => {
+                                if !fin {
+                                    exec.broken.push(format!(
+                                        "{} reads {} from key {}, which {} overwrote within itself",
+                                        p.label,
+                                        fmt_value(v),
+                                        exec.key_name(*k),
+                                        parsed[*w].label
+                                    ));
+                                    continue;
+                                }
+                                if *w == i {
+                                    // Its own write, read before it was made: a future read.
+                                    exec.broken.push(format!(
+                                        "{} reads {} from key {} before writing it itself",
+                                        p.label,
+                                        fmt_value(v),
+                                        exec.key_name(*k)
+                                    ));
+                                    continue;
+                                }
+                                id_of[*w]
+                            }
+                        }
+                    };
+                    exec.ops[me].reads.push(Read { key: *k, src });
+                }
+            }
+        }
+    }
+    Ok(exec)
+}
+
+fn is_read(f: &Func) -> bool {
+    matches!(f, Func::Read) || f.name() == "get"
+}
+
+fn is_write(f: &Func) -> bool {
+    matches!(f, Func::Write) || f.name() == "put"
+}
+
+/// The micro-ops of one call.
+fn micro_ops(
+    shape: Shape,
+    key: Option<&Value>,
+    f: &Func,
+    value: &Value,
+    known: bool,
+) -> Result<Vec<Micro>, String> {
+    let key_or_single = || key.cloned().unwrap_or(Value::Keyword("register".into()));
+    match shape {
+        Shape::Register | Shape::Kv => {
+            let k = key_or_single();
+            if is_read(f) {
+                let value = if known { Some(value.clone()) } else { None };
+                Ok(vec![Micro {
+                    write: false,
+                    key: k,
+                    value,
+                }])
+            } else if is_write(f) {
+                Ok(vec![Micro {
+                    write: true,
+                    key: k,
+                    value: Some(value.clone()),
+                }])
+            } else if matches!(f, Func::Cas) {
+                match value {
+                    Value::List(pair) if pair.len() == 2 => Ok(vec![
+                        Micro {
+                            write: false,
+                            key: k.clone(),
+                            value: known.then(|| pair[0].clone()),
+                        },
+                        Micro {
+                            write: true,
+                            key: k,
+                            value: Some(pair[1].clone()),
+                        },
+                    ]),
+                    other => Err(format!("cas {}: expected [expected new]", fmt_value(other))),
+                }
+            } else {
+                Err(format!(
+                    "{} is not an operation of a register; expected read, write or cas",
+                    f.name()
+                ))
+            }
+        }
+        Shape::Txn => {
+            let Value::List(micros) = value else {
+                return Err(format!(
+                    "{} {}: expected a transaction, a vector of [f key value] micro-ops",
+                    f.name(),
+                    fmt_value(value)
+                ));
+            };
+            micros
+                .iter()
+                .map(|m| match m {
+                    Value::List(parts) if parts.len() == 3 => {
+                        let name = match &parts[0] {
+                            Value::Keyword(s) | Value::Str(s) => s.as_str(),
+                            _ => "",
+                        };
+                        let write =
+                            match name {
+                                "r" | "read" => false,
+                                "w" | "write" => true,
+                                _ => return Err(format!(
+                                    "micro-op {}: expected :r or :w (the ladder checks registers)",
+                                    fmt_value(m)
+                                )),
+                            };
+                        let value = if write || known {
+                            Some(parts[2].clone())
+                        } else {
+                            None
+                        };
+                        Ok(Micro {
+                            write,
+                            key: parts[1].clone(),
+                            value,
+                        })
+                    }
+                    other => Err(format!(
+                        "micro-op {}: expected [f key value]",
+                        fmt_value(other)
+                    )),
+                })
+                .collect()
+        }
+    }
+}
+
+fn label(process: Process, f: &Func, key: Option<&Value>, value: &Value, known: bool) -> String {
+    let who = match process {
+        Process::Client(p) => format!("p{p}"),
+        Process::Nemesis => "nemesis".into(),
+    };
+    let key = key
+        .map(|k| format!(" {}", fmt_value(k)))
+        .unwrap_or_default();
+    let shown = if is_read(f) && !known {
+        "?".into()
+    } else {
+        fmt_value(value)
+    };
+    format!("{who} {}{key} {shown}", f.name())
+}

@@ -1,0 +1,256 @@
+//! The two models that need one total order of operations, found by depth-first search:
+//!
+//! - sequential consistency (Lamport 1979): one order of all operations, respecting each
+//!   session's order, in which every read returns the last write of its key;
+//! - consistent prefix (Terry 2013): one order of the writes, respecting each session's order
+//!   of its writes, of which every read sees a prefix (a read that reads several keys sees
+//!   them all at one point of the order).
+//!
+//! Both are NP-complete in general, so the search has a budget of visited states and answers
+//! `unknown` when it runs out. It prunes with two facts that hold because written values are
+//! unique: a read that only reads can run as soon as it matches (running it changes nothing
+//! but lets its session go on), and a write must not overwrite a value some read still waiting
+//! to run will return.
+
+use super::exec::{Exec, INIT};
+use std::collections::HashSet;
+
+/// What a search found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Found {
+    /// An order exists.
+    Yes,
+    /// None does.
+    No,
+    /// The budget of states ran out first.
+    OutOfBudget,
+}
+
+/// Which order to look for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Order {
+    /// All operations, each session's in order.
+    Sequential,
+    /// The writes, each session's in order, with reads seeing prefixes.
+    Prefix,
+}
+
+struct Search<'e> {
+    exec: &'e Exec,
+    /// Each chain's operations, in order.
+    chains: Vec<Vec<u32>>,
+    /// Read-only operations that may run at any point (prefix order only).
+    floating: Vec<u32>,
+    pos: Vec<u32>,
+    store: Vec<u32>,
+    done: Vec<bool>,
+    /// For each writing operation, its reads not yet run; for each key, reads of its initial
+    /// value not yet run.
+    pending: Vec<u32>,
+    pending_init: Vec<u32>,
+    seen: HashSet<Vec<u32>>,
+    budget: u64,
+}
+
+/// Looks for `order` in `exec`, visiting at most `max_states` states.
+pub(crate) fn search(exec: &Exec, order: Order, max_states: u64) -> Found {
+    // Deep histories recurse deeply: give the search its own large stack.
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(1 << 30)
+            .spawn_scoped(scope, || run(exec, order, max_states))
+            .map_or(Found::OutOfBudget, |h| {
+                h.join().unwrap_or(Found::OutOfBudget)
+            })
+    })
+}
+
+fn run(exec: &Exec, order: Order, max_states: u64) -> Found {
+    let read_only = |o: u32| exec.ops[o as usize].writes.is_empty();
+    let chains: Vec<Vec<u32>> = exec
+        .sessions
+        .iter()
+        .map(|s| {
+            s.iter()
+                .copied()
+                .filter(|&o| order == Order::Sequential || !read_only(o))
+                .collect()
+        })
+        .collect();
+    let floating = match order {
+        Order::Sequential => Vec::new(),
+        Order::Prefix => (0..exec.ops.len() as u32)
+            .filter(|&o| read_only(o))
+            .collect(),
+    };
+    let mut pending = vec![0u32; exec.ops.len()];
+    let mut pending_init = vec![0u32; exec.keys.len()];
+    for op in &exec.ops {
+        for r in &op.reads {
+            if r.src == INIT {
+                pending_init[r.key as usize] += 1;
+            } else {
+                pending[r.src as usize] += 1;
+            }
+        }
+    }
+    let mut s = Search {
+        exec,
+        pos: vec![0; chains.len()],
+        store: vec![INIT; exec.keys.len()],
+        done: vec![false; exec.ops.len()],
+        chains,
+        floating,
+        pending,
+        pending_init,
+        seen: HashSet::new(),
+        budget: max_states,
+    };
+    match s.dfs() {
+        Some(true) => Found::Yes,
+        Some(false) => Found::No,
+        None => Found::OutOfBudget,
+    }
+}
+
+impl Search<'_> {
+    fn matches(&self, o: u32) -> bool {
+        self.exec.ops[o as usize]
+            .reads
+            .iter()
+            .all(|r| self.store[r.key as usize] == r.src)
+    }
+
+    fn consume_reads(&mut self, o: u32, undo: bool) {
+        for r in &self.exec.ops[o as usize].reads {
+            let slot = if r.src == INIT {
+                &mut self.pending_init[r.key as usize]
+            } else {
+                &mut self.pending[r.src as usize]
+            };
+            if undo {
+                *slot += 1;
+            } else {
+                *slot -= 1;
+            }
+        }
+    }
+
+    /// Runs every read-only operation that matches now; returns them, to be undone.
+    fn run_reads(&mut self) -> Vec<(Option<usize>, u32)> {
+        let mut ran = Vec::new();
+        loop {
+            let mut progress = false;
+            for c in 0..self.chains.len() {
+                while let Some(&o) = self.chains[c].get(self.pos[c] as usize) {
+                    if !self.exec.ops[o as usize].writes.is_empty() || !self.matches(o) {
+                        break;
+                    }
+                    self.pos[c] += 1;
+                    self.consume_reads(o, false);
+                    ran.push((Some(c), o));
+                    progress = true;
+                }
+            }
+            for i in 0..self.floating.len() {
+                let o = self.floating[i];
+                if !self.done[o as usize] && self.matches(o) {
+                    self.done[o as usize] = true;
+                    self.consume_reads(o, false);
+                    ran.push((None, o));
+                    progress = true;
+                }
+            }
+            if !progress {
+                return ran;
+            }
+        }
+    }
+
+    fn undo_reads(&mut self, ran: Vec<(Option<usize>, u32)>) {
+        for (chain, o) in ran.into_iter().rev() {
+            self.consume_reads(o, true);
+            match chain {
+                Some(c) => self.pos[c] -= 1,
+                None => self.done[o as usize] = false,
+            }
+        }
+    }
+
+    /// `Some(found)`, or `None` when the budget ran out.
+    fn dfs(&mut self) -> Option<bool> {
+        let ran = self.run_reads();
+        let result = self.branch();
+        self.undo_reads(ran);
+        result
+    }
+
+    fn branch(&mut self) -> Option<bool> {
+        let finished = (0..self.chains.len()).all(|c| self.pos[c] as usize == self.chains[c].len());
+        if finished && self.floating.iter().all(|&o| self.done[o as usize]) {
+            return Some(true);
+        }
+        let mut key: Vec<u32> = self.pos.clone();
+        key.extend_from_slice(&self.store);
+        if !self.floating.is_empty() {
+            let mut word = 0u32;
+            for (i, &o) in self.floating.iter().enumerate() {
+                if self.done[o as usize] {
+                    word |= 1 << (i % 32);
+                }
+                if i % 32 == 31 {
+                    key.push(word);
+                    word = 0;
+                }
+            }
+            key.push(word);
+        }
+        if !self.seen.insert(key) {
+            return Some(false);
+        }
+        if self.budget == 0 {
+            return None;
+        }
+        self.budget -= 1;
+        for c in 0..self.chains.len() {
+            let Some(&o) = self.chains[c].get(self.pos[c] as usize) else {
+                continue;
+            };
+            let op = &self.exec.ops[o as usize];
+            if op.writes.is_empty() || !self.matches(o) {
+                continue;
+            }
+            self.consume_reads(o, false);
+            let blocked = op.writes.iter().any(|&k| {
+                let cur = self.store[k as usize];
+                if cur == INIT {
+                    self.pending_init[k as usize] > 0
+                } else {
+                    self.pending[cur as usize] > 0
+                }
+            });
+            if blocked {
+                self.consume_reads(o, true);
+                continue;
+            }
+            let old: Vec<u32> = op
+                .writes
+                .iter()
+                .map(|&k| std::mem::replace(&mut self.store[k as usize], o))
+                .collect();
+            self.pos[c] += 1;
+            let result = self.dfs();
+            self.pos[c] -= 1;
+            for (&k, v) in op.writes.iter().zip(old) {
+                self.store[k as usize] = v;
+            }
+            self.consume_reads(o, true);
+            match result {
+                Some(true) => return Some(true),
+                None => return None,
+                Some(false) => {}
+            }
+        }
+        Some(false)
+    }
+}

@@ -1,0 +1,371 @@
+//! The session guarantees of Terry, Demers, Petersen, Spreitzer, Theimer and Welch, "Session
+//! Guarantees for Weakly Consistent Replicated Data" (PDIS 1994), and PRAM (Lipton and
+//! Sandberg 1988), which is all three of read-your-writes, monotonic reads and monotonic
+//! writes together (Brzezinski, Sobaniec and Wawrzyniak 2004).
+//!
+//! Each session sees its reads through a visibility set per read and one order of the writes
+//! (the order a replica applies them in, which respects each session's order of its writes):
+//! a read of a key returns the last visible write of it in that order, or the initial value
+//! when none is visible. A read's own source is visible; each guarantee adds what else must be:
+//!
+//! - read-your-writes: the session's earlier writes;
+//! - monotonic reads: whatever the session's earlier reads saw;
+//! - monotonic writes: with a write, the earlier writes of the session that made it;
+//! - writes-follow-reads: with a write, whatever its session had read before making it, and
+//!   that comes first in the order.
+//!
+//! The smallest visibility sets are the best choice (more visible writes only constrain more),
+//! so each check computes them and asks whether one order of writes explains every read: an
+//! acyclic graph of "must come before" edges.
+
+use super::exec::{Exec, Read, INIT};
+use super::graph::topo;
+use super::index::{describe_cycle, write_order, Broken, Writes};
+use std::collections::HashMap;
+
+/// A session guarantee, or PRAM.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Guarantee {
+    /// Read your writes.
+    ReadYourWrites,
+    /// Monotonic reads.
+    MonotonicReads,
+    /// Monotonic writes.
+    MonotonicWrites,
+    /// Writes follow reads.
+    WritesFollowReads,
+    /// Pipelined RAM: read-your-writes, monotonic reads and monotonic writes at once.
+    Pram,
+}
+
+/// One "must come before" edge, with the read that requires it.
+type Edge = (u32, u32, u32);
+
+/// Checks `g` on every session.
+pub(crate) fn check(exec: &Exec, writes: &Writes, g: Guarantee) -> Result<(), Broken> {
+    let base = write_order(exec);
+    let followers = if g == Guarantee::WritesFollowReads {
+        Some(Follows::new(exec))
+    } else {
+        None
+    };
+    for s in 0..exec.session_count() as u32 {
+        let mut edges: Vec<Edge> = Vec::new();
+        match g {
+            Guarantee::ReadYourWrites => read_your_writes(exec, writes, s, &mut edges)?,
+            Guarantee::MonotonicReads => monotonic_reads(exec, s, &mut edges)?,
+            Guarantee::MonotonicWrites => monotonic_writes(exec, writes, s, &mut edges)?,
+            Guarantee::Pram => pram(exec, writes, s, &mut edges)?,
+            Guarantee::WritesFollowReads => followers
+                .as_ref()
+                .map_or(Ok(()), |f| f.check(exec, s, &mut edges))?,
+        }
+        one_order(exec, &base, &edges, g)?;
+    }
+    Ok(())
+}
+
+/// What a read that must return `src` while `w` is visible requires: `w` first, or, for a read
+/// of the initial value, that no write be visible.
+fn require(
+    exec: &Exec,
+    edges: &mut Vec<Edge>,
+    reader: u32,
+    read: Read,
+    w: u32,
+    (pattern, why): (&'static str, &str),
+) -> Result<(), Broken> {
+    let Read { key, src } = read;
+    if w == src {
+        return Ok(());
+    }
+    if src == INIT {
+        let op = &exec.ops[reader as usize];
+        return Err(Broken::new(
+            pattern,
+            vec![
+                format!(
+                    "{} reads key {}'s initial value,",
+                    op.label,
+                    exec.key_name(key)
+                ),
+                format!(
+                    "but {} is visible to it ({why})",
+                    exec.ops[w as usize].label
+                ),
+            ],
+        ));
+    }
+    edges.push((w, src, reader));
+    Ok(())
+}
+
+fn read_your_writes(
+    exec: &Exec,
+    writes: &Writes,
+    s: u32,
+    edges: &mut Vec<Edge>,
+) -> Result<(), Broken> {
+    for &id in &exec.sessions[s as usize] {
+        let op = &exec.ops[id as usize];
+        for r in &op.reads {
+            if let Some(w) = writes.latest_before(s, r.key, op.pos) {
+                require(
+                    exec,
+                    edges,
+                    id,
+                    *r,
+                    w,
+                    ("read-your-writes", "its session wrote it earlier"),
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn monotonic_reads(exec: &Exec, s: u32, edges: &mut Vec<Edge>) -> Result<(), Broken> {
+    // For each key, the last write of each session the session has seen so far.
+    let mut seen: HashMap<u32, HashMap<u32, u32>> = HashMap::new();
+    for &id in &exec.sessions[s as usize] {
+        let op = &exec.ops[id as usize];
+        for r in &op.reads {
+            if let Some(by) = seen.get(&r.key) {
+                let mut ws: Vec<u32> = by.values().copied().collect();
+                ws.sort_unstable();
+                for w in ws {
+                    require(
+                        exec,
+                        edges,
+                        id,
+                        *r,
+                        w,
+                        ("monotonic-reads", "its session read it earlier"),
+                    )?;
+                }
+            }
+        }
+        for r in op.reads.iter().filter(|r| r.src != INIT) {
+            let src = &exec.ops[r.src as usize];
+            let slot = seen
+                .entry(r.key)
+                .or_default()
+                .entry(src.session)
+                .or_insert(r.src);
+            if exec.ops[*slot as usize].pos < src.pos {
+                *slot = r.src;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn monotonic_writes(
+    exec: &Exec,
+    writes: &Writes,
+    s: u32,
+    edges: &mut Vec<Edge>,
+) -> Result<(), Broken> {
+    for &id in &exec.sessions[s as usize] {
+        let op = &exec.ops[id as usize];
+        for r in &op.reads {
+            for other in op.reads.iter().filter(|o| o.src != INIT && o.src != r.src) {
+                let src = &exec.ops[other.src as usize];
+                if let Some(w) = writes.latest_before(src.session, r.key, src.pos + 1) {
+                    require(
+                        exec,
+                        edges,
+                        id,
+                        *r,
+                        w,
+                        (
+                            "monotonic-writes",
+                            "its session wrote it before a write this operation saw",
+                        ),
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn pram(exec: &Exec, writes: &Writes, s: u32, edges: &mut Vec<Edge>) -> Result<(), Broken> {
+    // Visible: for each session, its operations below this bound.
+    let mut bound = vec![0u32; exec.session_count()];
+    for &id in &exec.sessions[s as usize] {
+        let op = &exec.ops[id as usize];
+        bound[s as usize] = bound[s as usize].max(op.pos);
+        for r in op.reads.iter().filter(|r| r.src != INIT) {
+            let src = &exec.ops[r.src as usize];
+            bound[src.session as usize] = bound[src.session as usize].max(src.pos + 1);
+        }
+        for r in &op.reads {
+            for (t, &b) in bound.iter().enumerate() {
+                let b = if t as u32 == s { b.min(op.pos) } else { b };
+                if let Some(w) = writes.latest_before(t as u32, r.key, b) {
+                    require(
+                        exec,
+                        edges,
+                        id,
+                        *r,
+                        w,
+                        (
+                            "pram",
+                            "its session wrote it, saw it, or saw a later write of its writer",
+                        ),
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes-follow-reads: for each write, what its session read before making it.
+struct Follows {
+    /// For each operation, the first operation at or after it in its session that writes.
+    next_write: Vec<Option<u32>>,
+}
+
+impl Follows {
+    fn new(exec: &Exec) -> Follows {
+        let mut next_write = vec![None; exec.ops.len()];
+        for ops in &exec.sessions {
+            let mut next = None;
+            for &o in ops.iter().rev() {
+                if !exec.ops[o as usize].writes.is_empty() {
+                    next = Some(o);
+                }
+                next_write[o as usize] = next;
+            }
+        }
+        Follows { next_write }
+    }
+
+    /// The writes visible to a read of `srcs` (their closure under "a session's reads before a
+    /// visible write are visible"), with the "seen before written" edges among them.
+    fn closure(
+        &self,
+        exec: &Exec,
+        srcs: impl IntoIterator<Item = u32>,
+        members: &mut Vec<u32>,
+        edges: &mut Vec<Edge>,
+        scanned: &mut [u32],
+    ) {
+        let mut queue: Vec<u32> = Vec::new();
+        let mut is_member = std::collections::HashSet::new();
+        for src in srcs {
+            if is_member.insert(src) {
+                members.push(src);
+                queue.push(src);
+            }
+        }
+        while let Some(w) = queue.pop() {
+            let op = &exec.ops[w as usize];
+            let session = &exec.sessions[op.session as usize];
+            let t = op.session as usize;
+            while scanned[t] <= op.pos {
+                let reader = session[scanned[t] as usize];
+                scanned[t] += 1;
+                let Some(next) = self.next_write[reader as usize] else {
+                    continue;
+                };
+                for r in exec.ops[reader as usize]
+                    .reads
+                    .iter()
+                    .filter(|r| r.src != INIT)
+                {
+                    edges.push((r.src, next, reader));
+                    if is_member.insert(r.src) {
+                        members.push(r.src);
+                        queue.push(r.src);
+                    }
+                }
+            }
+        }
+    }
+
+    fn check(&self, exec: &Exec, s: u32, edges: &mut Vec<Edge>) -> Result<(), Broken> {
+        let sessions = exec.session_count();
+        let ops = &exec.sessions[s as usize];
+        let srcs = ops
+            .iter()
+            .flat_map(|&o| exec.ops[o as usize].reads.iter().map(|r| r.src))
+            .filter(|&s| s != INIT);
+        let mut members = Vec::new();
+        self.closure(exec, srcs, &mut members, edges, &mut vec![0; sessions]);
+        // An operation that reads several keys sees the closure of all its sources at once.
+        for &id in ops {
+            let op = &exec.ops[id as usize];
+            if op.reads.len() < 2 {
+                continue;
+            }
+            let mut members = Vec::new();
+            let mut ignored = Vec::new();
+            let srcs = op.reads.iter().map(|r| r.src).filter(|&s| s != INIT);
+            self.closure(
+                exec,
+                srcs,
+                &mut members,
+                &mut ignored,
+                &mut vec![0; sessions],
+            );
+            for r in &op.reads {
+                for &w in &members {
+                    if exec.ops[w as usize].writes_key(r.key) {
+                        require(
+                            exec,
+                            edges,
+                            id,
+                            *r,
+                            w,
+                            (
+                                "writes-follow-reads",
+                                "a write it saw was made after its session read it",
+                            ),
+                        )?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether one order of the writes respects every session's order of its writes and `edges`.
+fn one_order(exec: &Exec, base: &[(u32, u32)], edges: &[Edge], g: Guarantee) -> Result<(), Broken> {
+    let mut all: Vec<(u32, u32)> = base.to_vec();
+    all.extend(edges.iter().map(|&(a, b, _)| (a, b)));
+    let Err(cycle) = topo(exec.ops.len(), &all) else {
+        return Ok(());
+    };
+    let reader: HashMap<(u32, u32), u32> = edges.iter().map(|&(a, b, r)| ((a, b), r)).collect();
+    let mut lines = vec!["no order of the writes explains what the session read:".to_string()];
+    lines.extend(describe_cycle(exec, &cycle, |a, b| {
+        match reader.get(&(a, b)) {
+            Some(&r) if exec.ops[r as usize].reads.iter().any(|x| x.src == b) && r != b => {
+                format!(
+                    "{} read the second while the first was visible",
+                    exec.ops[r as usize].label
+                )
+            }
+            Some(&r) => format!(
+                "{} read the first before its session wrote the second",
+                exec.ops[r as usize].label
+            ),
+            None => "its session wrote them in this order".to_string(),
+        }
+    }));
+    Err(Broken::new(name(g), lines))
+}
+
+fn name(g: Guarantee) -> &'static str {
+    match g {
+        Guarantee::ReadYourWrites => "read-your-writes",
+        Guarantee::MonotonicReads => "monotonic-reads",
+        Guarantee::MonotonicWrites => "monotonic-writes",
+        Guarantee::WritesFollowReads => "writes-follow-reads",
+        Guarantee::Pram => "pram",
+    }
+}
