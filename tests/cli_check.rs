@@ -222,6 +222,48 @@ fn shipped_histories_meet_the_verdict_their_comment_states() {
                 String::from_utf8_lossy(&out.stderr)
             )
         });
+        if v.get("weakest_broken").is_some() {
+            // A history on the consistency ladder: `; expect: fail`, `; strongest: a b` and
+            // `; weakest-broken: c d` (the models, strongest first).
+            assert_eq!(v["verdict"], expect.as_str(), "{}", path.display());
+            for (field, line) in [
+                ("strongest", "; strongest:"),
+                ("weakest_broken", "; weakest-broken:"),
+            ] {
+                let got: Vec<&str> = v[field]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| s.as_str().unwrap())
+                    .collect();
+                assert_eq!(got.join(" "), comment(line), "{}: {field}", path.display());
+            }
+            // Verdicts respect the hierarchy.
+            let verdict = |m: &str| {
+                v["consistency"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|r| r["model"] == m)
+                    .map(|r| r["verdict"].as_str().unwrap().to_string())
+            };
+            for &(strong, weak) in faultline::check::ladder::IMPLIES {
+                if verdict(strong.name()).as_deref() == Some("pass") {
+                    assert_eq!(
+                        verdict(weak.name()).as_deref(),
+                        Some("pass"),
+                        "{}: {} holds, {} not",
+                        path.display(),
+                        strong.name(),
+                        weak.name()
+                    );
+                }
+            }
+            let code = if expect == "pass" { 0 } else { 1 };
+            assert_eq!(out.status.code(), Some(code), "{}", path.display());
+            checked += 1;
+            continue;
+        }
         if v.get("consistency").is_some() {
             // An isolation history: `; expect: fail G-single-item,lost-update` (the verdict,
             // then every anomaly found) and `; strongest: read-committed`.

@@ -5,6 +5,7 @@
 
 use super::{BadInput, EXIT_BAD_INPUT, EXIT_FAIL, EXIT_PASS, EXIT_UNKNOWN};
 use crate::check::isolation::{self, Assumptions, Options, Workload};
+use crate::check::ladder;
 use crate::check::linear::{try_check, Budget, InputError, ModelKind, ModelSpec};
 use crate::check::Verdict;
 use crate::des::time::parse_duration;
@@ -28,9 +29,13 @@ pub struct CheckArgs {
     /// Print one JSON object per file instead of text.
     #[arg(long)]
     json: bool,
-    /// Isolation levels to decide (list-append, rw-register): `all` (the default) or a
-    /// comma-separated list of read-uncommitted, read-committed, repeatable-read,
-    /// snapshot-isolation, serializable, strict-serializable.
+    /// Consistency models to decide: `all`, or a comma-separated list. Register histories
+    /// (register, cas-register, kv, multi-register): linearizable, sequential, causal,
+    /// causal-ccv, causal-cc, pram, writes-follow-reads, read-your-writes, monotonic-reads,
+    /// monotonic-writes, consistent-prefix. Transactions (list-append, rw-register): the
+    /// isolation levels read-uncommitted, read-committed, repeatable-read,
+    /// snapshot-isolation, serializable, strict-serializable (every one by default), and for
+    /// rw-register the register models too (`all` is both).
     #[arg(long)]
     consistency: Option<String>,
     /// rw-register: a transaction's write follows the version its read of the key saw.
@@ -72,20 +77,42 @@ fn severity(code: i32) -> u8 {
 
 /// Checks each file.
 pub(super) fn run(args: CheckArgs) -> Result<i32, BadInput> {
+    let (levels, models) = match &args.consistency {
+        Some(text) => split_models(text)?,
+        None => (None, Vec::new()),
+    };
     if let Some(workload) = Workload::from_name(&args.model) {
-        let opts = isolation_options(&args, workload)?;
+        if !models.is_empty() && workload == Workload::ListAppend {
+            return Err(BadInput(format!(
+                "--consistency {}: the models below linearizability read register histories; list-append histories are checked for isolation levels only",
+                args.consistency.as_deref().unwrap_or_default()
+            )));
+        }
+        let opts = isolation_options(&args, workload, levels)?;
+        let limit = parse_duration(&args.budget).map_err(|e| BadInput(format!("--budget: {e}")))?;
+        let ladder = (!models.is_empty()).then(ladder::Input::rw_register);
         return each_file(&args.files, |source| {
+            let deadline = Instant::now() + Duration::from_nanos(limit);
+            let out_of_time = move || Instant::now() >= deadline;
+            let budget = budget_for(&args, &out_of_time);
             Ok(super::check_isolation::check_one(
                 source,
                 &opts,
+                ladder.as_ref().map(|input| (input, &models[..], &budget)),
                 args.json,
                 &args.model,
             ))
         });
     }
-    if args.consistency.is_some() {
+    if levels.is_some()
+        && !args.consistency.as_deref().is_some_and(|t| {
+            t.split(',')
+                .all(|n| n.trim() == "all" || ladder::Model::from_name(n.trim()).is_some())
+        })
+    {
         return Err(BadInput(format!(
-            "--consistency applies to transaction histories (--model list-append or rw-register); --model {} checks linearizability",
+            "--consistency {}: isolation levels apply to transaction histories (--model list-append or rw-register); --model {} is checked against the register models",
+            args.consistency.as_deref().unwrap_or_default(),
             args.model
         )));
     }
@@ -102,17 +129,86 @@ pub(super) fn run(args: CheckArgs) -> Result<i32, BadInput> {
         None => Value::Nil,
     };
     let limit = parse_duration(&args.budget).map_err(|e| BadInput(format!("--budget: {e}")))?;
+    if !models.is_empty() {
+        let input = ladder::Input::for_model(kind, init)
+            .map_err(|e| BadInput(format!("--consistency: {e}")))?;
+        return each_file(&args.files, |source| {
+            let deadline = Instant::now() + Duration::from_nanos(limit);
+            let out_of_time = move || Instant::now() >= deadline;
+            let budget = budget_for(&args, &out_of_time);
+            Ok(super::check_ladder::check_one(
+                source,
+                &input,
+                &models,
+                &budget,
+                args.json,
+                &args.model,
+            ))
+        });
+    }
     let spec = ModelSpec { kind, init };
     each_file(&args.files, |source| check_one(source, &spec, &args, limit))
 }
 
-/// The options `args` give for `workload`.
-fn isolation_options(args: &CheckArgs, workload: Workload) -> Result<Options, BadInput> {
+/// `--consistency`'s names, split into isolation levels (`None` when it names none) and
+/// ladder models; `all` is every one of both.
+fn split_models(
+    text: &str,
+) -> Result<(Option<Vec<isolation::Level>>, Vec<ladder::Model>), BadInput> {
+    let mut levels = Vec::new();
+    let mut models = Vec::new();
+    let mut all = false;
+    for name in text.split(',').map(str::trim) {
+        if name == "all" {
+            all = true;
+            models.push(name.to_string());
+        } else if ladder::Model::from_name(name).is_some() {
+            models.push(name.to_string());
+        } else if isolation::Level::from_name(name).is_some() {
+            levels.push(name.to_string());
+        } else {
+            let mut known: Vec<&str> = ladder::Model::ALL.iter().map(|m| m.name()).collect();
+            known.extend(isolation::Level::ALL.iter().map(|l| l.name()));
+            return Err(BadInput(format!(
+                "--consistency {text}: unknown consistency model `{name}`; expected one of {}, or all",
+                known.join(", ")
+            )));
+        }
+    }
+    let levels = if levels.is_empty() {
+        // `all` alone names every isolation level where there are levels, and none elsewhere.
+        all.then(|| isolation::Level::ALL.to_vec())
+    } else {
+        Some(
+            isolation::parse_levels(&levels)
+                .map_err(|e| BadInput(format!("--consistency {text}: {e}")))?,
+        )
+    };
+    let models = ladder::parse_models(&models)
+        .map_err(|e| BadInput(format!("--consistency {text}: {e}")))?;
+    Ok((levels, models))
+}
+
+/// The linearizability budget `args` give, ending when `out_of_time` says so.
+fn budget_for<'a>(args: &CheckArgs, out_of_time: &'a dyn Fn() -> bool) -> Budget<'a> {
+    Budget {
+        deadline: Some(out_of_time),
+        max_memory_bytes: args.memory_mb.saturating_mul(1 << 20),
+        all_keys: args.all_keys,
+        search_only: args.search_only,
+        ..Budget::default()
+    }
+}
+
+/// The options `args` give for `workload`, deciding `levels` (every level when `None`).
+fn isolation_options(
+    args: &CheckArgs,
+    workload: Workload,
+    levels: Option<Vec<isolation::Level>>,
+) -> Result<Options, BadInput> {
     let mut opts = Options::new(workload);
-    if let Some(text) = &args.consistency {
-        let names: Vec<String> = text.split(',').map(|s| s.trim().to_string()).collect();
-        opts.levels = isolation::parse_levels(&names)
-            .map_err(|e| BadInput(format!("--consistency {text}: {e}")))?;
+    if let Some(levels) = levels {
+        opts.levels = levels;
     }
     opts.assume = Assumptions {
         wfr_keys: args.wfr_keys,
@@ -169,13 +265,7 @@ fn check_one(
     let started = Instant::now();
     let deadline = started + Duration::from_nanos(limit);
     let out_of_time = move || Instant::now() >= deadline;
-    let budget = Budget {
-        deadline: Some(&out_of_time),
-        max_memory_bytes: args.memory_mb.saturating_mul(1 << 20),
-        all_keys: args.all_keys,
-        search_only: args.search_only,
-        ..Budget::default()
-    };
+    let budget = budget_for(args, &out_of_time);
     let result = match try_check(history, spec, &budget) {
         Ok(r) => r,
         Err(InputError::Init(e)) => {

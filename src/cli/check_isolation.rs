@@ -4,13 +4,22 @@
 
 use super::EXIT_BAD_INPUT;
 use crate::check::isolation::{self, Options, Report};
+use crate::check::ladder::{self, Input, Limits, Model};
+use crate::check::linear::Budget;
 use crate::check::linear::InputError;
 use crate::check::Verdict;
 use crate::history::HistorySource;
 use std::time::Instant;
 
 /// Checks one history; returns the exit code.
-pub(super) fn check_one(source: &HistorySource, opts: &Options, json: bool, model: &str) -> i32 {
+/// With `ladder`, the register models too (rw-register).
+pub(super) fn check_one(
+    source: &HistorySource,
+    opts: &Options,
+    ladder: Option<(&Input, &[Model], &Budget<'_>)>,
+    json: bool,
+    model: &str,
+) -> i32 {
     let started = Instant::now();
     let report = match isolation::check(&source.history, opts) {
         Ok(r) => r,
@@ -24,15 +33,45 @@ pub(super) fn check_one(source: &HistorySource, opts: &Options, json: bool, mode
             return EXIT_BAD_INPUT;
         }
     };
+    let registers = match ladder {
+        None => None,
+        Some((input, models, budget)) => {
+            match ladder::check(&source.history, input, models, Limits::default(), budget) {
+                Ok(l) => Some(l),
+                Err(InputError::Entry { entry, message }) => {
+                    let what = format!("{message} (checking with --model {model})");
+                    eprintln!("error: {}", source.error(Some(entry), what));
+                    return EXIT_BAD_INPUT;
+                }
+                Err(InputError::Init(e)) => {
+                    eprintln!("error: {}: {e}", source.file);
+                    return EXIT_BAD_INPUT;
+                }
+            }
+        }
+    };
+    let verdict = Verdict::combine(
+        std::iter::once(report.verdict()).chain(registers.as_ref().map(|l| l.verdict())),
+    );
     let check_ms = started.elapsed().as_secs_f64() * 1000.0;
     if json {
+        let mut consistency: Vec<serde_json::Value> = report
+            .consistency
+            .iter()
+            .map(|m| serde_json::to_value(m).unwrap_or_default())
+            .collect();
+        if let Some(l) = &registers {
+            consistency.extend(super::check_ladder::json_rungs(l));
+        }
         let v = serde_json::json!({
             "file": source.file,
             "model": model,
-            "verdict": report.verdict(),
+            "verdict": verdict,
             "transactions": report.transactions,
             "edges": report.edges,
-            "consistency": report.consistency,
+            "consistency": consistency,
+            "ladder_strongest": registers.as_ref().map(|l| &l.strongest),
+            "ladder_weakest_broken": registers.as_ref().map(|l| &l.weakest_broken),
             "strongest": report.strongest,
             "anomalies": report.anomalies,
             "incomplete": report.incomplete,
@@ -41,8 +80,12 @@ pub(super) fn check_one(source: &HistorySource, opts: &Options, json: bool, mode
         say!("{v}");
     } else {
         print_text(&source.file, &report, check_ms);
+        if let Some(l) = &registers {
+            say!("the transactions as register operations, on the consistency ladder:");
+            super::check_ladder::print_ladder(l);
+        }
     }
-    super::exit_for(report.verdict())
+    super::exit_for(verdict)
 }
 
 fn print_text(file: &str, report: &Report, check_ms: f64) {

@@ -13,6 +13,7 @@ macro_rules! say {
 
 mod check;
 mod check_isolation;
+mod check_ladder;
 mod determinism;
 mod explore;
 mod list;

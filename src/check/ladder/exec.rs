@@ -179,25 +179,22 @@ pub(crate) fn prepare(history: &History, shape: Shape, init: &Value) -> Result<E
             }
         }
     }
-    // Which calls were seen (a maybe-write counts only when read).
-    let mut seen = vec![false; parsed.len()];
-    for p in &parsed {
-        if !p.known {
-            continue;
-        }
-        for (w, k, v) in &p.micros {
+    // Which calls took effect: the ok ones, and a maybe-write whose value a call that took
+    // effect read (a cas's expected value counts as read when the cas took effect).
+    let mut keep: Vec<bool> = parsed.iter().map(|p| p.known).collect();
+    let mut todo: Vec<usize> = (0..parsed.len()).filter(|&i| keep[i]).collect();
+    while let Some(i) = todo.pop() {
+        for (w, k, v) in &parsed[i].micros {
             if let (false, Some(v)) = (*w, v) {
-                if let Some((i, _)) = writer.get(&(*k, v.clone())) {
-                    seen[*i] = true;
+                if let Some(&(j, _)) = writer.get(&(*k, v.clone())) {
+                    if !keep[j] {
+                        keep[j] = true;
+                        todo.push(j);
+                    }
                 }
             }
         }
     }
-    let keep: Vec<bool> = parsed
-        .iter()
-        .enumerate()
-        .map(|(i, p)| p.known || seen[i])
-        .collect();
     let mut id_of = vec![u32::MAX; parsed.len()];
     let mut session_of: HashMap<Process, u32> = HashMap::new();
     for (i, p) in parsed.iter().enumerate() {
@@ -236,9 +233,6 @@ pub(crate) fn prepare(history: &History, shape: Shape, init: &Value) -> Result<E
                 (true, None) => {}
                 (false, None) => {}
                 (false, Some(v)) => {
-                    if !p.known {
-                        continue;
-                    }
                     if let Some(mine) = own.get(k) {
                         if *mine != v {
                             let msg = format!("{} reads key {} as {} after writing {} to it in the same operation", p.label, exec.key_name(*k), fmt_value(v), fmt_value(mine));
@@ -333,7 +327,7 @@ fn micro_ops(
                         Micro {
                             write: false,
                             key: k.clone(),
-                            value: known.then(|| pair[0].clone()),
+                            value: Some(pair[0].clone()),
                         },
                         Micro {
                             write: true,
@@ -366,15 +360,16 @@ fn micro_ops(
                             Value::Keyword(s) | Value::Str(s) => s.as_str(),
                             _ => "",
                         };
-                        let write =
-                            match name {
-                                "r" | "read" => false,
-                                "w" | "write" => true,
-                                _ => return Err(format!(
+                        let write = match name {
+                            "r" | "read" => false,
+                            "w" | "write" => true,
+                            _ => {
+                                return Err(format!(
                                     "micro-op {}: expected :r or :w (the ladder checks registers)",
                                     fmt_value(m)
-                                )),
-                            };
+                                ))
+                            }
+                        };
                         let value = if write || known {
                             Some(parts[2].clone())
                         } else {

@@ -367,6 +367,9 @@ impl<'e> Prepared<'e> {
             pattern: None,
             witness: Vec::new(),
         };
+        if let Some(why) = &self.exec.undecidable {
+            return rung(Verdict::Unknown, why.clone());
+        }
         if let Some(first) = self.exec.broken.first() {
             let mut r = rung(
                 Verdict::Fail,
@@ -376,16 +379,7 @@ impl<'e> Prepared<'e> {
             r.witness = vec![first.clone()];
             return r;
         }
-        if let Some(why) = &self.exec.undecidable {
-            return rung(Verdict::Unknown, why.clone());
-        }
-        let broke = |b: index::Broken| Rung {
-            model: m.name(),
-            verdict: Verdict::Fail,
-            reason: format!("breaks: {}", b.pattern),
-            pattern: Some(b.pattern),
-            witness: b.lines,
-        };
+        let broke = broken_rung(m);
         let co = match self.co.as_ref() {
             Some(Ok(co)) => co,
             Some(Err(b))
@@ -434,13 +428,7 @@ impl<'e> Prepared<'e> {
             pattern: None,
             witness: Vec::new(),
         };
-        let broke = |b: index::Broken| Rung {
-            model: m.name(),
-            verdict: Verdict::Fail,
-            reason: format!("breaks: {}", b.pattern),
-            pattern: Some(b.pattern),
-            witness: b.lines,
-        };
+        let broke = broken_rung(m);
         let guarantee = match m {
             Model::ReadYourWrites => Some(sessions::Guarantee::ReadYourWrites),
             Model::MonotonicReads => Some(sessions::Guarantee::MonotonicReads),
@@ -467,22 +455,21 @@ impl<'e> Prepared<'e> {
         };
         match search::search(self.exec, order, self.limits.max_states) {
             search::Found::Yes => rung(Verdict::Pass, holds(m, self.exec)),
-            search::Found::No => {
-                let what = if order == search::Order::Sequential {
-                    "no order of all operations that respects each session explains every read"
+            search::Found::No(lines) => {
+                let (pattern, what) = if order == search::Order::Sequential {
+                    (
+                        "no sequential order",
+                        "no order of all operations that respects each session explains every read",
+                    )
                 } else {
-                    "no order of the writes gives every read a prefix"
+                    (
+                        "no common prefix order",
+                        "no order of the writes gives every read a prefix",
+                    )
                 };
                 let mut r = rung(Verdict::Fail, format!("breaks: {what}"));
-                r.pattern = Some(if order == search::Order::Sequential {
-                    "no sequential order"
-                } else {
-                    "no common prefix order"
-                });
-                r.witness = vec![format!(
-                    "{what} (searched {} sessions exhaustively)",
-                    self.exec.session_count()
-                )];
+                r.pattern = Some(pattern);
+                r.witness = lines;
                 r
             }
             search::Found::OutOfBudget => rung(
@@ -493,6 +480,21 @@ impl<'e> Prepared<'e> {
                 ),
             ),
         }
+    }
+}
+
+/// The rung of model `m` broken by `b`.
+fn broken_rung(m: Model) -> impl Fn(index::Broken) -> Rung {
+    move |b: index::Broken| Rung {
+        model: m.name(),
+        verdict: Verdict::Fail,
+        reason: format!(
+            "breaks ({}): {}",
+            b.pattern,
+            b.lines.first().map_or("", |l| l.trim_end_matches(','))
+        ),
+        pattern: Some(b.pattern),
+        witness: b.lines,
     }
 }
 

@@ -16,12 +16,12 @@ use super::exec::{Exec, INIT};
 use std::collections::HashSet;
 
 /// What a search found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Found {
     /// An order exists.
     Yes,
-    /// None does.
-    No,
+    /// None does; the witness says where the longest order found got stuck.
+    No(Vec<String>),
     /// The budget of states ran out first.
     OutOfBudget,
 }
@@ -50,6 +50,9 @@ struct Search<'e> {
     pending_init: Vec<u32>,
     seen: HashSet<Vec<u32>>,
     budget: u64,
+    /// The most operations any order found ran, and where it stood then.
+    best: usize,
+    best_state: (Vec<u32>, Vec<u32>, Vec<bool>),
 }
 
 /// Looks for `order` in `exec`, visiting at most `max_states` states.
@@ -105,10 +108,13 @@ fn run(exec: &Exec, order: Order, max_states: u64) -> Found {
         pending_init,
         seen: HashSet::new(),
         budget: max_states,
+        best: 0,
+        best_state: (Vec::new(), Vec::new(), Vec::new()),
     };
+    s.best_state = (s.pos.clone(), s.store.clone(), s.done.clone());
     match s.dfs() {
         Some(true) => Found::Yes,
-        Some(false) => Found::No,
+        Some(false) => Found::No(s.stuck()),
         None => Found::OutOfBudget,
     }
 }
@@ -185,7 +191,106 @@ impl Search<'_> {
         result
     }
 
+    /// Where the longest order found got stuck, in words.
+    fn stuck(&self) -> Vec<String> {
+        let exec = self.exec;
+        let (pos, store, done) = &self.best_state;
+        let total = self.chains.iter().map(Vec::len).sum::<usize>() + self.floating.len();
+        let mut lines = vec![format!(
+            "the longest order found runs {} of the {total} operations; then none can run next:",
+            self.best
+        )];
+        let holds = |k: u32| match store[k as usize] {
+            INIT => "its initial value".to_string(),
+            w => format!("what {} wrote", exec.ops[w as usize].label),
+        };
+        let heads = self
+            .chains
+            .iter()
+            .zip(pos)
+            .filter_map(|(c, &p)| c.get(p as usize));
+        let waiting = self.floating.iter().filter(|&&o| !done[o as usize]);
+        for &o in heads.chain(waiting).take(6) {
+            let op = &exec.ops[o as usize];
+            let line = match op.reads.iter().find(|r| store[r.key as usize] != r.src) {
+                Some(r) => format!(
+                    "{} reads {} of key {}, but the key holds {}",
+                    op.label,
+                    if r.src == INIT {
+                        "the initial value".to_string()
+                    } else {
+                        format!("what {} wrote", exec.ops[r.src as usize].label)
+                    },
+                    exec.key_name(r.key),
+                    holds(r.key)
+                ),
+                None => {
+                    let k = op
+                        .writes
+                        .iter()
+                        .copied()
+                        .find(|&k| self.pending_at(k, store[k as usize], o));
+                    match k {
+                        Some(k) => format!(
+                            "{} would overwrite {} of key {}, which {} has yet to read",
+                            op.label,
+                            holds(k),
+                            exec.key_name(k),
+                            self.reader_to_come(k, store[k as usize], o)
+                                .map_or("a read".into(), |r| exec.ops[r as usize].label.clone())
+                        ),
+                        None => format!("{} cannot run", op.label),
+                    }
+                }
+            };
+            lines.push(format!("  {line}"));
+        }
+        lines
+    }
+
+    /// Whether an operation other than `o` that has not run (in the longest order found) reads
+    /// `src` from `key`.
+    fn pending_at(&self, key: u32, src: u32, o: u32) -> bool {
+        self.reader_to_come(key, src, o).is_some()
+    }
+
+    /// An operation other than `o`, not run in the longest order found, that reads `src`
+    /// from `key`.
+    fn reader_to_come(&self, key: u32, src: u32, o: u32) -> Option<u32> {
+        let (pos, _, done) = &self.best_state;
+        let not_run = |x: u32| {
+            let op = &self.exec.ops[x as usize];
+            if self.floating.contains(&x) {
+                !done[x as usize]
+            } else {
+                let c = op.session as usize;
+                self.chains[c]
+                    .iter()
+                    .position(|&y| y == x)
+                    .is_some_and(|i| i >= pos[c] as usize)
+            }
+        };
+        (0..self.exec.ops.len() as u32).find(|&x| {
+            x != o
+                && not_run(x)
+                && self.exec.ops[x as usize]
+                    .reads
+                    .iter()
+                    .any(|r| r.key == key && r.src == src)
+        })
+    }
+
     fn branch(&mut self) -> Option<bool> {
+        let ran: usize = self.pos.iter().map(|&p| p as usize).sum::<usize>()
+            + self
+                .floating
+                .iter()
+                .filter(|&&o| self.done[o as usize])
+                .count();
+        if ran > self.best {
+            self.best = ran;
+            self.best_state = (self.pos.clone(), self.store.clone(), self.done.clone());
+        }
         let finished = (0..self.chains.len()).all(|c| self.pos[c] as usize == self.chains[c].len());
         if finished && self.floating.iter().all(|&o| self.done[o as usize]) {
             return Some(true);
