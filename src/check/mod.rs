@@ -71,6 +71,7 @@ pub const CHECKERS: &[&dyn Checker] = &[
     &liveness::Liveness,
     &linear::Linearizable,
     &isolation::Isolation,
+    &ladder::ConsistencyLadder,
 ];
 
 /// The checker called `name`.
@@ -97,6 +98,15 @@ impl Verdict {
             Verdict::Pass => "pass",
             Verdict::Unknown => "unknown",
             Verdict::Fail => "fail",
+        }
+    }
+
+    /// How a ladder of models marks it: `holds`, `BREAKS`, `unknown`.
+    pub fn mark(self) -> &'static str {
+        match self {
+            Verdict::Pass => "holds",
+            Verdict::Unknown => "unknown",
+            Verdict::Fail => "BREAKS",
         }
     }
 

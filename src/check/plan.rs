@@ -60,17 +60,7 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, ScenarioError> {
         }
     }
     if let Some((models, line)) = &scenario.check.consistency {
-        if let Err(msg) = super::isolation::parse_levels(models) {
-            return Err(error(*line, "consistency", msg));
-        }
-        if let Err(need) = super::isolation::Isolation.needs(scenario) {
-            let msg = format!("consistency needs {need}");
-            return Err(error(*line, "consistency", msg));
-        }
-        if scenario.check.switch("isolation") == Some(false) {
-            let msg = "consistency models are checked by `isolation`, which is switched off; expected isolation = true, or no consistency".to_string();
-            return Err(error(*line, "consistency", msg));
-        }
+        consistency(scenario, models).map_err(|msg| error(*line, "consistency", msg))?;
     }
     let names = CHECKERS
         .iter()
@@ -83,4 +73,60 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, ScenarioError> {
         .map(|c| c.name())
         .collect();
     Ok(Plan { names })
+}
+
+/// Checks `[check] consistency`: each name is an isolation level (decided by `isolation` on
+/// transactions), a model of the ladder (decided by `ladder` on register histories), or `all`;
+/// the checker that decides each must apply to the workload and not be switched off.
+fn consistency(scenario: &Scenario, models: &[String]) -> Result<(), String> {
+    use super::isolation::{Isolation, Level};
+    use super::ladder::{ConsistencyLadder, Model};
+    let mut levels = false;
+    let mut ladder = false;
+    for n in models {
+        if n == "all" {
+            continue;
+        }
+        if Level::from_name(n).is_some() {
+            levels = true;
+        } else if Model::from_name(n).is_some() {
+            ladder = true;
+        } else {
+            let mut known: Vec<&str> = Model::ALL.iter().map(|m| m.name()).collect();
+            known.extend(Level::ALL.iter().map(|l| l.name()));
+            return Err(format!(
+                "unknown consistency model `{n}`; expected one of {}, or all",
+                known.join(", ")
+            ));
+        }
+    }
+    let all = models.iter().any(|n| n == "all");
+    let isolation_ok = Isolation.needs(scenario).is_ok();
+    let ladder_ok = ConsistencyLadder.needs(scenario).is_ok();
+    if levels && !isolation_ok {
+        return Err(format!(
+            "isolation levels need {}",
+            Isolation.needs(scenario).err().unwrap_or_default()
+        ));
+    }
+    if ladder && !ladder_ok {
+        return Err(format!(
+            "the models below linearizability need {}",
+            ConsistencyLadder.needs(scenario).err().unwrap_or_default()
+        ));
+    }
+    if all && !isolation_ok && !ladder_ok {
+        return Err("all needs a workload with a history to place: a register, cas-register, kv, rw-register or list-append [workload]".into());
+    }
+    for (on, name) in [
+        (levels || (all && isolation_ok), "isolation"),
+        (ladder || (all && ladder_ok), "ladder"),
+    ] {
+        if on && scenario.check.switch(name) == Some(false) {
+            return Err(format!(
+                "these consistency models are checked by `{name}`, which is switched off; expected {name} = true, or no such models"
+            ));
+        }
+    }
+    Ok(())
 }

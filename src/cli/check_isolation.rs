@@ -100,11 +100,7 @@ fn print_text(file: &str, report: &Report, check_ms: f64) {
         e.realtime
     );
     for m in &report.consistency {
-        let mark = match m.verdict {
-            Verdict::Pass => "holds",
-            Verdict::Fail => "BREAKS",
-            Verdict::Unknown => "unknown",
-        };
+        let mark = m.verdict.mark();
         say!("  {:<20} {mark:<8} {}", m.model, m.reason);
     }
     if report.strongest.is_empty() {

@@ -11,16 +11,6 @@ use crate::check::Verdict;
 use crate::history::HistorySource;
 use std::time::Instant;
 
-/// How far down the ladder a model sits (for drawing): the longest chain of stronger models.
-fn depth(m: Model) -> usize {
-    ladder::IMPLIES
-        .iter()
-        .filter(|&&(_, weak)| weak == m)
-        .map(|&(strong, _)| depth(strong) + 1)
-        .max()
-        .unwrap_or(0)
-}
-
 /// The ladder's verdicts as the `consistency` list of `--json`.
 pub(super) fn json_rungs(l: &Ladder) -> Vec<serde_json::Value> {
     l.rungs
@@ -79,12 +69,8 @@ pub(super) fn check_one(
 /// strongest that hold, the weakest that break, and each break's witness.
 pub(super) fn print_ladder(l: &Ladder) {
     for r in &l.rungs {
-        let indent = Model::from_name(r.model).map_or(0, depth) * 2;
-        let mark = match r.verdict {
-            Verdict::Pass => "holds",
-            Verdict::Fail => "BREAKS",
-            Verdict::Unknown => "unknown",
-        };
+        let indent = Model::from_name(r.model).map_or(0, ladder::depth) * 2;
+        let mark = r.verdict.mark();
         let name = format!("{:indent$}{}", "", r.model);
         say!("  {name:<27} {mark:<8} {}", r.reason);
     }

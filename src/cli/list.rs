@@ -57,12 +57,17 @@ pub(super) fn list() -> i32 {
     for w in crate::workload::kinds::WORKLOADS {
         say!("  {:<16} {}", w.name(), w.about());
     }
-    say!("consistency models ([check] consistency = […], isolation check)");
+    say!("consistency models ([check] consistency = […]; check --consistency)");
+    let models: Vec<&str> = crate::check::ladder::Model::ALL
+        .iter()
+        .map(|m| m.name())
+        .collect();
+    say!("  register histories (ladder check): {}", models.join(" "));
     let levels: Vec<&str> = crate::check::isolation::Level::ALL
         .iter()
         .map(|l| l.name())
         .collect();
-    say!("  {}", levels.join(" "));
+    say!("  transactions (isolation check): {}", levels.join(" "));
     say!("latency distributions");
     say!("  constant uniform normal exponential pareto");
     EXIT_PASS

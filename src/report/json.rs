@@ -36,9 +36,18 @@ pub fn json_report(scenario: &Scenario, outcome: &Outcome) -> Value {
         "ops": { "ok": out.ops.ok, "fail": out.ops.fail, "info": out.ops.info, "history_entries": out.history.ops.len() },
         "latency_ns": { "p50": lat.p50, "p90": lat.p90, "p99": lat.p99, "max": lat.max },
         "faults": out.faults.iter().map(|f| json!({ "time_ns": f.time, "source": f.source, "what": f.what })).collect::<Vec<_>>(),
-        "checks": outcome.checks.iter().map(|c| json!({
-            "name": c.name, "verdict": c.verdict.name(), "summary": c.summary, "witness": c.witness,
-        })).collect::<Vec<_>>(),
+        "checks": outcome.checks.iter().map(|c| {
+            let mut v = json!({
+                "name": c.name, "verdict": c.verdict.name(), "summary": c.summary, "witness": c.witness,
+            });
+            if !c.consistency.is_empty() {
+                // Each model's verdict, as `check --json` gives it.
+                v["consistency"] = json!(c.consistency.iter().map(|m| json!({
+                    "model": m.model, "verdict": m.verdict, "reason": m.reason,
+                })).collect::<Vec<_>>());
+            }
+            v
+        }).collect::<Vec<_>>(),
         "availability": {
             "partitions": windows,
             "outside_partitions": { "ok": outside.0, "total": outside.1 },

@@ -120,6 +120,14 @@ pub fn text_report(scenario: &Scenario, outcome: &Outcome) -> String {
             c.verdict.name().to_uppercase(),
             c.summary
         );
+        for m in &c.consistency {
+            let indent = crate::check::ladder::Model::from_name(m.model)
+                .map_or(0, crate::check::ladder::depth)
+                * 2;
+            let name = format!("{:indent$}{}", "", m.model);
+            let mark = m.verdict.mark();
+            let _ = writeln!(s, "      {name:<27} {mark}");
+        }
         for w in c.witness.iter().take(10) {
             let _ = writeln!(s, "      - {w}");
         }

@@ -457,8 +457,8 @@ impl<'s, 't, P: Protocol, O: Observer> Sim<'s, 't, P, O> {
         }
         self.stats.in_flight = in_flight;
         let keyed = self.scenario.workload.as_ref().is_some_and(|w| w.keyed());
-        let (history, ops, final_values) = match self.clients.take() {
-            Some(c) => (c.history, c.stats, c.final_values),
+        let (history, sessions, ops, final_values) = match self.clients.take() {
+            Some(c) => (c.history, c.sessions, c.stats, c.final_values),
             None => Default::default(),
         };
         let finals = if self.panic.is_none() {
@@ -480,6 +480,7 @@ impl<'s, 't, P: Protocol, O: Observer> Sim<'s, 't, P, O> {
             net: self.stats,
             faults: self.faults,
             history,
+            sessions,
             ops,
             final_values,
             keyed,

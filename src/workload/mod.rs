@@ -144,6 +144,9 @@ pub struct Clients {
     next_process: u64,
     /// The recorded history.
     pub history: History,
+    /// The client of each process number: a client that timed out continues as a new
+    /// process, but its session goes on.
+    pub sessions: Vec<u32>,
     /// Outcome counts and latencies (regular clients only).
     pub stats: OpStats,
     /// Last successful final read of each key: `None` never read, `Some(None)` absent.
@@ -187,6 +190,7 @@ impl Clients {
             nodes,
             next_process: u64::from(spec.clients),
             history: History::default(),
+            sessions: (0..spec.clients).collect(),
             stats: OpStats::default(),
             final_values: Vec::new(),
             names: names.to_vec(),
@@ -229,6 +233,7 @@ impl Clients {
                     final_key: Some(k as u64),
                     done: false,
                 });
+                self.sessions.push(id as u32);
                 self.next_process += 1;
                 id
             })
@@ -348,6 +353,7 @@ impl Clients {
         if kind == OpType::Info {
             // Jepsen: a process whose operation may still happen cannot issue another.
             self.clients[c].process = self.next_process;
+            self.sessions.push(c as u32);
             self.next_process += 1;
         }
         let cl = &mut self.clients[c];

@@ -368,7 +368,16 @@ impl Isolation {
         let Some((names, _)) = &s.check.consistency else {
             return Ok(vec![Level::StrictSerializable]);
         };
-        parse_levels(names)
+        // The ladder's models are for the `ladder` checker.
+        let names: Vec<String> = names
+            .iter()
+            .filter(|n| *n == "all" || Level::from_name(n).is_some())
+            .cloned()
+            .collect();
+        if names.is_empty() {
+            return Ok(vec![Level::StrictSerializable]);
+        }
+        parse_levels(&names)
     }
 }
 

@@ -102,10 +102,14 @@ fn latest_writes<'a>(
         .filter_map(move |t| writes.latest_before(t, key, order.bound(exec, op, t)))
 }
 
-/// CC: WriteCOInitRead and WriteCORead (CyclicCO is found when `co` is built).
+/// CC: WriteCOInitRead and WriteCORead (CyclicCO is found when `co` is built); an operation
+/// that reads several keys must see them in one order.
 pub(crate) fn check_cc(exec: &Exec, co: &CausalOrder, writes: &Writes) -> Result<(), Broken> {
     for (id, op) in exec.ops.iter().enumerate() {
         let id = id as u32;
+        if op.reads.len() > 1 {
+            joint_reads(exec, co, writes, id)?;
+        }
         for r in &op.reads {
             for w in latest_writes(exec, co, writes, id, r.key) {
                 if r.src == INIT {
@@ -134,6 +138,61 @@ pub(crate) fn check_cc(exec: &Exec, co: &CausalOrder, writes: &Writes) -> Result
         }
     }
     Ok(())
+}
+
+/// An operation that reads several keys must see them all in one order of its causal past:
+/// the writes of each key in that past (the last of each session, and the sources) with "a
+/// write before the one the read returns" edges and `co` among them must be acyclic.
+fn joint_reads(exec: &Exec, co: &CausalOrder, writes: &Writes, id: u32) -> Result<(), Broken> {
+    let op = &exec.ops[id as usize];
+    let mut nodes: Vec<u32> = Vec::new();
+    let mut edges: Vec<(u32, u32)> = Vec::new();
+    let index = |nodes: &mut Vec<u32>, w: u32| -> u32 {
+        match nodes.iter().position(|&n| n == w) {
+            Some(i) => i as u32,
+            None => {
+                nodes.push(w);
+                (nodes.len() - 1) as u32
+            }
+        }
+    };
+    for r in op.reads.iter().filter(|r| r.src != INIT) {
+        let to = index(&mut nodes, r.src);
+        for w in latest_writes(exec, co, writes, id, r.key) {
+            if w != r.src {
+                let from = index(&mut nodes, w);
+                edges.push((from, to));
+            }
+        }
+    }
+    for (i, &a) in nodes.iter().enumerate() {
+        for (j, &b) in nodes.iter().enumerate() {
+            if i != j && co.before(exec, a, b) {
+                edges.push((i as u32, j as u32));
+            }
+        }
+    }
+    match topo(nodes.len(), &edges) {
+        Ok(_) => Ok(()),
+        Err(cycle) => {
+            let cycle: Vec<u32> = cycle.iter().map(|&i| nodes[i as usize]).collect();
+            let mut lines = vec![format!(
+                "{} reads several keys, and no order of its causal past explains them all:",
+                op.label
+            )];
+            lines.extend(describe_cycle(exec, &cycle, |a, b| {
+                if co.before(exec, a, b) {
+                    "causal order".to_string()
+                } else {
+                    format!(
+                        "{} saw the second while the first was in its past",
+                        op.label
+                    )
+                }
+            }));
+            Err(Broken::new("WriteCORead", lines))
+        }
+    }
 }
 
 /// CCv: CC, and no cycle in the conflict order with `co` (CyclicCF).

@@ -104,7 +104,22 @@ struct Micro {
 
 /// Reads `history` in `shape`, every key starting at `init` (a scalar, or for keyed shapes a
 /// map from key to value).
-pub(crate) fn prepare(history: &History, shape: Shape, init: &Value) -> Result<Exec, InputError> {
+pub(crate) fn prepare(
+    history: &History,
+    shape: Shape,
+    init: &Value,
+    sessions: Option<&[u32]>,
+) -> Result<Exec, InputError> {
+    // A process's session: its client when `sessions` maps it, else the process itself.
+    let session_key = |p: Process| -> (u8, u64) {
+        match (p, sessions) {
+            (Process::Client(n), Some(map)) if (n as usize) < map.len() => {
+                (0, u64::from(map[n as usize]))
+            }
+            (Process::Client(n), _) => (1, n),
+            (Process::Nemesis, _) => (1, u64::MAX),
+        }
+    };
     let split = crate::check::linear::prepare::split(history, shape == Shape::Kv)?;
     let mut calls: Vec<_> = split
         .groups
@@ -196,13 +211,20 @@ pub(crate) fn prepare(history: &History, shape: Shape, init: &Value) -> Result<E
         }
     }
     let mut id_of = vec![u32::MAX; parsed.len()];
-    let mut session_of: HashMap<Process, u32> = HashMap::new();
+    let mut session_of: HashMap<(u8, u64), u32> = HashMap::new();
     for (i, p) in parsed.iter().enumerate() {
         if !keep[i] {
             continue;
         }
         id_of[i] = exec.ops.len() as u32;
-        let s = *session_of.entry(p.process).or_insert_with(|| {
+        // An operation that may have taken effect (info) did so at some unknown time, perhaps
+        // after its session's later operations: it is a session of its own.
+        let key = if p.known {
+            session_key(p.process)
+        } else {
+            (2, i as u64)
+        };
+        let s = *session_of.entry(key).or_insert_with(|| {
             exec.sessions.push(Vec::new());
             (exec.sessions.len() - 1) as u32
         });

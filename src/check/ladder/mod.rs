@@ -17,6 +17,7 @@
 //! cannot decide, a stronger model that holds or a weaker one that breaks decides for it.
 
 mod causal;
+mod checker;
 mod exec;
 mod graph;
 mod index;
@@ -28,6 +29,7 @@ use crate::check::Verdict;
 use crate::history::{History, Value};
 use serde::Serialize;
 
+pub use checker::{models as scenario_models, ConsistencyLadder};
 pub use exec::Shape;
 
 /// A consistency model of the ladder.
@@ -115,6 +117,17 @@ pub const IMPLIES: &[(Model, Model)] = &[
 /// Whether model `a` implies model `b` (through [`IMPLIES`], transitively).
 pub fn implies(a: Model, b: Model) -> bool {
     a == b || IMPLIES.iter().any(|&(x, y)| x == a && implies(y, b))
+}
+
+/// How far down the ladder a model sits (for drawing it): the longest chain of stronger
+/// models above it.
+pub fn depth(m: Model) -> usize {
+    IMPLIES
+        .iter()
+        .filter(|&&(_, weak)| weak == m)
+        .map(|&(strong, _)| depth(strong) + 1)
+        .max()
+        .unwrap_or(0)
 }
 
 /// The models `names` name (`all` for every one), strongest first, or what is wrong.
@@ -209,6 +222,9 @@ pub struct Input {
     pub init: Value,
     /// The linearizability checker's model.
     pub linear: ModelSpec,
+    /// The session of each process number (a simulated run's clients); without it, each
+    /// process is a session.
+    pub sessions: Option<Vec<u32>>,
 }
 
 impl Input {
@@ -233,6 +249,7 @@ impl Input {
                 init: init.clone(),
             },
             init,
+            sessions: None,
         })
     }
 
@@ -246,6 +263,7 @@ impl Input {
                 kind: ModelKind::MultiRegister,
                 init: Value::Nil,
             },
+            sessions: None,
         }
     }
 }
@@ -258,7 +276,7 @@ pub fn check(
     limits: Limits,
     budget: &Budget<'_>,
 ) -> Result<Ladder, InputError> {
-    let exec = exec::prepare(history, input.shape, &input.init)?;
+    let exec = exec::prepare(history, input.shape, &input.init, input.sessions.as_deref())?;
     let mut rungs: Vec<Rung> = Vec::new();
     let mut decided: Vec<(Model, Verdict)> = Vec::new();
     if models.contains(&Model::Linearizable) {

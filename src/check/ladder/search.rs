@@ -13,7 +13,7 @@
 //! to run will return.
 
 use super::exec::{Exec, INIT};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// What a search found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,9 +44,9 @@ struct Search<'e> {
     pos: Vec<u32>,
     store: Vec<u32>,
     done: Vec<bool>,
-    /// For each writing operation, its reads not yet run; for each key, reads of its initial
-    /// value not yet run.
-    pending: Vec<u32>,
+    /// For each write (operation and key), its reads not yet run; for each key, reads of its
+    /// initial value not yet run.
+    pending: HashMap<(u32, u32), u32>,
     pending_init: Vec<u32>,
     seen: HashSet<Vec<u32>>,
     budget: u64,
@@ -86,14 +86,14 @@ fn run(exec: &Exec, order: Order, max_states: u64) -> Found {
             .filter(|&o| read_only(o))
             .collect(),
     };
-    let mut pending = vec![0u32; exec.ops.len()];
+    let mut pending: HashMap<(u32, u32), u32> = HashMap::new();
     let mut pending_init = vec![0u32; exec.keys.len()];
     for op in &exec.ops {
         for r in &op.reads {
             if r.src == INIT {
                 pending_init[r.key as usize] += 1;
             } else {
-                pending[r.src as usize] += 1;
+                *pending.entry((r.src, r.key)).or_default() += 1;
             }
         }
     }
@@ -128,11 +128,12 @@ impl Search<'_> {
     }
 
     fn consume_reads(&mut self, o: u32, undo: bool) {
-        for r in &self.exec.ops[o as usize].reads {
+        let exec = self.exec;
+        for r in &exec.ops[o as usize].reads {
             let slot = if r.src == INIT {
                 &mut self.pending_init[r.key as usize]
             } else {
-                &mut self.pending[r.src as usize]
+                self.pending.entry((r.src, r.key)).or_default()
             };
             if undo {
                 *slot += 1;
@@ -317,7 +318,13 @@ impl Search<'_> {
             return None;
         }
         self.budget -= 1;
-        for c in 0..self.chains.len() {
+        // Try the sessions' next operations in history order: a history that is linearizable,
+        // or nearly, is then ordered at the first try.
+        let mut heads: Vec<(u32, usize)> = (0..self.chains.len())
+            .filter_map(|c| self.chains[c].get(self.pos[c] as usize).map(|&o| (o, c)))
+            .collect();
+        heads.sort_unstable();
+        for (_, c) in heads {
             let Some(&o) = self.chains[c].get(self.pos[c] as usize) else {
                 continue;
             };
@@ -331,7 +338,7 @@ impl Search<'_> {
                 if cur == INIT {
                     self.pending_init[k as usize] > 0
                 } else {
-                    self.pending[cur as usize] > 0
+                    self.pending.get(&(cur, k)).is_some_and(|&n| n > 0)
                 }
             });
             if blocked {

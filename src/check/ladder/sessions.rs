@@ -119,16 +119,57 @@ fn read_your_writes(
                     ("read-your-writes", "its session wrote it earlier"),
                 )?;
             }
+            same_operation(exec, edges, id, *r, "read-your-writes")?;
+        }
+    }
+    Ok(())
+}
+
+/// An operation sees all its sources at once: a source of another read that writes this
+/// read's key is visible to it.
+fn same_operation(
+    exec: &Exec,
+    edges: &mut Vec<Edge>,
+    id: u32,
+    r: Read,
+    pattern: &'static str,
+) -> Result<(), Broken> {
+    let op = &exec.ops[id as usize];
+    for other in op.reads.iter().filter(|o| o.src != INIT && o.src != r.src) {
+        if exec.ops[other.src as usize].writes_key(r.key) {
+            require(
+                exec,
+                edges,
+                id,
+                r,
+                other.src,
+                (pattern, "this operation read another key from it"),
+            )?;
         }
     }
     Ok(())
 }
 
 fn monotonic_reads(exec: &Exec, s: u32, edges: &mut Vec<Edge>) -> Result<(), Broken> {
-    // For each key, the last write of each session the session has seen so far.
+    // For each key, the last write of each session the session has seen so far, this
+    // operation's own sources included (an operation sees all its sources at once).
     let mut seen: HashMap<u32, HashMap<u32, u32>> = HashMap::new();
     for &id in &exec.sessions[s as usize] {
         let op = &exec.ops[id as usize];
+        // A write seen is seen whole: every key its operation wrote.
+        for r in op.reads.iter().filter(|r| r.src != INIT) {
+            let src = &exec.ops[r.src as usize];
+            for &k in &src.writes {
+                let slot = seen
+                    .entry(k)
+                    .or_default()
+                    .entry(src.session)
+                    .or_insert(r.src);
+                if exec.ops[*slot as usize].pos < src.pos {
+                    *slot = r.src;
+                }
+            }
+        }
         for r in &op.reads {
             if let Some(by) = seen.get(&r.key) {
                 let mut ws: Vec<u32> = by.values().copied().collect();
@@ -140,20 +181,12 @@ fn monotonic_reads(exec: &Exec, s: u32, edges: &mut Vec<Edge>) -> Result<(), Bro
                         id,
                         *r,
                         w,
-                        ("monotonic-reads", "its session read it earlier"),
+                        (
+                            "monotonic-reads",
+                            "its session read it, earlier or in this operation",
+                        ),
                     )?;
                 }
-            }
-        }
-        for r in op.reads.iter().filter(|r| r.src != INIT) {
-            let src = &exec.ops[r.src as usize];
-            let slot = seen
-                .entry(r.key)
-                .or_default()
-                .entry(src.session)
-                .or_insert(r.src);
-            if exec.ops[*slot as usize].pos < src.pos {
-                *slot = r.src;
             }
         }
     }

@@ -8,7 +8,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// A random history of up to `max_ops` operations over 1–3 sessions and 1–2 keys: writes,
-/// reads, and now and then an operation that reads two keys or reads and writes. Reads take
+/// reads, and now and then an operation that reads two keys, writes two, or reads and writes. Reads take
 /// their value from any write of the key (or the initial value) except their own session's
 /// later ones.
 fn random_exec(rng: &mut ChaCha8Rng, max_ops: usize) -> Exec {
@@ -25,13 +25,16 @@ fn random_exec(rng: &mut ChaCha8Rng, max_ops: usize) -> Exec {
         let s = rng.random_range(0..sessions);
         let pos = exec.sessions[s].len() as u32;
         exec.sessions[s].push(id as u32);
-        let roll = rng.random_range(0..10);
+        let roll = rng.random_range(0..12);
         let k1 = rng.random_range(0..keys);
         let k2 = (k1 + 1) % keys;
         let (reads, writes): (Vec<u32>, Vec<u32>) = match roll {
             0..=3 => (vec![], vec![k1]),
             4..=7 => (vec![k1], vec![]),
             8 if keys > 1 => (vec![k1, k2], vec![]),
+            // A transaction writing both keys, and one reading a key and writing both.
+            9 if keys > 1 => (vec![], vec![k1, k2]),
+            10 if keys > 1 => (vec![k1], vec![k1, k2]),
             _ => (vec![k1], vec![if rng.random_bool(0.5) { k1 } else { k2 }]),
         };
         shapes.push(reads.clone());

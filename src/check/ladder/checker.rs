@@ -1,0 +1,144 @@
+//! The ladder as a checker of simulated runs (`[check] consistency = ["sequential", …]`): the
+//! models a scenario names, decided on its run's history with each client's operations as one
+//! session (a client that timed out continues as a new process but keeps its session).
+
+use super::{check, Input, Model};
+use crate::check::isolation::{ModelVerdict, Workload};
+use crate::check::linear::{Budget, ModelKind};
+use crate::check::{CheckInput, CheckResult, Checker, Verdict};
+use crate::history::Value;
+use crate::scenario::Scenario;
+
+/// The consistency ladder checker.
+pub struct ConsistencyLadder;
+
+/// The ladder models `[check] consistency` names (`all`: every one), strongest first.
+pub fn models(s: &Scenario) -> Vec<Model> {
+    let Some((names, _)) = &s.check.consistency else {
+        return Vec::new();
+    };
+    let mut out: Vec<Model> = names
+        .iter()
+        .flat_map(|n| {
+            if n == "all" {
+                Model::ALL.to_vec()
+            } else {
+                Model::from_name(n).into_iter().collect()
+            }
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Whether `[check] consistency` names `linearizable` itself (not through `all`).
+fn names_linearizable(s: &Scenario) -> bool {
+    s.check
+        .consistency
+        .as_ref()
+        .is_some_and(|(names, _)| names.iter().any(|n| n == "linearizable"))
+}
+
+/// What the ladder reads for the scenario's workload, if it reads it.
+fn input(s: &Scenario) -> Option<Input> {
+    let w = s.workload.as_ref()?;
+    if Workload::from_name(w.kind.name()) == Some(Workload::RwRegister) {
+        return Some(Input::rw_register());
+    }
+    let kind = ModelKind::from_name(w.kind.linear_model()?)?;
+    Input::for_model(kind, Value::Nil).ok()
+}
+
+impl Checker for ConsistencyLadder {
+    fn name(&self) -> &'static str {
+        "ladder"
+    }
+    fn about(&self) -> &'static str {
+        "register histories: the models of [check] consistency hold (sequential, causal, PRAM, session guarantees, consistent prefix)"
+    }
+    fn on_by_default(&self, s: &Scenario) -> bool {
+        !models(s).is_empty() && input(s).is_some()
+    }
+    fn needs(&self, s: &Scenario) -> Result<(), &'static str> {
+        match input(s) {
+            Some(_) => Ok(()),
+            None => Err("a register, cas-register, kv or rw-register [workload] (the ladder reads register histories)"),
+        }
+    }
+    fn check(&self, input_: &CheckInput<'_>) -> Option<CheckResult> {
+        let s = input_.scenario;
+        let mut inp = input(s)?;
+        inp.sessions = Some(input_.run.sessions.clone());
+        let mut wanted = models(s);
+        if wanted.is_empty() {
+            wanted = Model::ALL.to_vec();
+        }
+        if inp.shape == super::Shape::Txn && !names_linearizable(s) {
+            // For transactions linearizability is strict serializability, which the isolation
+            // check decides from dependency cycles; `all` leaves it to that check.
+            wanted.retain(|&m| m != Model::Linearizable);
+        }
+        let limits = super::Limits {
+            max_states: s.limits.check_states,
+            ..super::Limits::default()
+        };
+        let budget = Budget {
+            max_states: s.limits.check_states,
+            max_memory_bytes: s.limits.memory,
+            all_keys: true,
+            ..Budget::default()
+        };
+        let ladder = match check(&input_.run.history, &inp, &wanted, limits, &budget) {
+            Ok(l) => l,
+            Err(e) => {
+                return Some(CheckResult {
+                    name: "ladder",
+                    verdict: Verdict::Unknown,
+                    summary: format!("the history could not be read as register operations: {e}"),
+                    witness: Vec::new(),
+                    consistency: Vec::new(),
+                })
+            }
+        };
+        let list = |names: &[&str]| {
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
+        };
+        let summary = format!(
+            "strongest that holds: {}; weakest that breaks: {}",
+            list(&ladder.strongest),
+            list(&ladder.weakest_broken)
+        );
+        let mut witness = Vec::new();
+        // The witnesses of the weakest models that break: the most telling ones.
+        let weakest = |r: &&super::Rung| ladder.weakest_broken.contains(&r.model);
+        for r in ladder.rungs.iter().filter(weakest) {
+            witness.push(format!(
+                "{} breaks{}:",
+                r.model,
+                r.pattern.map(|p| format!(" ({p})")).unwrap_or_default()
+            ));
+            witness.extend(r.witness.iter().map(|l| format!("  {l}")));
+        }
+        Some(CheckResult {
+            name: "ladder",
+            verdict: ladder.verdict(),
+            summary,
+            witness,
+            consistency: ladder
+                .rungs
+                .iter()
+                .map(|r| ModelVerdict {
+                    model: r.model,
+                    verdict: r.verdict,
+                    reason: r.reason.clone(),
+                    witness: None,
+                })
+                .collect(),
+        })
+    }
+}
