@@ -430,6 +430,21 @@ impl<'e> Prepared<'e> {
             }
             Model::CausalCc => causal::check_cc(self.exec, co, &self.writes),
             Model::CausalCcv => causal::check_ccv(self.exec, co, &self.writes),
+            Model::Sequential => {
+                // Sequential implies causal memory, which is decided in polynomial time: a
+                // history that is not causal needs no search to be refuted.
+                if let Ok(Err(b)) =
+                    causal::check_cm(self.exec, co, &self.writes, self.limits.max_rounds)
+                {
+                    let mut r = broken_rung(m)(b);
+                    r.reason = format!(
+                        "breaks, as it is not even causal: {}",
+                        r.reason.trim_start_matches("breaks ")
+                    );
+                    return r;
+                }
+                return self.decide_without_co(m);
+            }
             _ => return self.decide_without_co(m),
         };
         match result {
