@@ -79,6 +79,35 @@ pub fn checker(name: &str) -> Option<&'static dyn Checker> {
     CHECKERS.iter().copied().find(|c| c.name() == name)
 }
 
+/// The consistency models `names` name, in `all`'s order (`all` names every one), each once;
+/// an unknown name is an error listing the known ones.
+pub(crate) fn parse_names<T: Copy + Ord>(
+    names: &[String],
+    all: &[T],
+    name_of: fn(T) -> &'static str,
+) -> Result<Vec<T>, String> {
+    let mut out = Vec::new();
+    for n in names {
+        if n == "all" {
+            out.extend_from_slice(all);
+            continue;
+        }
+        match all.iter().copied().find(|&m| name_of(m) == n) {
+            Some(m) => out.push(m),
+            None => {
+                let known: Vec<&str> = all.iter().map(|&m| name_of(m)).collect();
+                return Err(format!(
+                    "unknown consistency model `{n}`; expected one of {}, or all",
+                    known.join(", ")
+                ));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
 /// A checker's verdict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -112,10 +112,7 @@ pub(super) fn run(args: CheckArgs) -> Result<i32, BadInput> {
         });
     }
     if levels.is_some()
-        && !args.consistency.as_deref().is_some_and(|t| {
-            t.split(',')
-                .all(|n| n.trim() == "all" || ladder::Model::from_name(n.trim()).is_some())
-        })
+        && !text_names(&args).all(|n| n == "all" || ladder::Model::from_name(n).is_some())
     {
         return Err(BadInput(format!(
             "--consistency {}: isolation levels apply to transaction histories (--model list-append or rw-register); --model {} is checked against the register models",
@@ -155,6 +152,18 @@ pub(super) fn run(args: CheckArgs) -> Result<i32, BadInput> {
     }
     let spec = ModelSpec { kind, init };
     each_file(&args.files, |source| check_one(source, &spec, &args, limit))
+}
+
+/// Reports a history `model` could not read (bad input): the file and line on stderr.
+pub(super) fn input_error(source: &HistorySource, e: InputError, model: &str) -> i32 {
+    match e {
+        InputError::Entry { entry, message } => {
+            let what = format!("{message} (checking with --model {model})");
+            eprintln!("error: {}", source.error(Some(entry), what));
+        }
+        InputError::Init(e) => eprintln!("error: {}: {e}", source.file),
+    }
+    EXIT_BAD_INPUT
 }
 
 /// The names `--consistency` gives.

@@ -2,11 +2,9 @@
 //! isolation levels of transaction histories. Exit 0 when every level asked for holds, 1 when
 //! one fails, 2 bad input, 3 when one is unknown.
 
-use super::EXIT_BAD_INPUT;
 use crate::check::isolation::{self, Options, Report};
 use crate::check::ladder::{self, Input, Limits, Model};
 use crate::check::linear::Budget;
-use crate::check::linear::InputError;
 use crate::check::Verdict;
 use crate::history::HistorySource;
 use std::time::Instant;
@@ -23,30 +21,14 @@ pub(super) fn check_one(
     let started = Instant::now();
     let report = match isolation::check(&source.history, opts) {
         Ok(r) => r,
-        Err(InputError::Entry { entry, message }) => {
-            let what = format!("{message} (checking with --model {model})");
-            eprintln!("error: {}", source.error(Some(entry), what));
-            return EXIT_BAD_INPUT;
-        }
-        Err(InputError::Init(e)) => {
-            eprintln!("error: {}: {e}", source.file);
-            return EXIT_BAD_INPUT;
-        }
+        Err(e) => return super::check::input_error(source, e, model),
     };
     let registers = match ladder {
         None => None,
         Some((input, models, budget)) => {
             match ladder::check(&source.history, input, models, Limits::default(), budget) {
                 Ok(l) => Some(l),
-                Err(InputError::Entry { entry, message }) => {
-                    let what = format!("{message} (checking with --model {model})");
-                    eprintln!("error: {}", source.error(Some(entry), what));
-                    return EXIT_BAD_INPUT;
-                }
-                Err(InputError::Init(e)) => {
-                    eprintln!("error: {}: {e}", source.file);
-                    return EXIT_BAD_INPUT;
-                }
+                Err(e) => return super::check::input_error(source, e, model),
             }
         }
     };

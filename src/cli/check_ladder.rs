@@ -4,9 +4,8 @@
 //! the weakest that break, and a witness for each break. Exit 0 when every model asked for
 //! holds, 1 when one breaks, 2 bad input, 3 when one is unknown.
 
-use super::EXIT_BAD_INPUT;
 use crate::check::ladder::{self, Input, Ladder, Limits, Model};
-use crate::check::linear::{Budget, InputError};
+use crate::check::linear::Budget;
 use crate::check::Verdict;
 use crate::history::HistorySource;
 use std::time::Instant;
@@ -31,15 +30,7 @@ pub(super) fn check_one(
     let started = Instant::now();
     let result = match ladder::check(&source.history, input, models, Limits::default(), budget) {
         Ok(l) => l,
-        Err(InputError::Entry { entry, message }) => {
-            let what = format!("{message} (checking with --model {model})");
-            eprintln!("error: {}", source.error(Some(entry), what));
-            return EXIT_BAD_INPUT;
-        }
-        Err(InputError::Init(e)) => {
-            eprintln!("error: {}: --init: {e}", source.file);
-            return EXIT_BAD_INPUT;
-        }
+        Err(e) => return super::check::input_error(source, e, model),
     };
     let check_ms = started.elapsed().as_secs_f64() * 1000.0;
     if json {

@@ -383,26 +383,7 @@ impl Isolation {
 
 /// Levels by name; `all` is every level. An unknown name is an error listing the known ones.
 pub fn parse_levels(names: &[String]) -> Result<Vec<Level>, String> {
-    let mut out = Vec::new();
-    for n in names {
-        if n == "all" {
-            out.extend(Level::ALL);
-            continue;
-        }
-        match Level::from_name(n) {
-            Some(l) => out.push(l),
-            None => {
-                let known: Vec<&str> = Level::ALL.iter().map(|l| l.name()).collect();
-                return Err(format!(
-                    "unknown consistency model `{n}`; expected one of {}, or all",
-                    known.join(", ")
-                ));
-            }
-        }
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
+    crate::check::parse_names(names, &Level::ALL, |l| l.name())
 }
 
 impl Checker for Isolation {

@@ -132,26 +132,7 @@ pub fn depth(m: Model) -> usize {
 
 /// The models `names` name (`all` for every one), strongest first, or what is wrong.
 pub fn parse_models(names: &[String]) -> Result<Vec<Model>, String> {
-    let mut out = Vec::new();
-    for n in names {
-        if n == "all" {
-            out.extend(Model::ALL);
-            continue;
-        }
-        match Model::from_name(n) {
-            Some(m) => out.push(m),
-            None => {
-                let known: Vec<&str> = Model::ALL.iter().map(|m| m.name()).collect();
-                return Err(format!(
-                    "unknown consistency model `{n}`; expected one of {}, or all",
-                    known.join(", ")
-                ));
-            }
-        }
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
+    crate::check::parse_names(names, &Model::ALL, |m| m.name())
 }
 
 /// Bounds on the checkers that can take long.
@@ -331,26 +312,21 @@ pub fn check(
         .iter()
         .filter_map(|r| Model::from_name(r.model))
         .collect();
-    let strongest = asked
-        .iter()
-        .filter(|&&m| verdict_of(m) == Some(Verdict::Pass))
-        .filter(|&&m| {
-            !asked
-                .iter()
-                .any(|&o| o != m && verdict_of(o) == Some(Verdict::Pass) && implies(o, m))
-        })
-        .map(|m| m.name())
-        .collect();
-    let weakest_broken = asked
-        .iter()
-        .filter(|&&m| verdict_of(m) == Some(Verdict::Fail))
-        .filter(|&&m| {
-            !asked
-                .iter()
-                .any(|&o| o != m && verdict_of(o) == Some(Verdict::Fail) && implies(m, o))
-        })
-        .map(|m| m.name())
-        .collect();
+    // The extremes among models with verdict `v`: those no other such model is `beyond`.
+    let extremes = |v: Verdict, beyond: &dyn Fn(Model, Model) -> bool| -> Vec<&'static str> {
+        asked
+            .iter()
+            .filter(|&&m| verdict_of(m) == Some(v))
+            .filter(|&&m| {
+                !asked
+                    .iter()
+                    .any(|&o| o != m && verdict_of(o) == Some(v) && beyond(o, m))
+            })
+            .map(|m| m.name())
+            .collect()
+    };
+    let strongest = extremes(Verdict::Pass, &|o, m| implies(o, m));
+    let weakest_broken = extremes(Verdict::Fail, &|o, m| implies(m, o));
     Ok(Ladder {
         rungs,
         strongest,
@@ -378,13 +354,7 @@ impl<'e> Prepared<'e> {
     }
 
     fn decide(&self, m: Model) -> Rung {
-        let rung = |verdict, reason: String| Rung {
-            model: m.name(),
-            verdict,
-            reason,
-            pattern: None,
-            witness: Vec::new(),
-        };
+        let rung = |verdict, reason: String| plain_rung(m, verdict, reason);
         if let Some(why) = &self.exec.undecidable {
             return rung(Verdict::Unknown, why.clone());
         }
@@ -454,13 +424,7 @@ impl<'e> Prepared<'e> {
     }
 
     fn decide_without_co(&self, m: Model) -> Rung {
-        let rung = |verdict, reason: String| Rung {
-            model: m.name(),
-            verdict,
-            reason,
-            pattern: None,
-            witness: Vec::new(),
-        };
+        let rung = |verdict, reason: String| plain_rung(m, verdict, reason);
         let broke = broken_rung(m);
         let guarantee = match m {
             Model::ReadYourWrites => Some(sessions::Guarantee::ReadYourWrites),
@@ -513,6 +477,17 @@ impl<'e> Prepared<'e> {
                 ),
             ),
         }
+    }
+}
+
+/// The rung of model `m` with `verdict` for `reason`, and no witness.
+fn plain_rung(m: Model, verdict: Verdict, reason: String) -> Rung {
+    Rung {
+        model: m.name(),
+        verdict,
+        reason,
+        pattern: None,
+        witness: Vec::new(),
     }
 }
 
