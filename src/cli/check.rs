@@ -91,24 +91,18 @@ pub(super) fn run(args: CheckArgs) -> Result<i32, BadInput> {
         let opts = isolation_options(&args, workload, levels)?;
         let limit = parse_duration(&args.budget).map_err(|e| BadInput(format!("--budget: {e}")))?;
         let ladder = (!models.is_empty()).then(ladder::Input::rw_register);
-        // For transactions linearizability is strict serializability, which the isolation
-        // levels decide; `all` leaves it to them.
-        let named = |n: &str| text_names(&args).any(|m| m == n);
-        let models: Vec<ladder::Model> = models
-            .into_iter()
-            .filter(|&m| m != ladder::Model::Linearizable || named("linearizable"))
-            .collect();
+        let named = text_names(&args).any(|m| m == "linearizable");
+        let models = ladder::Input::rw_register().models_for_all(models, named);
         return each_file(&args.files, |source| {
-            let deadline = Instant::now() + Duration::from_nanos(limit);
-            let out_of_time = move || Instant::now() >= deadline;
-            let budget = budget_for(&args, &out_of_time);
-            Ok(super::check_isolation::check_one(
-                source,
-                &opts,
-                ladder.as_ref().map(|input| (input, &models[..], &budget)),
-                args.json,
-                &args.model,
-            ))
+            Ok(with_budget(&args, limit, |budget| {
+                super::check_isolation::check_one(
+                    source,
+                    &opts,
+                    ladder.as_ref().map(|input| (input, &models[..], budget)),
+                    args.json,
+                    &args.model,
+                )
+            }))
         });
     }
     if levels.is_some()
@@ -137,21 +131,24 @@ pub(super) fn run(args: CheckArgs) -> Result<i32, BadInput> {
         let input = ladder::Input::for_model(kind, init)
             .map_err(|e| BadInput(format!("--consistency: {e}")))?;
         return each_file(&args.files, |source| {
-            let deadline = Instant::now() + Duration::from_nanos(limit);
-            let out_of_time = move || Instant::now() >= deadline;
-            let budget = budget_for(&args, &out_of_time);
-            Ok(super::check_ladder::check_one(
-                source,
-                &input,
-                &models,
-                &budget,
-                args.json,
-                &args.model,
-            ))
+            Ok(with_budget(&args, limit, |budget| {
+                super::check_ladder::check_one(
+                    source,
+                    &input,
+                    &models,
+                    budget,
+                    args.json,
+                    &args.model,
+                )
+            }))
         });
     }
     let spec = ModelSpec { kind, init };
-    each_file(&args.files, |source| check_one(source, &spec, &args, limit))
+    each_file(&args.files, |source| {
+        with_budget(&args, limit, |budget| {
+            check_one(source, &spec, &args, budget)
+        })
+    })
 }
 
 /// Reports a history `model` could not read (bad input): the file and line on stderr.
@@ -214,15 +211,17 @@ fn split_models(
     Ok((levels, models))
 }
 
-/// The linearizability budget `args` give, ending when `out_of_time` says so.
-fn budget_for<'a>(args: &CheckArgs, out_of_time: &'a dyn Fn() -> bool) -> Budget<'a> {
-    Budget {
-        deadline: Some(out_of_time),
+/// Calls `f` with the budget `args` give, its time running out `limit` ns from now.
+fn with_budget<T>(args: &CheckArgs, limit: u64, f: impl FnOnce(&Budget<'_>) -> T) -> T {
+    let deadline = Instant::now() + Duration::from_nanos(limit);
+    let out_of_time = move || Instant::now() >= deadline;
+    f(&Budget {
+        deadline: Some(&out_of_time),
         max_memory_bytes: args.memory_mb.saturating_mul(1 << 20),
         all_keys: args.all_keys,
         search_only: args.search_only,
         ..Budget::default()
-    }
+    })
 }
 
 /// The options `args` give for `workload`, deciding `levels` (every level when `None`).
@@ -284,14 +283,11 @@ fn check_one(
     source: &HistorySource,
     spec: &ModelSpec,
     args: &CheckArgs,
-    limit: u64,
+    budget: &Budget<'_>,
 ) -> Result<i32, BadInput> {
     let history = &source.history;
     let started = Instant::now();
-    let deadline = started + Duration::from_nanos(limit);
-    let out_of_time = move || Instant::now() >= deadline;
-    let budget = budget_for(args, &out_of_time);
-    let result = match try_check(history, spec, &budget) {
+    let result = match try_check(history, spec, budget) {
         Ok(r) => r,
         Err(InputError::Init(e)) => {
             let init = args.init.as_deref().unwrap_or("nil");

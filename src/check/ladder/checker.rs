@@ -74,11 +74,7 @@ impl Checker for ConsistencyLadder {
         if wanted.is_empty() {
             wanted = Model::ALL.to_vec();
         }
-        if inp.shape == super::Shape::Txn && !names_linearizable(s) {
-            // For transactions linearizability is strict serializability, which the isolation
-            // check decides from dependency cycles; `all` leaves it to that check.
-            wanted.retain(|&m| m != Model::Linearizable);
-        }
+        let wanted = inp.models_for_all(wanted, names_linearizable(s));
         let limits = super::Limits {
             max_states: s.limits.check_states,
             ..super::Limits::default()

@@ -28,6 +28,7 @@ use crate::check::linear::{self, Budget, InputError, ModelKind, ModelSpec};
 use crate::check::Verdict;
 use crate::history::{History, Value};
 use serde::Serialize;
+use std::cell::OnceCell;
 
 pub use checker::{models as scenario_models, ConsistencyLadder};
 pub use exec::Shape;
@@ -249,6 +250,18 @@ impl Input {
     }
 }
 
+impl Input {
+    /// `models` as `all` gives them for this input: for transactions linearizability is
+    /// strict serializability, which the isolation check decides from dependency cycles, so
+    /// it is left to that check unless `linearizable` was named itself.
+    pub fn models_for_all(&self, mut models: Vec<Model>, linearizable_named: bool) -> Vec<Model> {
+        if self.shape == Shape::Txn && !linearizable_named {
+            models.retain(|&m| m != Model::Linearizable);
+        }
+        models
+    }
+}
+
 /// Places `history` on the ladder: the verdict on each of `models`.
 pub fn check(
     history: &History,
@@ -334,23 +347,38 @@ pub fn check(
     })
 }
 
-/// The history with the lookups every checker shares.
+/// The history with the lookups every checker shares; the causal order and the verdict on
+/// causal memory are computed once, when a model first needs them.
 struct Prepared<'e> {
     exec: &'e exec::Exec,
-    co: Option<Result<causal::CausalOrder, index::Broken>>,
     writes: index::Writes,
     limits: Limits,
+    co: OnceCell<Result<causal::CausalOrder, index::Broken>>,
+    /// Causal memory: `Err` when its saturation did not settle (unknown).
+    cm: OnceCell<Result<Result<(), index::Broken>, String>>,
 }
 
 impl<'e> Prepared<'e> {
     fn new(exec: &'e exec::Exec, limits: Limits) -> Prepared<'e> {
-        let ok = exec.broken.is_empty() && exec.undecidable.is_none();
         Prepared {
             exec,
-            co: ok.then(|| causal::CausalOrder::build(exec)),
             writes: index::Writes::new(exec),
             limits,
+            co: OnceCell::new(),
+            cm: OnceCell::new(),
         }
+    }
+
+    fn co(&self) -> &Result<causal::CausalOrder, index::Broken> {
+        self.co
+            .get_or_init(|| causal::CausalOrder::build(self.exec))
+    }
+
+    fn cm(&self) -> &Result<Result<(), index::Broken>, String> {
+        self.cm.get_or_init(|| match self.co() {
+            Ok(co) => causal::check_cm(self.exec, co, &self.writes, self.limits.max_rounds),
+            Err(b) => Ok(Err(b.clone())),
+        })
     }
 
     fn decide(&self, m: Model) -> Rung {
@@ -367,24 +395,6 @@ impl<'e> Prepared<'e> {
             r.witness = vec![first.clone()];
             return r;
         }
-        let broke = broken_rung(m);
-        let co = match self.co.as_ref() {
-            Some(Ok(co)) => co,
-            Some(Err(b))
-                if !matches!(
-                    m,
-                    Model::ConsistentPrefix
-                        | Model::ReadYourWrites
-                        | Model::MonotonicReads
-                        | Model::MonotonicWrites
-                        | Model::WritesFollowReads
-                        | Model::Pram
-                ) =>
-            {
-                return broke(b.clone())
-            }
-            _ => return self.decide_without_co(m),
-        };
         let result = match m {
             Model::Linearizable => {
                 return rung(
@@ -392,64 +402,53 @@ impl<'e> Prepared<'e> {
                     "decided by the linearizability checker".into(),
                 )
             }
-            Model::Causal => {
-                match causal::check_cm(self.exec, co, &self.writes, self.limits.max_rounds) {
-                    Ok(r) => r,
-                    Err(why) => return rung(Verdict::Unknown, why),
-                }
-            }
-            Model::CausalCc => causal::check_cc(self.exec, co, &self.writes),
-            Model::CausalCcv => causal::check_ccv(self.exec, co, &self.writes),
+            Model::Causal => match self.cm() {
+                Ok(r) => r.clone(),
+                Err(why) => return rung(Verdict::Unknown, why.clone()),
+            },
+            Model::CausalCc | Model::CausalCcv => match self.co() {
+                Ok(co) if m == Model::CausalCc => causal::check_cc(self.exec, co, &self.writes),
+                Ok(co) => causal::check_ccv(self.exec, co, &self.writes),
+                Err(b) => Err(b.clone()),
+            },
             Model::Sequential => {
                 // Sequential implies causal memory, which is decided in polynomial time: a
                 // history that is not causal needs no search to be refuted.
-                if let Ok(Err(b)) =
-                    causal::check_cm(self.exec, co, &self.writes, self.limits.max_rounds)
-                {
-                    let mut r = broken_rung(m)(b);
+                if let Ok(Err(b)) = self.cm() {
+                    let mut r = broken_rung(m)(b.clone());
                     r.reason = format!(
                         "breaks, as it is not even causal: {}",
                         r.reason.trim_start_matches("breaks ")
                     );
                     return r;
                 }
-                return self.decide_without_co(m);
+                return self.search(m, search::Order::Sequential);
             }
-            _ => return self.decide_without_co(m),
-        };
-        match result {
-            Ok(()) => rung(Verdict::Pass, holds(m, self.exec)),
-            Err(b) => broke(b),
-        }
-    }
-
-    fn decide_without_co(&self, m: Model) -> Rung {
-        let rung = |verdict, reason: String| plain_rung(m, verdict, reason);
-        let broke = broken_rung(m);
-        let guarantee = match m {
-            Model::ReadYourWrites => Some(sessions::Guarantee::ReadYourWrites),
-            Model::MonotonicReads => Some(sessions::Guarantee::MonotonicReads),
-            Model::MonotonicWrites => Some(sessions::Guarantee::MonotonicWrites),
-            Model::WritesFollowReads => Some(sessions::Guarantee::WritesFollowReads),
-            Model::Pram => Some(sessions::Guarantee::Pram),
-            _ => None,
-        };
-        if let Some(g) = guarantee {
-            return match sessions::check(self.exec, &self.writes, g) {
-                Ok(()) => rung(Verdict::Pass, holds(m, self.exec)),
-                Err(b) => broke(b),
-            };
-        }
-        let order = match m {
-            Model::Sequential => search::Order::Sequential,
             Model::ConsistentPrefix => {
                 if !self.exec.joint_reads() {
                     return rung(Verdict::Pass, "holds: each read reads one key and writes nothing, so any order of the writes gives each read a prefix ending at what it read".into());
                 }
-                search::Order::Prefix
+                return self.search(m, search::Order::Prefix);
             }
-            _ => return rung(Verdict::Unknown, "the causal order has a cycle".into()),
+            Model::ReadYourWrites => self.guarantee(sessions::Guarantee::ReadYourWrites),
+            Model::MonotonicReads => self.guarantee(sessions::Guarantee::MonotonicReads),
+            Model::MonotonicWrites => self.guarantee(sessions::Guarantee::MonotonicWrites),
+            Model::WritesFollowReads => self.guarantee(sessions::Guarantee::WritesFollowReads),
+            Model::Pram => self.guarantee(sessions::Guarantee::Pram),
         };
+        match result {
+            Ok(()) => rung(Verdict::Pass, holds(m, self.exec)),
+            Err(b) => broken_rung(m)(b),
+        }
+    }
+
+    fn guarantee(&self, g: sessions::Guarantee) -> Result<(), index::Broken> {
+        sessions::check(self.exec, &self.writes, g)
+    }
+
+    /// Model `m` decided by looking for `order`.
+    fn search(&self, m: Model, order: search::Order) -> Rung {
+        let rung = |verdict, reason: String| plain_rung(m, verdict, reason);
         match search::search(self.exec, order, self.limits.max_states) {
             search::Found::Yes => rung(Verdict::Pass, holds(m, self.exec)),
             search::Found::No(lines) => {

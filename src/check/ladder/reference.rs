@@ -293,8 +293,32 @@ pub fn session(exec: &Exec, rules: Rules) -> bool {
                                     .all(|r| rank(r.src) < rank(w as u32))
                             })
                     });
-                reads_ok && follows_ok
+                // An operation that reads and writes does both at one point.
+                let atomic_ok = op.writes.is_empty()
+                    || op
+                        .reads
+                        .iter()
+                        .filter(|r| r.src != INIT)
+                        .all(|r| rank(r.src) < rank(*o));
+                reads_ok && follows_ok && atomic_ok
             })
+        })
+    })
+}
+
+/// PRAM as Lipton and Sandberg define it: for each session, some order of every write and of
+/// the session's own operations, respecting every session's order, in which the session's
+/// operations are valid.
+pub fn pram_serialization(exec: &Exec) -> bool {
+    (0..exec.session_count() as u32).all(|s| {
+        let nodes: Vec<u32> = all_ops(exec)
+            .into_iter()
+            .filter(|&o| {
+                exec.ops[o as usize].session == s || !exec.ops[o as usize].writes.is_empty()
+            })
+            .collect();
+        orders(&nodes, &|a, b| session_before(exec, a, b), &mut |order| {
+            valid_in(exec, order, &|x| exec.ops[x as usize].session == s)
         })
     })
 }

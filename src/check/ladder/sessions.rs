@@ -1,6 +1,6 @@
 //! The session guarantees of Terry, Demers, Petersen, Spreitzer, Theimer and Welch, "Session
 //! Guarantees for Weakly Consistent Replicated Data" (PDIS 1994), and PRAM (Lipton and
-//! Sandberg 1988), which is all three of read-your-writes, monotonic reads and monotonic
+//! Sandberg 1988), taken as all three of read-your-writes, monotonic reads and monotonic
 //! writes together (Brzezinski, Sobaniec and Wawrzyniak 2004).
 //!
 //! Each session sees its reads through a visibility set per read and one order of the writes
@@ -13,6 +13,9 @@
 //! - monotonic writes: with a write, the earlier writes of the session that made it;
 //! - writes-follow-reads: with a write, whatever its session had read before making it, and
 //!   that comes first in the order.
+//!
+//! An operation of the session that both reads and writes (a cas, a transaction) does both at
+//! one point: the writes it read come before its own in the order.
 //!
 //! The smallest visibility sets are the best choice (more visible writes only constrain more),
 //! so each check computes them and asks whether one order of writes explains every read: an
@@ -51,6 +54,19 @@ pub(crate) fn check(exec: &Exec, writes: &Writes, g: Guarantee) -> Result<(), Br
     };
     for s in 0..exec.session_count() as u32 {
         let mut edges: Vec<Edge> = Vec::new();
+        // An operation of the session that reads and writes does both at one point: what it
+        // read comes before its write.
+        for &id in &exec.sessions[s as usize] {
+            let op = &exec.ops[id as usize];
+            if !op.writes.is_empty() {
+                edges.extend(
+                    op.reads
+                        .iter()
+                        .filter(|r| r.src != INIT)
+                        .map(|r| (r.src, id, id)),
+                );
+            }
+        }
         match g {
             Guarantee::ReadYourWrites => read_your_writes(exec, writes, s, &mut edges)?,
             Guarantee::MonotonicReads => monotonic_reads(exec, s, &mut edges)?,
@@ -377,7 +393,8 @@ fn one_order(exec: &Exec, base: &[(u32, u32)], edges: &[Edge], g: Guarantee) -> 
     let mut lines = vec!["no order of the writes explains what the session read:".to_string()];
     lines.extend(describe_cycle(exec, &cycle, |a, b| {
         match reader.get(&(a, b)) {
-            Some(&r) if exec.ops[r as usize].reads.iter().any(|x| x.src == b) && r != b => {
+            Some(&r) if r == b => "it read the first and then wrote, in one operation".to_string(),
+            Some(&r) if exec.ops[r as usize].reads.iter().any(|x| x.src == b) => {
                 format!(
                     "{} read the second while the first was visible",
                     exec.ops[r as usize].label

@@ -155,6 +155,28 @@ fn every_checker_agrees_with_its_reference() {
     }
 }
 
+/// Lipton and Sandberg's PRAM, by serializations of all writes and each session's operations,
+/// is at least as strong as PRAM taken as the three guarantees together: a history PRAM by
+/// serializations is `pram` here (the converse fails when a session's read did not see a write
+/// that its own later write must follow).
+#[test]
+fn pram_by_serialization_implies_pram() {
+    let mut rng = ChaCha8Rng::seed_from_u64(13);
+    let mut stricter = 0;
+    for case in 0..10_000 {
+        let exec = random_exec(&mut rng, 7);
+        let serial = super::reference::pram_serialization(&exec);
+        let ours = decide(&exec, Model::Pram) == Verdict::Pass;
+        assert!(
+            !serial || ours,
+            "case {case}: PRAM by serialization, not pram\n{}",
+            describe(&exec)
+        );
+        stricter += usize::from(ours && !serial);
+    }
+    assert!(stricter > 0, "the two never differed");
+}
+
 /// On every random history, a model that holds makes every model it implies hold.
 #[test]
 fn verdicts_respect_the_hierarchy() {
