@@ -294,6 +294,22 @@ fn shipped_histories_meet_the_verdict_their_comment_states() {
                 "{}",
                 path.display()
             );
+            // With `--consistency all`, the ladder too: `; ladder-strongest:` and
+            // `; ladder-weakest-broken:` when the file states them.
+            for (field, line) in [
+                ("ladder_strongest", "; ladder-strongest:"),
+                ("ladder_weakest_broken", "; ladder-weakest-broken:"),
+            ] {
+                if text.lines().any(|l| l.starts_with(line)) {
+                    let got: Vec<&str> = v[field]
+                        .as_array()
+                        .unwrap_or_else(|| panic!("{}: no {field}", path.display()))
+                        .iter()
+                        .map(|s| s.as_str().unwrap())
+                        .collect();
+                    assert_eq!(got.join(" "), comment(line), "{}: {field}", path.display());
+                }
+            }
             let code = match verdict {
                 "pass" => 0,
                 "fail" => 1,
@@ -577,7 +593,7 @@ fn every_command_in_the_check_lessons_runs() {
     for (lesson, least) in [
         ("docs/lessons/isolation.md", 20),
         ("docs/lessons/linearizability.md", 7),
-        ("docs/lessons/consistency-models.md", 8),
+        ("docs/lessons/consistency-models.md", 9),
     ] {
         let text = std::fs::read_to_string(lesson).unwrap();
         let mut ran = 0;

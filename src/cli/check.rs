@@ -82,17 +82,15 @@ pub(super) fn run(args: CheckArgs) -> Result<i32, BadInput> {
         None => (None, Vec::new()),
     };
     if let Some(workload) = Workload::from_name(&args.model) {
-        if !models.is_empty() && workload == Workload::ListAppend {
-            return Err(BadInput(format!(
-                "--consistency {}: the models below linearizability read register histories; list-append histories are checked for isolation levels only",
-                args.consistency.as_deref().unwrap_or_default()
-            )));
-        }
         let opts = isolation_options(&args, workload, levels)?;
         let limit = parse_duration(&args.budget).map_err(|e| BadInput(format!("--budget: {e}")))?;
-        let ladder = (!models.is_empty()).then(ladder::Input::rw_register);
+        let input = match workload {
+            Workload::ListAppend => ladder::Input::list_append(),
+            Workload::RwRegister => ladder::Input::rw_register(),
+        };
         let named = text_names(&args).any(|m| m == "linearizable");
-        let models = ladder::Input::rw_register().models_for_all(models, named);
+        let models = input.models_for_all(models, named);
+        let ladder = (!models.is_empty()).then_some(input);
         return each_file(&args.files, |source| {
             Ok(with_budget(&args, limit, |budget| {
                 super::check_isolation::check_one(

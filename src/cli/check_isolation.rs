@@ -63,7 +63,12 @@ pub(super) fn check_one(
     } else {
         print_text(&source.file, &report, check_ms);
         if let Some(l) = &registers {
-            say!("the transactions as register operations, on the consistency ladder:");
+            let lists = if model == "list-append" {
+                " (each list read as a register holding the whole list)"
+            } else {
+                " (as register operations)"
+            };
+            say!("the transactions on the consistency ladder{lists}:");
             super::check_ladder::print_ladder(l);
         }
     }

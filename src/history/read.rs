@@ -286,9 +286,16 @@ fn edn_op(r: &mut Reader<'_>, file: &str) -> Result<Op, HistoryError> {
         Some(bad) => return wrong("f", bad, "a keyword such as :read, :write or :cas"),
     };
     let time = match time {
-        None | Some((Value::Nil, _)) => 0,
+        // Jepsen writes -1 for an operation whose time was never set.
+        None | Some((Value::Nil, _)) | Some((Value::Int(-1), _)) => 0,
         Some((Value::Int(t), _)) if t >= 0 => t as u64,
-        Some(bad) => return wrong("time", bad, "a non-negative integer (nanoseconds)"),
+        Some(bad) => {
+            return wrong(
+                "time",
+                bad,
+                "a non-negative integer (nanoseconds), or -1 for none",
+            )
+        }
     };
     let key = match key {
         None | Some((Value::Nil, _)) => None,
@@ -405,9 +412,14 @@ fn json_op(o: JsonOp) -> Result<Op, String> {
     };
     let time = match &o.time {
         J::Null => 0,
-        v => v
-            .as_u64()
-            .ok_or_else(|| wrong("time", v, "a non-negative integer (nanoseconds)"))?,
+        v if v.as_i64() == Some(-1) => 0,
+        v => v.as_u64().ok_or_else(|| {
+            wrong(
+                "time",
+                v,
+                "a non-negative integer (nanoseconds), or -1 for none",
+            )
+        })?,
     };
     let node = match o.node {
         J::Null => None,

@@ -43,8 +43,10 @@ fn names_linearizable(s: &Scenario) -> bool {
 /// What the ladder reads for the scenario's workload, if it reads it.
 fn input(s: &Scenario) -> Option<Input> {
     let w = s.workload.as_ref()?;
-    if Workload::from_name(w.kind.name()) == Some(Workload::RwRegister) {
-        return Some(Input::rw_register());
+    match Workload::from_name(w.kind.name()) {
+        Some(Workload::RwRegister) => return Some(Input::rw_register()),
+        Some(Workload::ListAppend) => return Some(Input::list_append()),
+        None => {}
     }
     let kind = ModelKind::from_name(w.kind.linear_model()?)?;
     Input::for_model(kind, Value::Nil).ok()
@@ -55,7 +57,7 @@ impl Checker for ConsistencyLadder {
         "ladder"
     }
     fn about(&self) -> &'static str {
-        "register histories: the models of [check] consistency hold (sequential, causal, PRAM, session guarantees, consistent prefix)"
+        "register and list histories: the models of [check] consistency hold (sequential, causal, PRAM, session guarantees, consistent prefix)"
     }
     fn on_by_default(&self, s: &Scenario) -> bool {
         !models(s).is_empty() && input(s).is_some()
@@ -63,7 +65,7 @@ impl Checker for ConsistencyLadder {
     fn needs(&self, s: &Scenario) -> Result<(), &'static str> {
         match input(s) {
             Some(_) => Ok(()),
-            None => Err("a register, cas-register, kv or rw-register [workload] (the ladder reads register histories)"),
+            None => Err("a register, cas-register, kv, rw-register or list-append [workload] (the ladder reads registers and lists)"),
         }
     }
     fn check(&self, input_: &CheckInput<'_>) -> Option<CheckResult> {

@@ -93,13 +93,31 @@ pub enum Shape {
     Kv,
     /// Transactions of `[:r k v]` / `[:w k v]` (or `:read` / `:write`) micro-ops.
     Txn,
+    /// Transactions of `[:append k e]` / `[:r k [e ...]]` micro-ops over lists (Elle's
+    /// list-append), read as registers holding whole lists: see [`super::lists`].
+    ListAppend,
+}
+
+/// What a micro-operation does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Act {
+    /// Reads the key.
+    Read,
+    /// Writes the key.
+    Write,
+    /// Appends an element to the list at the key.
+    Append,
 }
 
 /// One micro-operation, as read from the history.
-struct Micro {
-    write: bool,
-    key: Value,
-    value: Option<Value>,
+#[derive(Clone, Debug)]
+pub(super) struct Micro {
+    /// What it does.
+    pub act: Act,
+    /// The key.
+    pub key: Value,
+    /// The value written or appended, or read (`None`: the read's result is unknown).
+    pub value: Option<Value>,
 }
 
 /// Reads `history` in `shape`, every key starting at `init` (a scalar, or for keyed shapes a
@@ -142,7 +160,7 @@ pub(crate) fn prepare(
         micros: Vec<(bool, u32, Option<Value>)>,
         label: String,
     }
-    let mut parsed = Vec::with_capacity(calls.len());
+    let mut micros_of = Vec::with_capacity(calls.len());
     for (key, c) in &calls {
         let micros = micro_ops(shape, *key, c.f, &c.value, c.known).map_err(|message| {
             InputError::Entry {
@@ -150,11 +168,23 @@ pub(crate) fn prepare(
                 message,
             }
         })?;
+        micros_of.push(micros);
+    }
+    let labels: Vec<String> = calls
+        .iter()
+        .map(|(key, c)| label(c.process, c.f, *key, &c.value, c.known))
+        .collect();
+    if shape == Shape::ListAppend {
+        let lists = super::lists::as_registers(&mut micros_of, &labels);
+        exec.broken = lists.broken;
+        exec.undecidable = lists.undecidable;
+    }
+    let mut parsed = Vec::with_capacity(calls.len());
+    for (((_, c), micros), label) in calls.iter().zip(micros_of).zip(labels) {
         let micros: Vec<_> = micros
             .into_iter()
-            .map(|m| (m.write, intern(&mut exec, &m.key), m.value))
+            .map(|m| (m.act == Act::Write, intern(&mut exec, &m.key), m.value))
             .collect();
-        let label = label(c.process, c.f, *key, &c.value, c.known);
         parsed.push(Parsed {
             process: c.process,
             known: c.known,
@@ -333,13 +363,13 @@ fn micro_ops(
             if is_read(f) {
                 let value = if known { Some(value.clone()) } else { None };
                 Ok(vec![Micro {
-                    write: false,
+                    act: Act::Read,
                     key: k,
                     value,
                 }])
             } else if is_write(f) {
                 Ok(vec![Micro {
-                    write: true,
+                    act: Act::Write,
                     key: k,
                     value: Some(value.clone()),
                 }])
@@ -347,12 +377,12 @@ fn micro_ops(
                 match value {
                     Value::List(pair) if pair.len() == 2 => Ok(vec![
                         Micro {
-                            write: false,
+                            act: Act::Read,
                             key: k.clone(),
                             value: Some(pair[0].clone()),
                         },
                         Micro {
-                            write: true,
+                            act: Act::Write,
                             key: k,
                             value: Some(pair[1].clone()),
                         },
@@ -366,7 +396,7 @@ fn micro_ops(
                 ))
             }
         }
-        Shape::Txn => {
+        Shape::Txn | Shape::ListAppend => {
             let Value::List(micros) = value else {
                 return Err(format!(
                     "{} {}: expected a transaction, a vector of [f key value] micro-ops",
@@ -382,9 +412,16 @@ fn micro_ops(
                             Value::Keyword(s) | Value::Str(s) => s.as_str(),
                             _ => "",
                         };
-                        let write = match name {
-                            "r" | "read" => false,
-                            "w" | "write" => true,
+                        let act = match (name, shape) {
+                            ("r" | "read", _) => Act::Read,
+                            ("w" | "write", Shape::Txn) => Act::Write,
+                            ("append", Shape::ListAppend) => Act::Append,
+                            (_, Shape::ListAppend) => {
+                                return Err(format!(
+                                    "micro-op {}: expected :r or :append (list-append)",
+                                    fmt_value(m)
+                                ))
+                            }
                             _ => {
                                 return Err(format!(
                                     "micro-op {}: expected :r or :w (the ladder checks registers)",
@@ -392,13 +429,13 @@ fn micro_ops(
                                 ))
                             }
                         };
-                        let value = if write || known {
+                        let value = if act != Act::Read || known {
                             Some(parts[2].clone())
                         } else {
                             None
                         };
                         Ok(Micro {
-                            write,
+                            act,
                             key: parts[1].clone(),
                             value,
                         })

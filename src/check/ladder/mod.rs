@@ -21,6 +21,7 @@ mod checker;
 mod exec;
 mod graph;
 mod index;
+mod lists;
 mod search;
 mod sessions;
 
@@ -202,8 +203,9 @@ pub struct Input {
     pub shape: Shape,
     /// The initial value (a map from key to value for keyed shapes, or one value for all).
     pub init: Value,
-    /// The linearizability checker's model.
-    pub linear: ModelSpec,
+    /// The linearizability checker's model (`None`: it has none for this shape, and the
+    /// `linearizable` rung is left to the isolation check's strict serializability).
+    pub linear: Option<ModelSpec>,
     /// The session of each process number (a simulated run's clients); without it, each
     /// process is a session.
     pub sessions: Option<Vec<u32>>,
@@ -226,10 +228,10 @@ impl Input {
         };
         Ok(Input {
             shape,
-            linear: ModelSpec {
+            linear: Some(ModelSpec {
                 kind,
                 init: init.clone(),
-            },
+            }),
             init,
             sessions: None,
         })
@@ -241,10 +243,22 @@ impl Input {
         Input {
             shape: Shape::Txn,
             init: Value::Nil,
-            linear: ModelSpec {
+            linear: Some(ModelSpec {
                 kind: ModelKind::MultiRegister,
                 init: Value::Nil,
-            },
+            }),
+            sessions: None,
+        }
+    }
+
+    /// The input for a list-append transaction history (Elle's): each list is read as a
+    /// register holding the whole list (see `lists`); strict serializability is the isolation
+    /// check's.
+    pub fn list_append() -> Input {
+        Input {
+            shape: Shape::ListAppend,
+            init: Value::Nil,
+            linear: None,
             sessions: None,
         }
     }
@@ -253,9 +267,9 @@ impl Input {
 impl Input {
     /// `models` as `all` gives them for this input: for transactions linearizability is
     /// strict serializability, which the isolation check decides from dependency cycles, so
-    /// it is left to that check unless `linearizable` was named itself.
+    /// it is left to that check (for rw-register, unless `linearizable` was named itself).
     pub fn models_for_all(&self, mut models: Vec<Model>, linearizable_named: bool) -> Vec<Model> {
-        if self.shape == Shape::Txn && !linearizable_named {
+        if self.shape == Shape::ListAppend || (self.shape == Shape::Txn && !linearizable_named) {
             models.retain(|&m| m != Model::Linearizable);
         }
         models
@@ -273,8 +287,8 @@ pub fn check(
     let exec = exec::prepare(history, input.shape, &input.init, input.sessions.as_deref())?;
     let mut rungs: Vec<Rung> = Vec::new();
     let mut decided: Vec<(Model, Verdict)> = Vec::new();
-    if models.contains(&Model::Linearizable) {
-        let lin = linear::try_check(history, &input.linear, budget)?;
+    if let (true, Some(spec)) = (models.contains(&Model::Linearizable), &input.linear) {
+        let lin = linear::try_check(history, spec, budget)?;
         let witness = lin
             .witness
             .as_ref()

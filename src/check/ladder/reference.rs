@@ -227,6 +227,10 @@ pub fn session(exec: &Exec, rules: Rules) -> bool {
                     }
                 }
             }
+            // An operation that writes is performed where what its write requires is
+            // visible, and reads there: seed the closure with its own write.
+            let seeded = !op.writes.is_empty() && (rules.writer_prefix || rules.writer_reads);
+            v[o as usize] |= seeded;
             loop {
                 let mut changed = false;
                 for w in 0..exec.ops.len() {
@@ -257,6 +261,9 @@ pub fn session(exec: &Exec, rules: Rules) -> bool {
                 if !changed {
                     break;
                 }
+            }
+            if seeded {
+                v[o as usize] = false;
             }
             for r in op.reads.iter().filter(|r| r.src != INIT) {
                 carried[r.src as usize] = true;

@@ -14,8 +14,11 @@
 //! - writes-follow-reads: with a write, whatever its session had read before making it, and
 //!   that comes first in the order.
 //!
-//! An operation of the session that both reads and writes (a cas, a transaction) does both at
-//! one point: the writes it read come before its own in the order.
+//! An operation of the session that both reads and writes (a cas, a transaction, an append to
+//! a list) does both at one point: the writes it read come before its own in the order, and
+//! since a write is performed where what monotonic writes and writes-follow-reads require of
+//! it is already visible, so are its reads (its session's earlier writes; what its session
+//! read before it).
 //!
 //! The smallest visibility sets are the best choice (more visible writes only constrain more),
 //! so each check computes them and asks whether one order of writes explains every read: an
@@ -218,6 +221,23 @@ fn monotonic_writes(
     for &id in &exec.sessions[s as usize] {
         let op = &exec.ops[id as usize];
         for r in &op.reads {
+            // An operation that writes is performed where its session's earlier writes are,
+            // and reads there.
+            if !op.writes.is_empty() {
+                if let Some(w) = writes.latest_before(s, r.key, op.pos) {
+                    require(
+                        exec,
+                        edges,
+                        id,
+                        *r,
+                        w,
+                        (
+                            "monotonic-writes",
+                            "its session wrote it earlier, and this operation writes too",
+                        ),
+                    )?;
+                }
+            }
             for other in op.reads.iter().filter(|o| o.src != INIT && o.src != r.src) {
                 let src = &exec.ops[other.src as usize];
                 if let Some(w) = writes.latest_before(src.session, r.key, src.pos + 1) {
@@ -277,6 +297,66 @@ struct Follows {
     next_write: Vec<Option<u32>>,
 }
 
+/// The writes visible by writes-follow-reads from some sources: closed under "what a visible
+/// write's session read before making it is visible". It grows as sources are added.
+struct Closure {
+    /// The visible writes, in the order they joined.
+    members: Vec<u32>,
+    is_member: std::collections::HashSet<u32>,
+    /// Per session, how many of its operations' reads have been taken in.
+    scanned: Vec<u32>,
+}
+
+impl Closure {
+    fn new(exec: &Exec) -> Closure {
+        Closure {
+            members: Vec::new(),
+            is_member: std::collections::HashSet::new(),
+            scanned: vec![0; exec.session_count()],
+        }
+    }
+
+    /// Adds `srcs` and what they bring, pushing the "seen before written" edges met.
+    fn extend(
+        &mut self,
+        exec: &Exec,
+        follows: &Follows,
+        srcs: impl IntoIterator<Item = u32>,
+        edges: &mut Vec<Edge>,
+    ) {
+        let mut queue: Vec<u32> = Vec::new();
+        for src in srcs {
+            if self.is_member.insert(src) {
+                self.members.push(src);
+                queue.push(src);
+            }
+        }
+        while let Some(w) = queue.pop() {
+            let op = &exec.ops[w as usize];
+            let session = &exec.sessions[op.session as usize];
+            let t = op.session as usize;
+            while self.scanned[t] <= op.pos {
+                let reader = session[self.scanned[t] as usize];
+                self.scanned[t] += 1;
+                let Some(next) = follows.next_write[reader as usize] else {
+                    continue;
+                };
+                for r in exec.ops[reader as usize]
+                    .reads
+                    .iter()
+                    .filter(|r| r.src != INIT)
+                {
+                    edges.push((r.src, next, reader));
+                    if self.is_member.insert(r.src) {
+                        self.members.push(r.src);
+                        queue.push(r.src);
+                    }
+                }
+            }
+        }
+    }
+}
+
 impl Follows {
     fn new(exec: &Exec) -> Follows {
         let mut next_write = vec![None; exec.ops.len()];
@@ -292,76 +372,69 @@ impl Follows {
         Follows { next_write }
     }
 
-    /// The writes visible to a read of `srcs` (their closure under "a session's reads before a
-    /// visible write are visible"), with the "seen before written" edges among them.
-    fn closure(
-        &self,
-        exec: &Exec,
-        srcs: impl IntoIterator<Item = u32>,
-        members: &mut Vec<u32>,
-        edges: &mut Vec<Edge>,
-        scanned: &mut [u32],
-    ) {
-        let mut queue: Vec<u32> = Vec::new();
-        let mut is_member = std::collections::HashSet::new();
-        for src in srcs {
-            if is_member.insert(src) {
-                members.push(src);
-                queue.push(src);
-            }
-        }
-        while let Some(w) = queue.pop() {
-            let op = &exec.ops[w as usize];
-            let session = &exec.sessions[op.session as usize];
-            let t = op.session as usize;
-            while scanned[t] <= op.pos {
-                let reader = session[scanned[t] as usize];
-                scanned[t] += 1;
-                let Some(next) = self.next_write[reader as usize] else {
-                    continue;
-                };
-                for r in exec.ops[reader as usize]
-                    .reads
-                    .iter()
-                    .filter(|r| r.src != INIT)
-                {
-                    edges.push((r.src, next, reader));
-                    if is_member.insert(r.src) {
-                        members.push(r.src);
-                        queue.push(r.src);
-                    }
-                }
-            }
-        }
-    }
-
     fn check(&self, exec: &Exec, s: u32, edges: &mut Vec<Edge>) -> Result<(), Broken> {
-        let sessions = exec.session_count();
         let ops = &exec.sessions[s as usize];
         let srcs = ops
             .iter()
             .flat_map(|&o| exec.ops[o as usize].reads.iter().map(|r| r.src))
             .filter(|&s| s != INIT);
-        let mut members = Vec::new();
-        self.closure(exec, srcs, &mut members, edges, &mut vec![0; sessions]);
-        // An operation that reads several keys sees the closure of all its sources at once.
+        Closure::new(exec).extend(exec, self, srcs, edges);
+        // What an operation that writes sees: its session's reads so far and theirs; for
+        // each key, the latest such write of each session (earlier ones are before it).
+        let mut so_far = Closure::new(exec);
+        let mut latest: HashMap<u32, HashMap<u32, u32>> = HashMap::new();
+        let mut ignored = Vec::new();
         for &id in ops {
             let op = &exec.ops[id as usize];
+            let joined = so_far.members.len();
+            let srcs = op.reads.iter().map(|r| r.src).filter(|&s| s != INIT);
+            so_far.extend(exec, self, srcs, &mut ignored);
+            ignored.clear();
+            for &w in &so_far.members[joined..] {
+                let wo = &exec.ops[w as usize];
+                for &k in &wo.writes {
+                    let slot = latest.entry(k).or_default().entry(wo.session).or_insert(w);
+                    if exec.ops[*slot as usize].pos < wo.pos {
+                        *slot = w;
+                    }
+                }
+            }
+            if !op.writes.is_empty() && !op.reads.is_empty() {
+                for r in &op.reads {
+                    let Some(by) = latest.get(&r.key) else {
+                        continue;
+                    };
+                    let mut ws: Vec<u32> = by.values().copied().filter(|&w| w != id).collect();
+                    ws.sort_unstable();
+                    for w in ws {
+                        require(
+                            exec,
+                            edges,
+                            id,
+                            *r,
+                            w,
+                            (
+                                "writes-follow-reads",
+                                "its session read it, or a write made after reading it, before this operation wrote",
+                            ),
+                        )?;
+                    }
+                }
+            }
+            // An operation that reads several keys sees the closure of all its sources at once.
             if op.reads.len() < 2 {
                 continue;
             }
-            let mut members = Vec::new();
-            let mut ignored = Vec::new();
-            let srcs = op.reads.iter().map(|r| r.src).filter(|&s| s != INIT);
-            self.closure(
+            let mut own = Closure::new(exec);
+            own.extend(
                 exec,
-                srcs,
-                &mut members,
+                self,
+                op.reads.iter().map(|r| r.src).filter(|&s| s != INIT),
                 &mut ignored,
-                &mut vec![0; sessions],
             );
+            ignored.clear();
             for r in &op.reads {
-                for &w in &members {
+                for &w in &own.members {
                     if exec.ops[w as usize].writes_key(r.key) {
                         require(
                             exec,
