@@ -7,8 +7,9 @@
 //! never-completed write may or may not have happened — it is kept when someone read its value
 //! and dropped otherwise (an unread write can only constrain the others); an `info` read saw
 //! nothing and is dropped. A read of a value no one wrote, a read of a value a transaction
-//! later overwrote within itself, or a transaction reading a key it wrote and not seeing its
-//! own write breaks every model, whatever the order: those are [`Exec::broken`].
+//! later overwrote within itself, a transaction reading a key it wrote and not seeing its
+//! own write, or a session reading what its own later operation writes breaks every model,
+//! whatever the order: those are [`Exec::broken`].
 
 use crate::check::linear::model::fmt_value;
 use crate::check::linear::InputError;
@@ -96,6 +97,9 @@ pub enum Shape {
     /// Transactions of `[:append k e]` / `[:r k [e ...]]` micro-ops over lists (Elle's
     /// list-append), read as registers holding whole lists: see [`super::lists`].
     ListAppend,
+    /// Grow-only sets (Jepsen's set test): `add` (or `insert`) an element, `read` the whole
+    /// set; each element of each set read as a register of its own: see [`super::sets`].
+    Set,
 }
 
 /// What a micro-operation does.
@@ -107,6 +111,8 @@ pub(super) enum Act {
     Write,
     /// Appends an element to the list at the key.
     Append,
+    /// Inserts an element into the set at the key.
+    Insert,
 }
 
 /// One micro-operation, as read from the history.
@@ -138,7 +144,12 @@ pub(crate) fn prepare(
             (Process::Nemesis, _) => (1, u64::MAX),
         }
     };
-    let split = crate::check::linear::prepare::split(history, shape == Shape::Kv)?;
+    let tuples = match shape {
+        Shape::Kv => true,
+        Shape::Set => crate::check::linear::prepare::keyed_adds(history),
+        _ => false,
+    };
+    let split = crate::check::linear::prepare::split(history, tuples)?;
     let mut calls: Vec<_> = split
         .groups
         .iter()
@@ -174,10 +185,14 @@ pub(crate) fn prepare(
         .iter()
         .map(|(key, c)| label(c.process, c.f, *key, &c.value, c.known))
         .collect();
-    if shape == Shape::ListAppend {
-        let lists = super::lists::as_registers(&mut micros_of, &labels);
-        exec.broken = lists.broken;
-        exec.undecidable = lists.undecidable;
+    let rewritten = match shape {
+        Shape::ListAppend => Some(super::lists::as_registers(&mut micros_of, &labels)),
+        Shape::Set => Some(super::sets::as_registers(&mut micros_of, &labels)),
+        _ => None,
+    };
+    if let Some(r) = rewritten {
+        exec.broken = r.broken;
+        exec.undecidable = r.undecidable;
     }
     let mut parsed = Vec::with_capacity(calls.len());
     for (((_, c), micros), label) in calls.iter().zip(micros_of).zip(labels) {
@@ -337,7 +352,29 @@ pub(crate) fn prepare(
             }
         }
     }
+    mark_future_reads(&mut exec);
     Ok(exec)
+}
+
+/// Adds to [`Exec::broken`] each operation that reads what its own session's later operation
+/// writes: no order explains it.
+pub(crate) fn mark_future_reads(exec: &mut Exec) {
+    for op in &exec.ops {
+        if let Some(r) = op.reads.iter().find(|r| {
+            r.src != INIT && {
+                let w = &exec.ops[r.src as usize];
+                w.session == op.session && w.pos > op.pos
+            }
+        }) {
+            let w = &exec.ops[r.src as usize];
+            exec.broken.push(format!(
+                "{} reads key {} from {}, which its session ran only later",
+                op.label,
+                exec.key_name(r.key),
+                w.label
+            ));
+        }
+    }
 }
 
 fn is_read(f: &Func) -> bool {
@@ -393,6 +430,28 @@ fn micro_ops(
                 Err(format!(
                     "{} is not an operation of a register; expected read, write or cas",
                     f.name()
+                ))
+            }
+        }
+        Shape::Set => {
+            let k = key.cloned().unwrap_or(Value::Keyword("set".into()));
+            let name = f.name();
+            if is_read(f) {
+                let value = if known { Some(value.clone()) } else { None };
+                Ok(vec![Micro {
+                    act: Act::Read,
+                    key: k,
+                    value,
+                }])
+            } else if name == "add" || name == "insert" {
+                Ok(vec![Micro {
+                    act: Act::Insert,
+                    key: k,
+                    value: Some(value.clone()),
+                }])
+            } else {
+                Err(format!(
+                    "{name} is not an operation of a grow-only set; expected add (or insert) or read"
                 ))
             }
         }

@@ -24,7 +24,7 @@ use std::collections::HashMap;
 
 /// The rewritten history's verdicts that need no order.
 #[derive(Debug, Default)]
-pub(super) struct Rewritten {
+pub(crate) struct Rewritten {
     /// Reads no order can explain, in words.
     pub broken: Vec<String>,
     /// Why the history cannot be decided (an element appended twice to one key).

@@ -24,6 +24,7 @@ mod index;
 mod lists;
 mod search;
 mod sessions;
+mod sets;
 
 use crate::check::linear::{self, Budget, InputError, ModelKind, ModelSpec};
 use crate::check::Verdict;
@@ -219,9 +220,23 @@ impl Input {
             ModelKind::Register | ModelKind::CasRegister => Shape::Register,
             ModelKind::Kv => Shape::Kv,
             ModelKind::MultiRegister => Shape::Txn,
+            ModelKind::Set => {
+                if !matches!(&init, Value::Nil) && init != Value::List(Vec::new()) {
+                    return Err(format!(
+                        "the consistency ladder reads sets that start empty; --init {} is not",
+                        linear::model::fmt_value(&init)
+                    ));
+                }
+                return Ok(Input {
+                    shape: Shape::Set,
+                    init: Value::Nil,
+                    linear: Some(ModelSpec { kind, init }),
+                    sessions: None,
+                });
+            }
             other => {
                 return Err(format!(
-                    "the consistency ladder reads register histories (register, cas-register, kv, multi-register, rw-register); --model {} is not one",
+                    "the consistency ladder reads register, list and set histories (register, cas-register, kv, multi-register, set, rw-register, list-append); --model {} is not one",
                     other.name()
                 ))
             }

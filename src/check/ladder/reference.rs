@@ -51,6 +51,17 @@ fn valid_after(exec: &Exec, prefix: &[u32], o: u32) -> bool {
     })
 }
 
+/// Whether a session reads what its own later operation writes (no model allows it).
+pub fn reads_own_future(exec: &Exec) -> bool {
+    exec.ops.iter().any(|o| {
+        o.reads.iter().any(|r| {
+            r.src != INIT
+                && exec.ops[r.src as usize].session == o.session
+                && exec.ops[r.src as usize].pos > o.pos
+        })
+    })
+}
+
 fn session_before(exec: &Exec, a: u32, b: u32) -> bool {
     let (x, y) = (&exec.ops[a as usize], &exec.ops[b as usize]);
     x.session == y.session && x.pos < y.pos
@@ -80,6 +91,9 @@ pub fn sequential(exec: &Exec) -> bool {
 /// Consistent prefix: some order of the writes respecting sessions in which every read-only
 /// operation matches some prefix, and every writing operation's reads match where it is.
 pub fn consistent_prefix(exec: &Exec) -> bool {
+    if reads_own_future(exec) {
+        return false;
+    }
     let writes = writes_of(exec);
     orders(&writes, &|a, b| session_before(exec, a, b), &mut |order| {
         (0..order.len()).all(|i| valid_after(exec, &order[..i], order[i]))
@@ -203,6 +217,9 @@ pub struct Rules {
 /// makes each read return the last visible write of its key (and, with `writer_reads`, puts
 /// what a visible write's session read before it first).
 pub fn session(exec: &Exec, rules: Rules) -> bool {
+    if reads_own_future(exec) {
+        return false;
+    }
     let writes = writes_of(exec);
     (0..exec.session_count()).all(|s| {
         // Visible sets per operation of the session, in order (independent of the order).

@@ -294,8 +294,14 @@ pub fn try_check(
         }
         ModelKind::MultiRegister => run::run(history, false, budget, same, MultiRegister::new),
         ModelKind::Mutex => run::run(history, false, budget, same, Mutex::new),
-        ModelKind::Set => run::run(history, false, budget, same, SetModel::new),
-        ModelKind::Counter => run::run(history, false, budget, same, CounterModel::new),
+        ModelKind::Set => {
+            let keyed = prepare::keyed_adds(history);
+            run::run(history, keyed, budget, same, SetModel::new)
+        }
+        ModelKind::Counter => {
+            let keyed = prepare::keyed_adds(history);
+            run::run(history, keyed, budget, same, CounterModel::new)
+        }
     }
 }
 
