@@ -168,6 +168,8 @@ fn logged(acked: &[(u32, u64)], committed: &[(u32, u64)]) -> RunOutput {
         state,
         observation: None,
         committed,
+        replica: None,
+        state_digest: None,
     };
     // n1 crashed (no log); n2 knows the most; n3 lags behind.
     let all: Vec<RequestId> = committed

@@ -15,6 +15,9 @@
 //!   acknowledged additions and at most that plus the unknown (`info`) ones.
 //!
 //! Keys whose final read never succeeded make the verdict `unknown`.
+//!
+//! The judgements of what a key's contents say about its changes ([`Finding`]) are shared
+//! with the convergence check, which makes them of the replicas' own states.
 
 use super::{CheckInput, CheckResult, Checker, Verdict};
 use crate::des::time::format_duration;
@@ -26,7 +29,7 @@ use std::collections::BTreeMap;
 
 /// What one operation did to one key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Change {
+pub(super) enum Change {
     /// Set a register.
     Write(i64),
     /// Appended to a list.
@@ -36,23 +39,29 @@ enum Change {
 }
 
 /// A change with the operation that made it.
-struct Effect<'a> {
-    invoke: &'a Op,
-    done: Option<&'a Op>,
-    change: Change,
+pub(super) struct Effect<'a> {
+    /// The invocation.
+    pub(super) invoke: &'a Op,
+    /// Its completion (`None`: never answered).
+    pub(super) done: Option<&'a Op>,
+    /// What it did to the key.
+    pub(super) change: Change,
 }
 
 impl Effect<'_> {
     fn outcome(&self) -> Option<OpType> {
         self.done.map(|d| d.kind)
     }
-    fn acked(&self) -> bool {
+    /// Acknowledged `ok`: it certainly happened.
+    pub(super) fn acked(&self) -> bool {
         self.outcome() == Some(OpType::Ok)
     }
-    fn failed(&self) -> bool {
+    /// Answered `fail`: it certainly did not happen.
+    pub(super) fn failed(&self) -> bool {
         self.outcome() == Some(OpType::Fail)
     }
-    fn value(&self) -> i64 {
+    /// The value written, appended or added.
+    pub(super) fn value(&self) -> i64 {
         match self.change {
             Change::Write(v) | Change::Append(v) | Change::Add(v) => v,
         }
@@ -88,7 +97,8 @@ fn changes(op: &Op) -> Vec<(u64, Change)> {
     }
 }
 
-fn describe(e: &Effect<'_>) -> String {
+/// The change in words, with its process and outcome.
+pub(super) fn describe(e: &Effect<'_>) -> String {
     let process = match e.invoke.process {
         Process::Client(p) => format!("process {p}"),
         Process::Nemesis => "nemesis".into(),
@@ -139,15 +149,18 @@ impl Checker for Durability {
     }
 }
 
-/// Checks that every acknowledged change survived to the final reads.
-pub fn check_durability(out: &RunOutput) -> CheckResult {
-    let key_name = |k: u64| {
-        if out.keyed || out.history.ops.iter().any(|o| o.f.name() == "txn") {
-            format!("key {k}")
-        } else {
-            "the register".to_string()
-        }
-    };
+/// How reports name key `k`: `key 3`, or `the register` for a single unkeyed register.
+pub(super) fn key_name(out: &RunOutput, k: u64) -> String {
+    if out.keyed || out.history.ops.iter().any(|o| o.f.name() == "txn") {
+        format!("key {k}")
+    } else {
+        "the register".to_string()
+    }
+}
+
+/// Every change the history's operations made (or may have made), by key, in invocation
+/// order.
+pub(super) fn effects_by_key(out: &RunOutput) -> BTreeMap<u64, Vec<Effect<'_>>> {
     let mut by_key: BTreeMap<u64, Vec<Effect<'_>>> = BTreeMap::new();
     for pair in out.history.pairs() {
         for (key, change) in changes(pair.invoke) {
@@ -158,6 +171,13 @@ pub fn check_durability(out: &RunOutput) -> CheckResult {
             });
         }
     }
+    by_key
+}
+
+/// Checks that every acknowledged change survived to the final reads.
+pub fn check_durability(out: &RunOutput) -> CheckResult {
+    let key_name = |k: u64| key_name(out, k);
+    let by_key = effects_by_key(out);
     let mut witness = Vec::new();
     let mut unread = Vec::new();
     let mut acked = 0;
@@ -213,77 +233,87 @@ pub fn check_durability(out: &RunOutput) -> CheckResult {
     }
 }
 
-/// A register's final value against its writes.
-fn registers(name: &str, last: Option<&Datum>, writes: &[Effect<'_>], witness: &mut Vec<String>) {
-    let acked: Vec<&Effect<'_>> = writes.iter().filter(|w| w.acked()).collect();
-    let Some(x) = last.and_then(Datum::as_int) else {
-        for w in &acked {
-            witness.push(format!(
-                "{} is lost: the final read of {name} found it absent",
-                describe(w)
-            ));
+/// What a key's contents say about the changes made to it: the judgements durability (on
+/// the final reads) and convergence (on the replicas' states) share; each words them itself.
+pub(super) enum Finding<'e, 'a> {
+    /// The key holds nothing although this change was acknowledged.
+    Absent(&'e Effect<'a>),
+    /// This acknowledged append or add is not among the key's elements.
+    Missing(&'e Effect<'a>),
+    /// The key holds this value or element, which no operation wrote.
+    Unwritten(i64),
+    /// The key holds this value or element, which only failed operations (the first one
+    /// given) wrote.
+    OnlyFailed(i64, &'e Effect<'a>),
+    /// A counter below `low`, the sum of the acknowledged additions.
+    TooLow {
+        /// The counter.
+        total: i64,
+        /// The least it may be.
+        low: i64,
+    },
+    /// A counter above `high`, the sum of every addition that may have happened.
+    TooHigh {
+        /// The counter.
+        total: i64,
+        /// The most it may be.
+        high: i64,
+    },
+}
+
+/// The value or element `x` against the changes that could have put it there: written by
+/// some operation that did not fail.
+fn origin<'e, 'a>(x: i64, changes: &'e [Effect<'a>]) -> Option<Finding<'e, 'a>> {
+    let mut writers = changes.iter().filter(|e| e.value() == x);
+    match writers.next() {
+        None => Some(Finding::Unwritten(x)),
+        Some(first) if first.failed() && writers.all(|e| e.failed()) => {
+            Some(Finding::OnlyFailed(x, first))
         }
-        return;
-    };
-    let Some(writer) = writes.iter().find(|w| w.value() == x) else {
-        witness.push(format!(
-            "the final read of {name} returned {x}, which no operation wrote"
-        ));
-        return;
-    };
-    if writer.failed() {
-        witness.push(format!(
-            "the final read of {name} returned {x}, written only by a failed {}",
-            describe(writer)
-        ));
-    }
-    let writer_done = writer.done.filter(|d| d.kind == OpType::Ok).map(|d| d.time);
-    for w in &acked {
-        if w.value() != x && writer_done.is_some_and(|t| t < w.invoke.time) {
-            witness.push(format!(
-                "{} is lost: the final read of {name} returned {x}, from the earlier {}",
-                describe(w),
-                describe(writer)
-            ));
-        }
+        Some(_) => None,
     }
 }
 
-/// A list's or set's final elements against the appends or adds.
-fn elements(name: &str, items: &[i64], changes: &[Effect<'_>], witness: &mut Vec<String>) {
-    for e in changes.iter().filter(|e| e.acked()) {
-        if !items.contains(&e.value()) {
-            witness.push(format!(
-                "{} is lost: the final read of {name} lacks it",
-                describe(e)
-            ));
-        }
-    }
-    for item in items {
-        match changes.iter().find(|e| e.value() == *item) {
-            None => witness.push(format!(
-                "the final read of {name} holds {item}, which no operation added"
-            )),
-            Some(e)
-                if changes
-                    .iter()
-                    .filter(|x| x.value() == *item)
-                    .all(|x| x.failed()) =>
-            {
-                witness.push(format!(
-                    "the final read of {name} holds {item}, added only by a failed {}",
-                    describe(e)
-                ))
-            }
-            Some(_) => {}
-        }
+/// A register holding `value` (`None`: absent) against its writes: absent only if no write
+/// was acknowledged, otherwise written by an operation that did not fail. (Whether a later
+/// acknowledged write overwrote it is the durability check's own question.)
+pub(super) fn register_findings<'e, 'a>(
+    value: Option<i64>,
+    writes: &'e [Effect<'a>],
+) -> Vec<Finding<'e, 'a>> {
+    match value {
+        None => writes
+            .iter()
+            .filter(|w| w.acked())
+            .map(Finding::Absent)
+            .collect(),
+        Some(x) => origin(x, writes).into_iter().collect(),
     }
 }
 
-/// A counter's final value against the additions: at least the acknowledged ones, at most
-/// those plus the unknown ones (amounts are positive in faultline's workloads; a negative
-/// amount widens the range the other way).
-fn counter(name: &str, total: i64, adds: &[Effect<'_>], witness: &mut Vec<String>) {
+/// A list's or set's elements against the appends or adds: every acknowledged one is
+/// present, and every element was put there by an operation that did not fail.
+pub(super) fn element_findings<'e, 'a>(
+    items: &[i64],
+    changes: &'e [Effect<'a>],
+) -> Vec<Finding<'e, 'a>> {
+    let mut found: Vec<Finding<'e, 'a>> = changes
+        .iter()
+        .filter(|e| e.acked() && !items.contains(&e.value()))
+        .map(Finding::Missing)
+        .collect();
+    found.extend(items.iter().filter_map(|&item| origin(item, changes)));
+    found
+}
+
+/// A counter's value against the additions: at least the acknowledged ones, at most those
+/// plus the unknown (`info`) ones. With negative amounts the bounds are a minimum and a
+/// maximum over which uncertain additions happened: an unknown negative amount lowers the
+/// least value, an unknown positive one raises the most.
+pub(super) fn counter_finding<'e, 'a>(
+    total: i64,
+    adds: &'e [Effect<'a>],
+) -> Option<Finding<'e, 'a>> {
     let (mut low, mut high) = (0i64, 0i64);
     for e in adds.iter().filter(|e| !e.failed()) {
         let v = e.value();
@@ -301,12 +331,79 @@ fn counter(name: &str, total: i64, adds: &[Effect<'_>], witness: &mut Vec<String
         }
     }
     if total < low {
-        witness.push(format!(
-            "the final read of {name} returned {total}, less than the {low} the acknowledged additions make: some were lost"
-        ));
+        Some(Finding::TooLow { total, low })
     } else if total > high {
-        witness.push(format!(
+        Some(Finding::TooHigh { total, high })
+    } else {
+        None
+    }
+}
+
+/// A register's final value against its writes.
+fn registers(name: &str, last: Option<&Datum>, writes: &[Effect<'_>], witness: &mut Vec<String>) {
+    let value = last.and_then(Datum::as_int);
+    for f in register_findings(value, writes) {
+        witness.push(match f {
+            Finding::Absent(w) => format!(
+                "{} is lost: the final read of {name} found it absent",
+                describe(w)
+            ),
+            Finding::Unwritten(x) => {
+                format!("the final read of {name} returned {x}, which no operation wrote")
+            }
+            Finding::OnlyFailed(x, w) => format!(
+                "the final read of {name} returned {x}, written only by a failed {}",
+                describe(w)
+            ),
+            // Not findings about registers or elements.
+            Finding::Missing(_) | Finding::TooLow { .. } | Finding::TooHigh { .. } => continue,
+        });
+    }
+    let Some(x) = value else { return };
+    let Some(writer) = writes.iter().find(|w| w.value() == x) else {
+        return;
+    };
+    let writer_done = writer.done.filter(|d| d.kind == OpType::Ok).map(|d| d.time);
+    for w in writes.iter().filter(|w| w.acked()) {
+        if w.value() != x && writer_done.is_some_and(|t| t < w.invoke.time) {
+            witness.push(format!(
+                "{} is lost: the final read of {name} returned {x}, from the earlier {}",
+                describe(w),
+                describe(writer)
+            ));
+        }
+    }
+}
+
+/// A list's or set's final elements against the appends or adds.
+fn elements(name: &str, items: &[i64], changes: &[Effect<'_>], witness: &mut Vec<String>) {
+    for f in element_findings(items, changes) {
+        witness.push(match f {
+            Finding::Missing(e) => {
+                format!("{} is lost: the final read of {name} lacks it", describe(e))
+            }
+            Finding::Unwritten(item) => {
+                format!("the final read of {name} holds {item}, which no operation added")
+            }
+            Finding::OnlyFailed(item, e) => format!(
+                "the final read of {name} holds {item}, added only by a failed {}",
+                describe(e)
+            ),
+            // Not findings about elements.
+            Finding::Absent(_) | Finding::TooLow { .. } | Finding::TooHigh { .. } => continue,
+        });
+    }
+}
+
+/// A counter's final value against the additions.
+fn counter(name: &str, total: i64, adds: &[Effect<'_>], witness: &mut Vec<String>) {
+    match counter_finding(total, adds) {
+        Some(Finding::TooLow { total, low }) => witness.push(format!(
+            "the final read of {name} returned {total}, less than the {low} the acknowledged additions make: some were lost"
+        )),
+        Some(Finding::TooHigh { total, high }) => witness.push(format!(
             "the final read of {name} returned {total}, more than the {high} every addition that may have happened makes: some were applied twice"
-        ));
+        )),
+        _ => {}
     }
 }

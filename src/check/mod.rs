@@ -9,6 +9,7 @@
 
 pub mod availability;
 mod committed;
+mod convergence;
 mod durability;
 pub mod invariants;
 pub mod isolation;
@@ -19,6 +20,7 @@ mod plan;
 mod selfcheck;
 
 pub use committed::check_committed_log;
+pub use convergence::check_convergence;
 pub use durability::check_durability;
 pub use liveness::check_liveness;
 pub use plan::{plan, Plan};
@@ -69,6 +71,7 @@ pub const CHECKERS: &[&dyn Checker] = &[
     &durability::Durability,
     &committed::CommittedLog,
     &liveness::Liveness,
+    &convergence::Convergence,
     &linear::Linearizable,
     &isolation::Isolation,
     &ladder::ConsistencyLadder,

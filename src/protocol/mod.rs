@@ -93,6 +93,15 @@ pub trait Protocol: Sized + 'static {
     fn log_entry(&self, _index: u64) -> Option<EntryView> {
         None
     }
+
+    /// The replica's applied state, for protocols that apply client operations through the
+    /// shared store ([`crate::ops::Store`]); `None` (the default) for the others. The engine
+    /// asks once per running node when the run ends, never per event, and records the state
+    /// and its [`crate::ops::Store::digest`] in [`crate::sim::NodeFinal`] for the
+    /// `convergence` check. Like [`Protocol::observe`], it must not change behaviour.
+    fn replica_state(&self) -> Option<&crate::ops::Store> {
+        None
+    }
 }
 
 /// The micro-operation kinds the shared store ([`crate::ops::Store`]) serves: every kind but

@@ -15,6 +15,7 @@ use crate::des::time::Nanos;
 use crate::des::trace::Trace;
 use crate::net::Links;
 use crate::node::{LocalClock, NodeHost, Status};
+use crate::ops::Store;
 use crate::protocol::{Effect, Protocol};
 use crate::scenario::Scenario;
 use crate::workload::Clients;
@@ -373,8 +374,10 @@ impl<'s, 't, P: Protocol, O: Observer> Sim<'s, 't, P, O> {
         self.call(to, "on_message", |p, ctx| p.on_message(ctx, from, msg));
     }
 
-    /// What every node looks like at the end: its status, its observation and, for
-    /// protocols with a log, the client requests of its committed entries in log order.
+    /// What every node looks like at the end: its status, its observation, for protocols
+    /// with a log the client requests of its committed entries in log order, and for
+    /// protocols that expose one its replica state with the state's digest (the one time the
+    /// engine copies or digests it).
     fn node_finals(&mut self) -> Vec<NodeFinal> {
         let mut finals = Vec::with_capacity(self.nodes.len());
         for i in 0..self.nodes.len() {
@@ -407,11 +410,24 @@ impl<'s, 't, P: Protocol, O: Observer> Sim<'s, 't, P, O> {
                 }
                 _ => None,
             };
+            let replica = match (observation, &self.nodes[i].protocol) {
+                (Some(_), Some(p)) => match panics::catch(|| p.replica_state().cloned()) {
+                    Ok(replica) => replica,
+                    Err(caught) => {
+                        self.protocol_panicked(node, "replica_state", caught);
+                        None
+                    }
+                },
+                _ => None,
+            };
+            let state_digest = replica.as_ref().map(Store::digest);
             finals.push(NodeFinal {
                 name: self.nodes[i].name.clone(),
                 state,
                 observation,
                 committed,
+                replica,
+                state_digest,
             });
         }
         finals

@@ -3,6 +3,7 @@
 use crate::des::ids::{FaultId, NodeId, RequestId};
 use crate::des::time::Nanos;
 use crate::history::History;
+use crate::ops::Store;
 use crate::protocol::{ClientRequest, Observation, Protocol};
 use crate::workload::{OpStats, Outcome};
 
@@ -263,4 +264,11 @@ pub struct NodeFinal {
     pub observation: Option<Observation>,
     /// For protocols with a log: the client requests of its committed entries, in log order.
     pub committed: Option<Vec<RequestId>>,
+    /// Its applied state ([`Protocol::replica_state`]), copied once when the run ended:
+    /// `None` when crashed or when the protocol exposes no state.
+    pub replica: Option<Store>,
+    /// [`Store::digest`] of `replica`. The digest lives here rather than in
+    /// [`Observation`], which the invariant monitor and fault targets read after every
+    /// step: a digest costs a pass over the whole state, so it is computed once, at the end.
+    pub state_digest: Option<u64>,
 }

@@ -62,7 +62,11 @@
 //!   `Replicate` from any primary whatever its epoch. When two primaries meet after a
 //!   partition heals, the one with the lower epoch steps down and installs the other's
 //!   snapshot. Anomaly: **lost acknowledged writes after split brain (durability check
-//!   fails)**, and stale reads from the deposed primary meanwhile.
+//!   fails)**, and stale reads from the deposed primary meanwhile. Also **replicas that never
+//!   converge (convergence check fails)**: a backup judges writes by sequence number alone,
+//!   so a deposed primary that served requests under numbers the new primary had already
+//!   used skips the new primary's writes at those numbers, applies the later ones, and then
+//!   counts as up to date (scenarios/pb-unfenced-divergence.toml).
 //! - `replication = "async"`: the primary acknowledges a write at once and ships it without
 //!   waiting. Anomaly: **lost acknowledged write after failover (durability check fails)**:
 //!   the most up-to-date survivor that becomes primary lacks what the crashed primary acked.
@@ -373,5 +377,9 @@ impl Protocol for PrimaryBackup {
             commit: self.commit,
             applied: self.store.applied_seq,
         }
+    }
+
+    fn replica_state(&self) -> Option<&crate::ops::Store> {
+        Some(&self.store.map)
     }
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 /// The parameters, one `key = default  # meaning` per line, as `faultline list` shows them.
 pub const PARAMS_DOC: &str = "\
 replication = \"sync\"  # \"sync\": ack a write once every live backup persisted it; \"async\": ack at once (teaching: loses acknowledged writes on failover)
-fencing = true  # epochs, majority votes and leases; false = split-brain teaching switch (loses acknowledged writes when a partition heals)
+fencing = true  # epochs, majority votes and leases; false = split-brain teaching switch (loses acknowledged writes when a partition heals; replicas can end different for good)
 heartbeat = \"50ms\"  # primary heartbeat interval (local time)
 failover_timeout = \"300ms\"  # a backup that has not heard the primary for this long takes over
 lease = \"200ms\"  # lease a heartbeat ack grants; also how recently a backup must be heard to stay in the sync set

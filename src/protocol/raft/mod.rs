@@ -287,4 +287,8 @@ impl Protocol for Raft {
     fn log_entry(&self, index: u64) -> Option<EntryView> {
         self.log.get(index).map(Entry::view)
     }
+
+    fn replica_state(&self) -> Option<&crate::ops::Store> {
+        Some(self.sm.store())
+    }
 }

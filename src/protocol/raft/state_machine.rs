@@ -37,6 +37,11 @@ impl StateMachine {
         }
     }
 
+    /// The applied store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// The reads of a read-only transaction, answered from the applied state.
     pub fn read(&self, txn: &Txn) -> Results {
         self.store.read_all(txn)
