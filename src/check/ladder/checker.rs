@@ -57,7 +57,7 @@ impl Checker for ConsistencyLadder {
         "ladder"
     }
     fn about(&self) -> &'static str {
-        "register and list histories: the models of [check] consistency hold (sequential, causal, PRAM, session guarantees, consistent prefix)"
+        "register, list, set and counter histories: the models of [check] consistency hold (sequential, causal, PRAM, session guarantees, consistent prefix)"
     }
     fn on_by_default(&self, s: &Scenario) -> bool {
         !models(s).is_empty() && input(s).is_some()
@@ -65,7 +65,9 @@ impl Checker for ConsistencyLadder {
     fn needs(&self, s: &Scenario) -> Result<(), &'static str> {
         match input(s) {
             Some(_) => Ok(()),
-            None => Err("a register, cas-register, kv, rw-register or list-append [workload] (the ladder reads registers and lists)"),
+            None => Err(
+                "a register, cas-register, kv, set, counter, rw-register or list-append [workload]",
+            ),
         }
     }
     fn check(&self, input_: &CheckInput<'_>) -> Option<CheckResult> {

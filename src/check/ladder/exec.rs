@@ -100,6 +100,9 @@ pub enum Shape {
     /// Grow-only sets (Jepsen's set test): `add` (or `insert`) an element, `read` the whole
     /// set; each element of each set read as a register of its own: see [`super::sets`].
     Set,
+    /// Counters (Jepsen's counter test): `add 1`, `read` the count; decided by
+    /// [`super::counters`], not through registers.
+    Counter,
 }
 
 /// What a micro-operation does.
@@ -126,6 +129,20 @@ pub(super) struct Micro {
     pub value: Option<Value>,
 }
 
+/// Which session a process's operations belong to: its client when `sessions` maps it
+/// (a simulated run's clients keep their session across timeouts), else the process itself.
+/// An operation that may have taken effect (`info`) is a session of its own: callers give it
+/// the key `(2, its position)`.
+pub(super) fn session_key(p: Process, sessions: Option<&[u32]>) -> (u8, u64) {
+    match (p, sessions) {
+        (Process::Client(n), Some(map)) if (n as usize) < map.len() => {
+            (0, u64::from(map[n as usize]))
+        }
+        (Process::Client(n), _) => (1, n),
+        (Process::Nemesis, _) => (1, u64::MAX),
+    }
+}
+
 /// Reads `history` in `shape`, every key starting at `init` (a scalar, or for keyed shapes a
 /// map from key to value).
 pub(crate) fn prepare(
@@ -134,16 +151,6 @@ pub(crate) fn prepare(
     init: &Value,
     sessions: Option<&[u32]>,
 ) -> Result<Exec, InputError> {
-    // A process's session: its client when `sessions` maps it, else the process itself.
-    let session_key = |p: Process| -> (u8, u64) {
-        match (p, sessions) {
-            (Process::Client(n), Some(map)) if (n as usize) < map.len() => {
-                (0, u64::from(map[n as usize]))
-            }
-            (Process::Client(n), _) => (1, n),
-            (Process::Nemesis, _) => (1, u64::MAX),
-        }
-    };
     let tuples = match shape {
         Shape::Kv => true,
         Shape::Set => crate::check::linear::prepare::keyed_adds(history),
@@ -265,7 +272,7 @@ pub(crate) fn prepare(
         // An operation that may have taken effect (info) did so at some unknown time, perhaps
         // after its session's later operations: it is a session of its own.
         let key = if p.known {
-            session_key(p.process)
+            session_key(p.process, sessions)
         } else {
             (2, i as u64)
         };
@@ -455,6 +462,7 @@ fn micro_ops(
                 ))
             }
         }
+        Shape::Counter => Err("counters are not read as registers".into()),
         Shape::Txn | Shape::ListAppend => {
             let Value::List(micros) = value else {
                 return Err(format!(

@@ -18,6 +18,7 @@
 
 mod causal;
 mod checker;
+mod counters;
 mod exec;
 mod graph;
 mod index;
@@ -220,6 +221,14 @@ impl Input {
             ModelKind::Register | ModelKind::CasRegister => Shape::Register,
             ModelKind::Kv => Shape::Kv,
             ModelKind::MultiRegister => Shape::Txn,
+            ModelKind::Counter => {
+                return Ok(Input {
+                    shape: Shape::Counter,
+                    init: init.clone(),
+                    linear: Some(ModelSpec { kind, init }),
+                    sessions: None,
+                });
+            }
             ModelKind::Set => {
                 if !matches!(&init, Value::Nil) && init != Value::List(Vec::new()) {
                     return Err(format!(
@@ -236,7 +245,7 @@ impl Input {
             }
             other => {
                 return Err(format!(
-                    "the consistency ladder reads register, list and set histories (register, cas-register, kv, multi-register, set, rw-register, list-append); --model {} is not one",
+                    "the consistency ladder reads register, list, set and counter histories (register, cas-register, kv, multi-register, set, counter, rw-register, list-append); --model {} is not one",
                     other.name()
                 ))
             }
@@ -299,7 +308,18 @@ pub fn check(
     limits: Limits,
     budget: &Budget<'_>,
 ) -> Result<Ladder, InputError> {
-    let exec = exec::prepare(history, input.shape, &input.init, input.sessions.as_deref())?;
+    let counters = match input.shape {
+        Shape::Counter => Some(counters::prepare(
+            history,
+            &input.init,
+            input.sessions.as_deref(),
+        )?),
+        _ => None,
+    };
+    let exec = match counters {
+        Some(_) => exec::Exec::default(),
+        None => exec::prepare(history, input.shape, &input.init, input.sessions.as_deref())?,
+    };
     let mut rungs: Vec<Rung> = Vec::new();
     let mut decided: Vec<(Model, Verdict)> = Vec::new();
     if let (true, Some(spec)) = (models.contains(&Model::Linearizable), &input.linear) {
@@ -318,10 +338,21 @@ pub fn check(
         });
         decided.push((Model::Linearizable, lin.verdict));
     }
-    let prepared = Prepared::new(&exec, limits);
-    for &m in models.iter().filter(|&&m| m != Model::Linearizable) {
-        let rung = prepared.decide(m);
-        decided.push((m, rung.verdict));
+    let below: Vec<Rung> = match &counters {
+        Some(c) => counters::decide(c, models, limits),
+        None => {
+            let prepared = Prepared::new(&exec, limits);
+            models
+                .iter()
+                .filter(|&&m| m != Model::Linearizable)
+                .map(|&m| prepared.decide(m))
+                .collect()
+        }
+    };
+    for rung in below {
+        if let Some(m) = Model::from_name(rung.model) {
+            decided.push((m, rung.verdict));
+        }
         rungs.push(rung);
     }
     // Fill in what a checker could not decide from what the others did.

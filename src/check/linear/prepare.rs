@@ -52,9 +52,6 @@ fn is_read(f: &Func) -> bool {
     matches!(f, Func::Read) || f.name() == "get"
 }
 
-/// Splits `history`. With `tuples`, a keyless op's value must be a `[key value]` tuple
-/// (Jepsen's `independent` form); otherwise only `Op.key` gives keys. An op that does not fit
-/// is an [`InputError`] naming its entry.
 /// Whether a set or counter history is in Jepsen's `independent` form (`{:f :add, :value [k
 /// 7]}`, `{:f :read, :value [k #{7}]}`), as faultline writes keyed ones: every `add` (or
 /// `insert`) carries a `[key value]` pair and no operation has a `:key` of its own. An element
@@ -70,6 +67,9 @@ pub(crate) fn keyed_adds(history: &History) -> bool {
         && adds.all(|o| matches!(&o.value, Value::List(pair) if pair.len() == 2))
 }
 
+/// Splits `history`. With `tuples`, a keyless op's value must be a `[key value]` tuple
+/// (Jepsen's `independent` form); otherwise only `Op.key` gives keys. An op that does not fit
+/// is an [`InputError`] naming its entry.
 pub(crate) fn split(history: &History, tuples: bool) -> Result<Split<'_>, InputError> {
     // Real time is the position in the history, which `Op.index` records.
     if let Some((i, op)) = history
