@@ -54,17 +54,29 @@ fn is_read(f: &Func) -> bool {
 
 /// Whether a set or counter history is in Jepsen's `independent` form (`{:f :add, :value [k
 /// 7]}`, `{:f :read, :value [k #{7}]}`), as faultline writes keyed ones: every `add` (or
-/// `insert`) carries a `[key value]` pair and no operation has a `:key` of its own. An element
-/// or a delta is never a pair, so unkeyed histories are never taken for keyed ones.
+/// `insert`) carries a `[key value]` pair (with no adds, every read does) and no operation has
+/// a `:key` of its own. An element or a delta is never a pair, so unkeyed histories with adds
+/// are never taken for keyed ones.
 pub(crate) fn keyed_adds(history: &History) -> bool {
+    let pair = |v: &Value| matches!(v, Value::List(pair) if pair.len() == 2);
     let mut adds = history
         .ops
         .iter()
         .filter(|o| matches!(o.f.name(), "add" | "insert"))
         .peekable();
-    adds.peek().is_some()
-        && history.ops.iter().all(|o| o.key.is_none())
-        && adds.all(|o| matches!(&o.value, Value::List(pair) if pair.len() == 2))
+    if history.ops.iter().any(|o| o.key.is_some()) {
+        return false;
+    }
+    if adds.peek().is_none() {
+        // Reads only: keyed when every read carries a pair (a count is never a pair).
+        let mut reads = history
+            .ops
+            .iter()
+            .filter(|o| o.f.name() == "read")
+            .peekable();
+        return reads.peek().is_some() && reads.all(|o| pair(&o.value));
+    }
+    adds.all(|o| pair(&o.value))
 }
 
 /// Splits `history`. With `tuples`, a keyless op's value must be a `[key value]` tuple
