@@ -76,3 +76,55 @@ fn async_primary_backup_can_be_causal_but_not_sequential() {
         assert_eq!(verdict(&l, m), Verdict::Pass, "{m}");
     }
 }
+
+/// A run whose clients time out (each continues as a new process in the same session) writes
+/// `:session` into its history, and the ladder on the history read back is the run's own.
+#[test]
+fn an_exported_history_keeps_each_clients_session() {
+    use faultline::check::ladder::{check, Input, Limits, Model};
+    use faultline::check::linear::{Budget, ModelKind};
+    use faultline::history::{read_history, write_edn, Value};
+    let s = scenario::load(std::path::Path::new("scenarios/pb-split-brain.toml")).unwrap();
+    let o = run_seed(&s, 1, Trace::hash_only()).unwrap();
+    let history = &o.output.history;
+    let sessions = history.sessions.clone().expect("a run knows its sessions");
+    assert!(
+        sessions.iter().enumerate().any(|(p, &c)| p != c as usize),
+        "some client timed out and went on as a new process"
+    );
+    let mut edn = Vec::new();
+    write_edn(history, &mut edn).unwrap();
+    let text = String::from_utf8(edn).unwrap();
+    assert!(
+        text.lines().all(|l| l.contains(":session ")),
+        "every client op states its session"
+    );
+    let back = read_history(&text, "run.edn").unwrap();
+    assert_eq!(back.sessions.as_deref(), Some(&sessions[..]));
+    let models = [
+        Model::Causal,
+        Model::Pram,
+        Model::ReadYourWrites,
+        Model::MonotonicReads,
+        Model::MonotonicWrites,
+        Model::WritesFollowReads,
+    ];
+    let input = Input::for_model(ModelKind::Kv, Value::Nil).unwrap();
+    let ladder = |h| check(h, &input, &models, Limits::default(), &Budget::default()).unwrap();
+    let (run, file) = (ladder(history), ladder(&back));
+    assert_eq!(run, file);
+    // Without the sessions, each process would be a session of its own: more of them.
+    let mut stripped = back.clone();
+    stripped.sessions = None;
+    let count = |l: &faultline::check::ladder::Ladder| {
+        let reason = &l.rungs[0].reason;
+        let n: usize = reason
+            .split(" sessions")
+            .next()
+            .and_then(|r| r.rsplit(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no session count in {reason}"));
+        n
+    };
+    assert!(count(&ladder(&stripped)) > count(&file));
+}

@@ -101,7 +101,6 @@ fn run(ops: Vec<Vec<Op>>, finals: Vec<NodeFinal>) -> RunOutput {
         net: NetStats::default(),
         faults: vec![],
         history,
-        sessions: vec![],
         ops: OpStats::default(),
         final_values: vec![],
         keyed: true,

@@ -33,7 +33,6 @@ fn run(ops: Vec<Op>, final_read: Option<Option<i64>>) -> RunOutput {
         net: NetStats::default(),
         faults: vec![],
         history,
-        sessions: vec![],
         ops: OpStats::default(),
         final_values: vec![final_read.map(|v| v.map(faultline::ops::Datum::Int))],
         keyed: true,

@@ -91,6 +91,7 @@ fn history_seeds() -> Vec<String> {
         let o = run_seed(&s, 1, Trace::hash_only()).unwrap();
         let short = History {
             ops: o.output.history.ops.into_iter().take(120).collect(),
+            sessions: o.output.history.sessions,
         };
         let (mut edn, mut json) = (Vec::new(), Vec::new());
         write_edn(&short, &mut edn).unwrap();

@@ -549,3 +549,47 @@ proptest! {
         never_panics(&String::from_utf8_lossy(&bytes));
     }
 }
+
+#[test]
+fn sessions_are_read_per_process_and_a_process_keeps_one() {
+    let h = read(
+        "{:process 0, :type :invoke, :f :read, :value nil, :session 0}\n\
+         {:process 0, :type :info, :f :read, :value nil, :session 0}\n\
+         {:process 4, :type :invoke, :f :read, :value nil, :session 0}\n\
+         {:process 4, :type :ok, :f :read, :value 1, :session 0}\n\
+         {:process 2, :type :invoke, :f :read, :value nil}\n\
+         {:process 2, :type :ok, :f :read, :value 1}\n",
+    );
+    // Processes 0 and 4 are client 0's; 1 and 3 never appear, 2 states none: sessions of
+    // their own.
+    let s = h.sessions.unwrap();
+    assert_eq!(s[0], 0);
+    assert_eq!(s[4], 0);
+    assert!(s[2] != 0 && s[1] != s[2] && s[3] != s[2]);
+    let json = read(
+        "{\"index\":0,\"type\":\"invoke\",\"f\":\"read\",\"process\":3,\"value\":null,\"session\":1}\n\
+         {\"index\":1,\"type\":\"ok\",\"f\":\"read\",\"process\":3,\"value\":null,\"session\":1}\n",
+    );
+    assert_eq!(json.sessions.unwrap()[3], 1);
+    assert!(read("{:process 0, :type :invoke, :f :read, :value nil}\n")
+        .sessions
+        .is_none());
+    let err = faultline::history::read_history(
+        "{:process 0, :type :invoke, :f :read, :value nil, :session 0}\n\
+         {:process 0, :type :ok, :f :read, :value 1, :session 2}\n",
+        "h.edn",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("h.edn:2") && err.contains("one session per process"),
+        "{err}"
+    );
+    let err = faultline::history::read_history(
+        "{:process 0, :type :invoke, :f :read, :value nil, :session -1}\n",
+        "h.edn",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains(":session is -1"), "{err}");
+}

@@ -137,6 +137,10 @@ pub struct Op {
 pub struct History {
     /// The entries.
     pub ops: Vec<Op>,
+    /// The session of each client process number, when known: a simulated run's client (a
+    /// client that times out continues as a new process in the same session), or the
+    /// `:session` of a history file's entries. `None`: each process is a session.
+    pub sessions: Option<Vec<u32>>,
 }
 
 impl History {

@@ -140,14 +140,19 @@ pub fn load_history(path: &Path) -> Result<HistorySource, HistoryError> {
 /// Parses either form and checks the result is well formed.
 fn parse(text: &str, file: &str) -> Result<HistorySource, HistoryError> {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text).trim_start();
-    let (history, lines) = match body.strip_prefix('{') {
+    let (mut history, lines, sessions) = match body.strip_prefix('{') {
         Some(rest) if rest.trim_start().starts_with('"') => read_json(text, file)?,
         _ => read_edn(text, file)?,
     };
-    let source = HistorySource {
+    let by_process = session_map(&history, &sessions);
+    let mut source = HistorySource {
         file: file.to_string(),
-        history,
+        history: std::mem::take(&mut history),
         lines,
+    };
+    source.history.sessions = match by_process {
+        Ok(map) => map,
+        Err((entry, msg)) => return Err(source.error(Some(entry), msg)),
     };
     if source.history.ops.is_empty() {
         let msg = "the history has no entries; expected at least one op map such as \
@@ -161,26 +166,83 @@ fn parse(text: &str, file: &str) -> Result<HistorySource, HistoryError> {
     }
 }
 
-fn read_edn(text: &str, file: &str) -> Result<(History, Vec<usize>), HistoryError> {
+/// Entries as read: the history, each entry's line and each entry's `:session`.
+type Read = (History, Vec<usize>, Vec<Option<u32>>);
+
+/// The session of each client process from the entries' `:session` (`None` when no entry
+/// has one): a process keeps one session; a process that never states one is a session of
+/// its own. Errs with the entry where a process changes session.
+fn session_map(
+    history: &History,
+    sessions: &[Option<u32>],
+) -> Result<Option<Vec<u32>>, (usize, String)> {
+    if sessions.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    let mut of: Vec<Option<u32>> = Vec::new();
+    for (i, (op, s)) in history.ops.iter().zip(sessions).enumerate() {
+        let (Process::Client(p), Some(s)) = (op.process, *s) else {
+            continue;
+        };
+        let p = usize::try_from(p).unwrap_or(usize::MAX);
+        if p >= 1 << 24 {
+            return Err((
+                i,
+                format!(
+                    ":process {p} with a :session; expected process numbers below {}",
+                    1 << 24
+                ),
+            ));
+        }
+        if of.len() <= p {
+            of.resize(p + 1, None);
+        }
+        match of[p] {
+            Some(was) if was != s => {
+                return Err((i, format!(":session is {s}, but process {p} was in session {was} before; expected one session per process")));
+            }
+            _ => of[p] = Some(s),
+        }
+    }
+    // A process with no stated session gets one no stated session uses.
+    let mut next = of.iter().flatten().max().map_or(0, |m| m + 1);
+    Ok(Some(
+        of.into_iter()
+            .map(|s| {
+                s.unwrap_or_else(|| {
+                    next += 1;
+                    next - 1
+                })
+            })
+            .collect(),
+    ))
+}
+
+fn read_edn(text: &str, file: &str) -> Result<Read, HistoryError> {
     let mut r = Reader::new(text);
     let mut history = History::default();
     let mut lines = Vec::new();
+    let mut sessions = Vec::new();
     let e = |err| from_edn(file, err);
     r.skip_ws().map_err(e)?;
     let Some(open @ (b'[' | b'(')) = r.peek() else {
         // Op maps one after another.
         while r.peek().is_some() {
             lines.push(r.line());
-            history.push(edn_op(&mut r, file)?);
+            let (op, session) = edn_op(&mut r, file)?;
+            history.push(op);
+            sessions.push(session);
             r.skip_ws().map_err(e)?;
         }
-        return Ok((history, lines));
+        return Ok((history, lines, sessions));
     };
     let open_line = r.line();
     r.bump();
     while r.more_in(open, open_line).map_err(e)? {
         lines.push(r.line());
-        history.push(edn_op(&mut r, file)?);
+        let (op, session) = edn_op(&mut r, file)?;
+        history.push(op);
+        sessions.push(session);
     }
     r.skip_ws().map_err(e)?;
     if r.peek().is_some() {
@@ -190,7 +252,7 @@ fn read_edn(text: &str, file: &str) -> Result<(History, Vec<usize>), HistoryErro
         let msg = format!("{what} after the closing {close}; expected the end of the file");
         return Err(invalid(file, line, msg));
     }
-    Ok((history, lines))
+    Ok((history, lines, sessions))
 }
 
 fn kind_named(name: &str) -> Option<OpType> {
@@ -220,7 +282,7 @@ fn func_named(name: &str) -> Func {
 }
 
 /// One EDN op map, at the cursor.
-fn edn_op(r: &mut Reader<'_>, file: &str) -> Result<Op, HistoryError> {
+fn edn_op(r: &mut Reader<'_>, file: &str) -> Result<(Op, Option<u32>), HistoryError> {
     let line = r.line();
     if r.peek() != Some(b'{') {
         let v = r.read_value().map_err(|e| from_edn(file, e))?;
@@ -230,8 +292,8 @@ fn edn_op(r: &mut Reader<'_>, file: &str) -> Result<Op, HistoryError> {
         );
         return Err(invalid(file, line, msg));
     }
-    // :type, :process, :f, :value, :time, :key with the line of each value.
-    let mut slots: [Option<(Value, usize)>; 6] = Default::default();
+    // :type, :process, :f, :value, :time, :key, :session with the line of each value.
+    let mut slots: [Option<(Value, usize)>; 7] = Default::default();
     r.read_map_with(|key, key_line, v, value_line| {
         let name = match &key {
             Key::Name(n) => n,
@@ -245,6 +307,7 @@ fn edn_op(r: &mut Reader<'_>, file: &str) -> Result<Op, HistoryError> {
             "value" => 3,
             "time" => 4,
             "key" => 5,
+            "session" => 6,
             _ => return Ok(()),
         };
         if slots[slot].is_some() {
@@ -258,7 +321,7 @@ fn edn_op(r: &mut Reader<'_>, file: &str) -> Result<Op, HistoryError> {
         Ok(())
     })
     .map_err(|e| from_edn(file, e))?;
-    let [kind, process, f, value, time, key] = slots;
+    let [kind, process, f, value, time, key, session] = slots;
     let missing = |key: &str, want: &str| {
         let msg = format!("op map has no :{key}; expected {want}");
         Err(invalid(file, line, msg))
@@ -302,7 +365,18 @@ fn edn_op(r: &mut Reader<'_>, file: &str) -> Result<Op, HistoryError> {
         Some((k @ (Value::Int(_) | Value::Str(_) | Value::Keyword(_)), _)) => Some(k),
         Some(bad) => return wrong("key", bad, "a key: an integer, a string or a keyword"),
     };
-    Ok(Op {
+    let session = match session {
+        None | Some((Value::Nil, _)) => None,
+        Some((Value::Int(s), _)) if (0..=i64::from(u32::MAX)).contains(&s) => Some(s as u32),
+        Some(bad) => {
+            return wrong(
+                "session",
+                bad,
+                "a non-negative integer (the client's session)",
+            )
+        }
+    };
+    let op = Op {
         index: 0,
         process,
         kind,
@@ -311,13 +385,15 @@ fn edn_op(r: &mut Reader<'_>, file: &str) -> Result<Op, HistoryError> {
         value: value.map_or(Value::Nil, |(v, _)| v),
         time,
         node: None,
-    })
+    };
+    Ok((op, session))
 }
 
-fn read_json(text: &str, file: &str) -> Result<(History, Vec<usize>), HistoryError> {
+fn read_json(text: &str, file: &str) -> Result<Read, HistoryError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut history = History::default();
     let mut lines = Vec::new();
+    let mut sessions = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let (line, raw) = (i + 1, raw.trim());
         if raw.is_empty() {
@@ -340,10 +416,12 @@ fn read_json(text: &str, file: &str) -> Result<(History, Vec<usize>), HistoryErr
             );
             invalid(file, line, msg)
         })?;
-        history.push(json_op(parsed).map_err(|msg| invalid(file, line, msg))?);
+        let (op, session) = json_op(parsed).map_err(|msg| invalid(file, line, msg))?;
+        history.push(op);
+        sessions.push(session);
         lines.push(line);
     }
-    Ok((history, lines))
+    Ok((history, lines, sessions))
 }
 
 /// The fields of a JSON op line that are read (missing ones are `null`; others are ignored).
@@ -363,6 +441,8 @@ struct JsonOp {
     time: J,
     #[serde(default)]
     node: J,
+    #[serde(default)]
+    session: J,
 }
 
 fn clip(s: &str) -> String {
@@ -373,7 +453,7 @@ fn clip(s: &str) -> String {
 }
 
 /// One faultline JSON op object.
-fn json_op(o: JsonOp) -> Result<Op, String> {
+fn json_op(o: JsonOp) -> Result<(Op, Option<u32>), String> {
     let missing = |key: &str, want: &str| format!("op object has no \"{key}\"; expected {want}");
     let wrong = |key: &str, v: &J, want: &str| {
         format!("\"{key}\" is {}; expected {want}", clip(&v.to_string()))
@@ -427,7 +507,21 @@ fn json_op(o: JsonOp) -> Result<Op, String> {
         v => return Err(wrong("node", &v, "a string or null")),
     };
     let value = json_value(&o.value)?;
-    Ok(Op {
+    let session = match &o.session {
+        J::Null => None,
+        v => Some(
+            v.as_u64()
+                .and_then(|s| u32::try_from(s).ok())
+                .ok_or_else(|| {
+                    wrong(
+                        "session",
+                        v,
+                        "a non-negative integer (the client's session)",
+                    )
+                })?,
+        ),
+    };
+    let op = Op {
         index: 0,
         process,
         kind,
@@ -436,7 +530,8 @@ fn json_op(o: JsonOp) -> Result<Op, String> {
         value,
         time,
         node,
-    })
+    };
+    Ok((op, session))
 }
 
 fn json_str(s: &str) -> Value {

@@ -58,6 +58,24 @@ fn edn_value(v: &Value, out: &mut String) {
     }
 }
 
+/// Whether the file states sessions: they are known and not simply the processes (when they
+/// are, the file says nothing, and each process reads back as its own session).
+fn states_sessions(history: &History) -> bool {
+    history
+        .sessions
+        .as_ref()
+        .is_some_and(|map| map.iter().enumerate().any(|(p, &s)| p != s as usize))
+}
+
+/// The session of `op`'s process, when the history knows sessions.
+fn session_of(history: &History, op: &Op) -> Option<u32> {
+    let map = history.sessions.as_ref()?;
+    match op.process {
+        Process::Client(p) => map.get(usize::try_from(p).ok()?).copied(),
+        Process::Nemesis => None,
+    }
+}
+
 /// One op as an EDN map: `{:type :ok, :f :read, :value [k v], :process 0, :time 123, :index 4}`.
 /// Keyed ops use Jepsen's `independent` form, `:value [key value]`.
 pub fn edn_line(op: &Op) -> String {
@@ -128,17 +146,30 @@ pub fn json_op(op: &Op) -> serde_json::Value {
 }
 
 /// Writes the history as Jepsen EDN, one op map per line.
+/// With sessions known, each client op carries `:session N` (before the closing brace), so a
+/// history read back keeps a client's operations in one session across its timeouts.
 pub fn write_edn(history: &History, out: &mut dyn Write) -> io::Result<()> {
+    let stated = states_sessions(history);
     for op in &history.ops {
-        writeln!(out, "{}", edn_line(op))?;
+        let line = edn_line(op);
+        match session_of(history, op).filter(|_| stated) {
+            Some(s) => writeln!(out, "{}, :session {s}}}", &line[..line.len() - 1])?,
+            None => writeln!(out, "{line}")?,
+        }
     }
     Ok(())
 }
 
 /// Writes the history as JSON lines.
+/// With sessions known, each client op carries `"session"` (see [`write_edn`]).
 pub fn write_json(history: &History, out: &mut dyn Write) -> io::Result<()> {
+    let stated = states_sessions(history);
     for op in &history.ops {
-        writeln!(out, "{}", json_op(op))?;
+        let mut v = json_op(op);
+        if let (true, Some(s), Some(m)) = (stated, session_of(history, op), v.as_object_mut()) {
+            m.insert("session".into(), s.into());
+        }
+        writeln!(out, "{v}")?;
     }
     Ok(())
 }

@@ -473,8 +473,12 @@ impl<'s, 't, P: Protocol, O: Observer> Sim<'s, 't, P, O> {
         }
         self.stats.in_flight = in_flight;
         let keyed = self.scenario.workload.as_ref().is_some_and(|w| w.keyed());
-        let (history, sessions, ops, final_values) = match self.clients.take() {
-            Some(c) => (c.history, c.sessions, c.stats, c.final_values),
+        let (history, ops, final_values) = match self.clients.take() {
+            Some(c) => {
+                let mut history = c.history;
+                history.sessions = Some(c.sessions);
+                (history, c.stats, c.final_values)
+            }
             None => Default::default(),
         };
         let finals = if self.panic.is_none() {
@@ -496,7 +500,6 @@ impl<'s, 't, P: Protocol, O: Observer> Sim<'s, 't, P, O> {
             net: self.stats,
             faults: self.faults,
             history,
-            sessions,
             ops,
             final_values,
             keyed,

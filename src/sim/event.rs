@@ -194,8 +194,6 @@ pub struct RunOutput {
     pub faults: Vec<FiredFault>,
     /// The client history (empty without a workload).
     pub history: History,
-    /// The client (session) of each process number in the history.
-    pub sessions: Vec<u32>,
     /// Outcome counts and latencies.
     pub ops: OpStats,
     /// Last successful final read per key (`None` = never read successfully).

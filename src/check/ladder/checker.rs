@@ -73,7 +73,7 @@ impl Checker for ConsistencyLadder {
     fn check(&self, input_: &CheckInput<'_>) -> Option<CheckResult> {
         let s = input_.scenario;
         let mut inp = input(s)?;
-        inp.sessions = Some(input_.run.sessions.clone());
+        inp.sessions = input_.run.history.sessions.clone();
         let mut wanted = models(s);
         if wanted.is_empty() {
             wanted = Model::ALL.to_vec();

@@ -208,8 +208,8 @@ pub struct Input {
     /// The linearizability checker's model (`None`: it has none for this shape, and the
     /// `linearizable` rung is left to the isolation check's strict serializability).
     pub linear: Option<ModelSpec>,
-    /// The session of each process number (a simulated run's clients); without it, each
-    /// process is a session.
+    /// The session of each process number (a simulated run's clients); without it, the
+    /// history's own ([`History::sessions`]), and without that each process is a session.
     pub sessions: Option<Vec<u32>>,
 }
 
@@ -308,17 +308,14 @@ pub fn check(
     limits: Limits,
     budget: &Budget<'_>,
 ) -> Result<Ladder, InputError> {
+    let sessions = input.sessions.as_deref().or(history.sessions.as_deref());
     let counters = match input.shape {
-        Shape::Counter => Some(counters::prepare(
-            history,
-            &input.init,
-            input.sessions.as_deref(),
-        )?),
+        Shape::Counter => Some(counters::prepare(history, &input.init, sessions)?),
         _ => None,
     };
     let exec = match counters {
         Some(_) => exec::Exec::default(),
-        None => exec::prepare(history, input.shape, &input.init, input.sessions.as_deref())?,
+        None => exec::prepare(history, input.shape, &input.init, sessions)?,
     };
     let mut rungs: Vec<Rung> = Vec::new();
     let mut decided: Vec<(Model, Verdict)> = Vec::new();

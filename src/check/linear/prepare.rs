@@ -279,6 +279,7 @@ mod tests {
         let read = |kind| op(Process::Client(1), kind, Func::Read, None, Value::Nil);
         let h = History {
             ops: vec![read(OpType::Invoke), read(OpType::Ok)],
+            sessions: None,
         };
         assert_eq!(
             split(&h, false).unwrap_err(),
