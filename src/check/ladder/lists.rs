@@ -3,19 +3,22 @@
 //!
 //! A replica appends by reading its list and writing the list with one more element: an
 //! append is a read-modify-write of a register that holds the whole list. With each element
-//! appended once per key (Elle's list-append), a read of `[1 2 3]` names the append of `3` as
-//! the write it saw, and that append must itself have read `[1 2]`. So each `[:append k e]`
-//! becomes `[:r k P] [:w k P+e]`, where `P` is the list before `e` in any read that shows `e`,
-//! and each `[:r k L]` reads the register value `L` (the empty list is the initial value).
-//! An append no read shows wrote a list no one saw, after reading something no one can tell:
-//! it becomes a blind write of a value of its own, which constrains the others exactly as the
-//! unknown read-modify-write does.
+//! appended once per key (Elle's list-append), a list is named by its last element: a read of
+//! `[1 2 3]` names the append of `3` as the write it saw, and that append must itself have
+//! read `[1 2]`, the list named by `2`. So each `[:append k e]` becomes `[:r k p] [:w k e]`,
+//! where `p` is the element before `e` in any read that shows `e` (`nil`, the initial value,
+//! when `e` comes first), and each `[:r k [.. e]]` a read of `e` (of `nil` when empty). An
+//! append no read shows wrote a list no one saw, after reading something no one can tell: it
+//! becomes a blind write, which constrains the others exactly as the unknown
+//! read-modify-write does.
 //!
 //! This reading fits stores that append to what the replica holds — the strict list-append of
 //! a serializable database, and the last-write-wins list of an eventually consistent one
 //! (where `[0 1]` and `[0 2]` may both be read: two appends that read `[0]`). What no order
 //! can explain is broken for every model: two reads that disagree on what came before an
-//! element, an element no operation appended, an element read twice in one list.
+//! element, an element no operation appended, an element read twice in one list. Checking a
+//! read against the earlier ones costs time in proportion to its new elements plus one
+//! comparison of lists, not to the square of its length.
 
 use super::exec::{Act, Micro};
 use crate::check::linear::model::fmt_value;
@@ -31,28 +34,38 @@ pub(crate) struct Rewritten {
     pub undecidable: Option<String>,
 }
 
-/// Rewrites each call's list micro-ops (`labels` name the calls) as register micro-ops.
+/// Where an element was first seen: the call, its micro-op, and the element's position in
+/// the list it read.
+type Sighting = (usize, usize, usize);
+
+/// Rewrites each call's list micro-ops (`labels` name the calls) as register micro-ops. A
+/// list is named by its last element (unique per key), so the registers hold elements, not
+/// whole lists: `[:append k e]` becomes `[:r k p] [:w k e]`, `p` the element before `e`, and
+/// `[:r k [.. e]]` a read of `e`.
 pub(super) fn as_registers(calls: &mut [Vec<Micro>], labels: &[String]) -> Rewritten {
     let mut out = Rewritten::default();
     // Who appended each element to each key.
-    let mut appender: HashMap<(&Value, &Value), usize> = HashMap::new();
-    let snapshot: Vec<Vec<Micro>> = calls.to_vec();
-    for (i, micros) in snapshot.iter().enumerate() {
+    let mut appender: HashMap<(Value, Value), usize> = HashMap::new();
+    for (i, micros) in calls.iter().enumerate() {
         for m in micros.iter().filter(|m| m.act == Act::Append) {
             let Some(e) = &m.value else { continue };
-            if let Some(j) = appender.insert((&m.key, e), i) {
+            if let Some(j) = appender.insert((m.key.clone(), e.clone()), i) {
                 if out.undecidable.is_none() {
                     out.undecidable = Some(format!("{} and {} both append {} to key {}: the checkers need each appended element to be unique per key, so that a list names the appends it saw", labels[j], labels[i], fmt_value(e), fmt_value(&m.key)));
                 }
             }
         }
     }
-    // What came before each element, as the first read that shows it says; a read that
-    // contradicts an earlier one, or shows what no one appended, is broken and left unread.
-    let mut before: HashMap<(Value, Value), Vec<Value>> = HashMap::new();
+    // The first read that shows each element says what came before it. A later read agrees
+    // when, up to the last element it shares with earlier reads, it is that element's first
+    // sighting's list, and every element after it is new. A read that contradicts an earlier
+    // one, or shows what no one appended, is broken and left unread.
+    let mut first: HashMap<(Value, Value), Sighting> = HashMap::new();
+    let mut pred: HashMap<(Value, Value), Option<Value>> = HashMap::new();
     let mut unreadable: Vec<(usize, usize)> = Vec::new();
-    for (i, micros) in snapshot.iter().enumerate() {
-        for (j, m) in micros.iter().enumerate() {
+    for i in 0..calls.len() {
+        for j in 0..calls[i].len() {
+            let m = &calls[i][j];
             let (Act::Read, Some(v)) = (m.act, &m.value) else {
                 continue;
             };
@@ -69,7 +82,8 @@ pub(super) fn as_registers(calls: &mut [Vec<Micro>], labels: &[String]) -> Rewri
                     continue;
                 }
             };
-            if let Some(why) = contradiction(&m.key, list, &appender, &before) {
+            let sighting = |e: &Value| first.get(&(m.key.clone(), e.clone())).copied();
+            if let Some(why) = contradiction(&m.key, list, &appender, sighting, calls) {
                 out.broken.push(format!(
                     "{} reads key {} as {}: {why}",
                     labels[i],
@@ -79,10 +93,13 @@ pub(super) fn as_registers(calls: &mut [Vec<Micro>], labels: &[String]) -> Rewri
                 unreadable.push((i, j));
                 continue;
             }
-            for (n, e) in list.iter().enumerate() {
-                before
-                    .entry((m.key.clone(), e.clone()))
-                    .or_insert_with(|| list[..n].to_vec());
+            for (n, e) in list.iter().enumerate().rev() {
+                let slot = (m.key.clone(), e.clone());
+                if first.contains_key(&slot) {
+                    break; // it and all before it were seen, and agree
+                }
+                first.insert(slot.clone(), (i, j, n));
+                pred.insert(slot, n.checked_sub(1).map(|p| list[p].clone()));
             }
         }
     }
@@ -93,34 +110,29 @@ pub(super) fn as_registers(calls: &mut [Vec<Micro>], labels: &[String]) -> Rewri
         let mut rewritten = Vec::with_capacity(micros.len() + 1);
         for m in micros.drain(..) {
             match (m.act, m.value) {
-                (Act::Append, Some(e)) => match before.get(&(m.key.clone(), e.clone())) {
-                    Some(prefix) => {
-                        let mut after = prefix.clone();
-                        after.push(e);
+                (Act::Append, Some(e)) => {
+                    // What the append read: the element before it, if a read showed it.
+                    if let Some(p) = pred.get(&(m.key.clone(), e.clone())) {
                         rewritten.push(Micro {
                             act: Act::Read,
                             key: m.key.clone(),
-                            value: Some(list_value(prefix.clone())),
-                        });
-                        rewritten.push(Micro {
-                            act: Act::Write,
-                            key: m.key,
-                            value: Some(Value::List(after)),
+                            value: Some(p.clone().unwrap_or(Value::Nil)),
                         });
                     }
-                    None => rewritten.push(Micro {
+                    rewritten.push(Micro {
                         act: Act::Write,
                         key: m.key,
-                        value: Some(Value::List(vec![Value::Keyword("unread".into()), e])),
-                    }),
-                },
-                (Act::Read, Some(v)) => rewritten.push(Micro {
-                    act: Act::Read,
-                    key: m.key,
-                    value: Some(list_value(
-                        elements(&v).map(<[Value]>::to_vec).unwrap_or_default(),
-                    )),
-                }),
+                        value: Some(e),
+                    });
+                }
+                (Act::Read, Some(v)) => {
+                    let last = elements(&v).ok().and_then(|l| l.last().cloned());
+                    rewritten.push(Micro {
+                        act: Act::Read,
+                        key: m.key,
+                        value: Some(last.unwrap_or(Value::Nil)),
+                    });
+                }
                 (act, value) => rewritten.push(Micro {
                     act,
                     key: m.key,
@@ -142,39 +154,48 @@ fn elements(v: &Value) -> Result<&[Value], ()> {
     }
 }
 
-/// The register value of a list: the empty list is the initial value, `nil`.
-fn list_value(items: Vec<Value>) -> Value {
-    if items.is_empty() {
-        Value::Nil
-    } else {
-        Value::List(items)
-    }
-}
-
-/// Why a read of `list` at `key` cannot be explained, if it cannot.
+/// Why a read of `list` at `key` cannot be explained, if it cannot; `sighting` says where an
+/// element was first seen (in `calls`).
 fn contradiction(
     key: &Value,
     list: &[Value],
-    appender: &HashMap<(&Value, &Value), usize>,
-    before: &HashMap<(Value, Value), Vec<Value>>,
+    appender: &HashMap<(Value, Value), usize>,
+    sighting: impl Fn(&Value) -> Option<Sighting>,
+    calls: &[Vec<Micro>],
 ) -> Option<String> {
-    for (n, e) in list.iter().enumerate() {
-        if list[..n].contains(e) {
-            return Some(format!("{} appears twice", fmt_value(e)));
-        }
-        if !appender.contains_key(&(key, e)) {
-            return Some(format!("no operation appended {}", fmt_value(e)));
-        }
-        if let Some(prefix) = before.get(&(key.clone(), e.clone())) {
-            if prefix[..] != list[..n] {
-                return Some(format!(
-                    "another read shows {} after {}, and one append makes one list",
-                    fmt_value(e),
-                    fmt_value(&Value::List(prefix.clone()))
-                ));
+    // The elements not seen before, from the end; then the last one seen before.
+    let mut new = std::collections::HashSet::new();
+    let mut shared = None;
+    for (n, e) in list.iter().enumerate().rev() {
+        match sighting(e) {
+            Some(s) => {
+                shared = Some((n, s));
+                break;
+            }
+            None => {
+                if !appender.contains_key(&(key.clone(), e.clone())) {
+                    return Some(format!("no operation appended {}", fmt_value(e)));
+                }
+                if !new.insert(e) {
+                    return Some(format!("{} appears twice", fmt_value(e)));
+                }
             }
         }
     }
+    let (n, (i, j, at)) = shared?;
+    let earlier = calls[i][j]
+        .value
+        .as_ref()
+        .and_then(|v| elements(v).ok())
+        .unwrap_or(&[]);
+    if at != n || earlier[..=at] != list[..=n] {
+        return Some(format!(
+            "another read shows {} ending {}, and one append makes one list",
+            fmt_value(&Value::List(earlier[..=at].to_vec())),
+            fmt_value(&list[n])
+        ));
+    }
+    // The new elements after it cannot repeat one before it: those all have sightings.
     None
 }
 
@@ -219,7 +240,7 @@ mod tests {
         ];
         let (v, why) = verdict(&h, Model::ReadYourWrites);
         assert_eq!(v, Verdict::Fail);
-        assert!(why.contains("another read shows 1 after [0]"), "{why}");
+        assert!(why.contains("another read shows [0 1] ending 1"), "{why}");
     }
 
     #[test]
