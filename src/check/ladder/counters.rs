@@ -66,12 +66,7 @@ pub(super) fn prepare(
     sessions: Option<&[u32]>,
 ) -> Result<Counters, InputError> {
     let split = split(history, keyed_adds(history))?;
-    let mut calls: Vec<_> = split
-        .groups
-        .iter()
-        .flat_map(|g| g.calls.iter().map(move |c| (g.key.as_ref(), c)))
-        .collect();
-    calls.sort_by_key(|(_, c)| c.call);
+    let calls = split.calls_in_order();
     let mut out = Counters::default();
     let mut key_ids: HashMap<Option<&Value>, u32> = HashMap::new();
     let mut session_ids: HashMap<(u8, u64), u32> = HashMap::new();

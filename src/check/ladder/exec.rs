@@ -157,12 +157,7 @@ pub(crate) fn prepare(
         _ => false,
     };
     let split = crate::check::linear::prepare::split(history, tuples)?;
-    let mut calls: Vec<_> = split
-        .groups
-        .iter()
-        .flat_map(|g| g.calls.iter().map(move |c| (g.key.as_ref(), c)))
-        .collect();
-    calls.sort_by_key(|(_, c)| c.call);
+    let calls = split.calls_in_order();
     let mut exec = Exec::default();
     let mut key_ids: HashMap<Value, u32> = HashMap::new();
     let mut intern = |exec: &mut Exec, k: &Value| -> u32 {
@@ -392,6 +387,15 @@ fn is_write(f: &Func) -> bool {
     matches!(f, Func::Write) || f.name() == "put"
 }
 
+/// A read of `key` that returned `value`, if it completed (`known`).
+fn read_of(key: Value, value: &Value, known: bool) -> Micro {
+    Micro {
+        act: Act::Read,
+        key,
+        value: known.then(|| value.clone()),
+    }
+}
+
 /// The micro-ops of one call.
 fn micro_ops(
     shape: Shape,
@@ -405,12 +409,7 @@ fn micro_ops(
         Shape::Register | Shape::Kv => {
             let k = key_or_single();
             if is_read(f) {
-                let value = if known { Some(value.clone()) } else { None };
-                Ok(vec![Micro {
-                    act: Act::Read,
-                    key: k,
-                    value,
-                }])
+                Ok(vec![read_of(k, value, known)])
             } else if is_write(f) {
                 Ok(vec![Micro {
                     act: Act::Write,
@@ -444,12 +443,7 @@ fn micro_ops(
             let k = key.cloned().unwrap_or(Value::Keyword("set".into()));
             let name = f.name();
             if is_read(f) {
-                let value = if known { Some(value.clone()) } else { None };
-                Ok(vec![Micro {
-                    act: Act::Read,
-                    key: k,
-                    value,
-                }])
+                Ok(vec![read_of(k, value, known)])
             } else if name == "add" || name == "insert" {
                 Ok(vec![Micro {
                     act: Act::Insert,

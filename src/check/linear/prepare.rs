@@ -52,6 +52,19 @@ fn is_read(f: &Func) -> bool {
     matches!(f, Func::Read) || f.name() == "get"
 }
 
+impl<'h> Split<'h> {
+    /// Every key's calls, in the order they were invoked, each with its key.
+    pub(crate) fn calls_in_order(&self) -> Vec<(Option<&Value>, &Call<'h>)> {
+        let mut calls: Vec<_> = self
+            .groups
+            .iter()
+            .flat_map(|g| g.calls.iter().map(move |c| (g.key.as_ref(), c)))
+            .collect();
+        calls.sort_by_key(|(_, c)| c.call);
+        calls
+    }
+}
+
 /// Whether a set or counter history is in Jepsen's `independent` form (`{:f :add, :value [k
 /// 7]}`, `{:f :read, :value [k #{7}]}`), as faultline writes keyed ones: every `add` (or
 /// `insert`) carries a `[key value]` pair (with no adds, every read does) and no operation has
