@@ -69,21 +69,15 @@ pub(super) fn as_registers(calls: &mut [Vec<Micro>], labels: &[String]) -> Rewri
             let (Act::Read, Some(v)) = (m.act, &m.value) else {
                 continue;
             };
-            let list = match elements(v) {
-                Ok(list) => list,
-                Err(()) => {
-                    out.broken.push(format!(
-                        "{} reads key {} as {}, which is not a list",
-                        labels[i],
-                        fmt_value(&m.key),
-                        fmt_value(v)
-                    ));
-                    unreadable.push((i, j));
-                    continue;
-                }
-            };
             let sighting = |e: &Value| first.get(&(m.key.clone(), e.clone())).copied();
-            if let Some(why) = contradiction(&m.key, list, &appender, sighting, calls) {
+            let (list, why) = match elements(v) {
+                Ok(list) => (
+                    list,
+                    contradiction(&m.key, list, &appender, sighting, calls),
+                ),
+                Err(()) => (&[][..], Some("that is not a list".to_string())),
+            };
+            if let Some(why) = why {
                 out.broken.push(format!(
                     "{} reads key {} as {}: {why}",
                     labels[i],
