@@ -128,3 +128,70 @@ fn an_exported_history_keeps_each_clients_session() {
     };
     assert!(count(&ladder(&stripped)) > count(&file));
 }
+
+/// The whole ladder for the scenario at `path` on its seed, whatever models it names.
+fn whole_ladder(path: &str) -> Vec<(String, Verdict)> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("consistency = "))
+        .expect("the scenario names its models");
+    let all = text.replace(line, "consistency = [\"all\"]");
+    let s = scenario::parse_str(&all, path).unwrap();
+    let o = run_seed(&s, s.seed, Trace::hash_only()).unwrap();
+    let check = o.checks.iter().find(|c| c.name == "ladder").unwrap();
+    check
+        .consistency
+        .iter()
+        .map(|m| (m.model.to_string(), m.verdict))
+        .collect()
+}
+
+/// Follower reads under replication lag, and the fix for each anomaly: each scenario's
+/// pinned seed lands where its comments say.
+#[test]
+fn follower_reads_break_session_guarantees_and_each_fix_removes_its_own() {
+    use Verdict::{Fail, Pass};
+    let expected: [(&str, &[(&str, Verdict)]); 4] = [
+        (
+            "any",
+            &[
+                ("read-your-writes", Fail),
+                ("monotonic-reads", Fail),
+                ("consistent-prefix", Pass),
+            ],
+        ),
+        (
+            "sticky",
+            &[
+                ("read-your-writes", Fail),
+                ("monotonic-reads", Pass),
+                ("monotonic-writes", Pass),
+            ],
+        ),
+        (
+            "token",
+            &[
+                ("read-your-writes", Pass),
+                ("monotonic-reads", Fail),
+                ("writes-follow-reads", Pass),
+            ],
+        ),
+        (
+            "sticky-token",
+            &[
+                ("linearizable", Fail),
+                ("sequential", Pass),
+                ("causal", Pass),
+                ("read-your-writes", Pass),
+                ("monotonic-reads", Pass),
+            ],
+        ),
+    ];
+    for (name, models) in expected {
+        let l = whole_ladder(&format!("scenarios/pb-follower-reads-{name}.toml"));
+        for &(model, want) in models {
+            assert_eq!(verdict(&l, model), want, "{name}: {model}");
+        }
+    }
+}

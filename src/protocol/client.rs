@@ -12,6 +12,10 @@ pub struct ClientRequest {
     pub id: RequestId,
     /// What to do.
     pub txn: Txn,
+    /// The client session's token: the highest token any reply to this client carried
+    /// ([`crate::protocol::Context::reply_with_token`]), 0 before any. Protocols that give
+    /// no tokens ignore it; `primary-backup` uses it for read-your-writes on follower reads.
+    pub token: u64,
 }
 
 /// A protocol's answer to a client request.

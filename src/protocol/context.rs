@@ -46,6 +46,8 @@ pub enum Effect<P: Protocol> {
         to: RequestId,
         /// The answer.
         reply: Reply,
+        /// A session token for the client to carry in its later requests (0: none).
+        token: u64,
     },
     /// A line for the trace only; never changes behaviour or the trace hash.
     Note(String),
@@ -154,7 +156,20 @@ impl<'a, P: Protocol> Context<'a, P> {
     /// Answers the client request `to`.
     #[inline]
     pub fn reply(&mut self, to: RequestId, reply: Reply) {
-        self.effects.push(Effect::Reply { to, reply });
+        self.effects.push(Effect::Reply {
+            to,
+            reply,
+            token: 0,
+        });
+    }
+
+    /// Answers the client request `to` and hands the client a session token: the client
+    /// keeps the highest token it was given and sends it in [`ClientRequest::token`] with
+    /// every later request (a version it wrote, say, that a replica must have applied
+    /// before it serves that client a read).
+    #[inline]
+    pub fn reply_with_token(&mut self, to: RequestId, reply: Reply, token: u64) {
+        self.effects.push(Effect::Reply { to, reply, token });
     }
 
     /// Answers `request` (shorthand for `reply(request.id, …)`).

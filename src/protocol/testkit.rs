@@ -27,6 +27,8 @@ pub(crate) struct Net<P: Protocol> {
     timers: Vec<(NodeId, P::Timer, Nanos)>,
     /// Every client reply so far.
     pub replies: Vec<(RequestId, Reply)>,
+    /// Session tokens handed to clients with replies (only non-zero ones), in order.
+    pub session_tokens: Vec<(RequestId, u64)>,
     /// Directed links that drop everything.
     pub blocked: Vec<(NodeId, NodeId)>,
     next_request: u64,
@@ -55,6 +57,7 @@ impl<P: Protocol> Net<P> {
             writes: VecDeque::new(),
             timers: Vec::new(),
             replies: Vec::new(),
+            session_tokens: Vec::new(),
             blocked: Vec::new(),
             next_request: 0,
         };
@@ -122,7 +125,12 @@ impl<P: Protocol> Net<P> {
                 self.timers.retain(|(m, t, _)| !(*m == node && *t == timer));
             }
             Effect::Persist { write, token } => self.writes.push_back((node, write, token)),
-            Effect::Reply { to, reply } => self.replies.push((to, reply)),
+            Effect::Reply { to, reply, token } => {
+                self.replies.push((to, reply));
+                if token != 0 {
+                    self.session_tokens.push((to, token));
+                }
+            }
             Effect::Note(_) => {}
         }
     }
@@ -230,15 +238,22 @@ impl<P: Protocol> Net<P> {
 
     /// Sends a client request with a chosen id to `node` (a retry reuses an id).
     pub fn client_as(&mut self, node: NodeId, id: RequestId, txn: Txn) {
+        self.client_with_token(node, id, txn, 0);
+    }
+
+    /// Sends a client request with a chosen id and session token to `node`.
+    pub fn client_with_token(&mut self, node: NodeId, id: RequestId, txn: Txn, token: u64) {
         self.on(node, |p, ctx| {
-            p.on_client(
-                ctx,
-                ClientRequest {
-                    id,
-                    txn: txn.clone(),
-                },
-            )
+            p.on_client(ctx, ClientRequest { id, txn, token })
         });
+    }
+
+    /// The session token the reply to `id` handed the client, if it gave one.
+    pub fn token(&self, id: RequestId) -> Option<u64> {
+        self.session_tokens
+            .iter()
+            .find(|(r, _)| *r == id)
+            .map(|(_, t)| *t)
     }
 
     /// Every reply sent for `id`, in order (a retried request may be answered again).

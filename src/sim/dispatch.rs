@@ -166,13 +166,14 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                         },
                     );
                 }
-                Effect::Reply { to, reply } => {
+                Effect::Reply { to, reply, token } => {
                     let delay = self.client_delay(to.client);
                     let ev = Event::Response {
                         client: to.client,
                         node,
                         seq: to.seq,
                         outcome: Outcome::Reply(reply),
+                        token,
                     };
                     self.queue.push(self.now + delay, ev);
                 }
@@ -293,6 +294,7 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                 node,
                 seq: request.id.seq,
                 outcome: Outcome::Refused,
+                token: 0,
             };
             self.queue.push(self.now + delay, ev);
             return;

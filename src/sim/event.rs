@@ -43,6 +43,8 @@ pub(crate) enum Event<P: Protocol> {
         node: NodeId,
         seq: u64,
         outcome: Outcome,
+        /// A session token the reply hands the client (0: none).
+        token: u64,
     },
     /// A client's request times out.
     ClientTimeout { client: u32, seq: u64 },

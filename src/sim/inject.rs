@@ -30,6 +30,7 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                 node,
                 seq,
                 outcome,
+                token,
             } => {
                 self.hash_client(6, node, client, seq);
                 if self.client_cut_off(client, node, false) {
@@ -38,6 +39,7 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                 }
                 let now = self.now;
                 if let Some(c) = self.clients.as_mut() {
+                    c.keep_token(client as usize, token);
                     let next = c.on_response(client as usize, seq, node, outcome, now);
                     self.send_request(client, next);
                 }

@@ -86,6 +86,8 @@ struct Client {
     pending: Option<Pending>,
     last_issue: Nanos,
     seen: Seen,
+    /// The session token: the highest token a reply handed this client (0: none).
+    token: u64,
     /// `Some(key)` for a final reader.
     final_key: Option<u64>,
     done: bool,
@@ -178,6 +180,7 @@ impl Clients {
                     pending: None,
                     last_issue: 0,
                     seen: Seen::new(),
+                    token: 0,
                     final_key: None,
                     done: false,
                 }
@@ -230,6 +233,7 @@ impl Clients {
                     pending: None,
                     last_issue: 0,
                     seen: Seen::new(),
+                    token: 0,
                     final_key: Some(k as u64),
                     done: false,
                 });
@@ -293,6 +297,7 @@ impl Clients {
                 seq: cl.seq,
             },
             txn,
+            token: cl.token,
         };
         cl.pending = Some(Pending {
             request: request.clone(),

@@ -26,6 +26,13 @@ impl Clients {
         }
     }
 
+    /// A reply to client `c` handed it session token `token`: the client keeps the highest
+    /// and sends it with every later request (the same session across processes).
+    pub fn keep_token(&mut self, c: usize, token: u64) {
+        let cl = &mut self.clients[c];
+        cl.token = cl.token.max(token);
+    }
+
     /// The retry timer of attempt `attempt` of client `c`'s request `seq` fired: if that
     /// attempt is still the latest and unanswered, resend to the next node.
     pub fn on_retry(&mut self, c: usize, seq: u64, attempt: u32) -> Next {

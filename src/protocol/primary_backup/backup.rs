@@ -50,6 +50,7 @@ impl PrimaryBackup {
                 },
             );
             self.apply_ahead(ctx);
+            self.serve_waiting_reads(ctx);
         } else if fits && seq <= applied {
             self.reack(ctx, from, epoch, seq);
         } else if fits && self.ahead.len() < MAX_AHEAD {
@@ -111,6 +112,7 @@ impl PrimaryBackup {
         self.persist_state(ctx, write, epoch, seq, Some(from));
         self.ahead.retain(|_, w| w.epoch == epoch);
         self.apply_ahead(ctx);
+        self.serve_waiting_reads(ctx);
     }
 
     /// Asks `to` for a snapshot, at most once per two heartbeat intervals.

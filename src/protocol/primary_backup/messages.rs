@@ -2,8 +2,10 @@
 //! what a node does with it lives in `election.rs` and `replication.rs`.
 
 use super::store::Map;
+use crate::des::ids::RequestId;
 use crate::des::time::Nanos;
-use crate::ops::Update;
+use crate::ops::{Txn, Update};
+use crate::protocol::Reply;
 
 /// A message between nodes. Every message carries the sender's epoch; a node that sees a
 /// newer epoch adopts it (a primary steps down), and a stale primary is told with
@@ -84,6 +86,23 @@ pub enum Msg {
         granted: bool,
         /// The highest epoch the voter has seen (a loser proposes above it next time).
         seen: u64,
+    },
+    /// Follower reads: the node a client asked → the replica chosen to serve the read.
+    Read {
+        /// The client request, answered through the sender.
+        id: RequestId,
+        /// The read-only transaction.
+        txn: Txn,
+        /// With `session_token`: the write (sequence number) the replica must have applied
+        /// first; 0 for none.
+        token: u64,
+    },
+    /// Follower reads: the serving replica → the node the client asked, which answers it.
+    ReadReply {
+        /// The client request.
+        id: RequestId,
+        /// The answer.
+        reply: Reply,
     },
     /// Without fencing only: a backup's periodic "I am up", so that backups know which of
     /// them is the lowest-id live node when the primary goes silent.

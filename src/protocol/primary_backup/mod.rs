@@ -12,7 +12,8 @@
 //!   runs at a rate within `1 ± d` of true time, this is safe when `margin >= 2d / (1 + d)`,
 //!   i.e. for drift up to about half the margin (default 2%: drift up to 10,000 ppm). Clock
 //!   *jumps* are outside this bound: a jump can break lease safety (a good lesson).
-//! - **Serving.** Only the primary serves; others answer `Redirect(primary)`. Without a
+//! - **Serving.** Only the primary serves (unless follower reads are on, below); others
+//!   answer `Redirect(primary)`. Without a
 //!   valid lease the primary refuses new requests with `Fail`. A write gets the next
 //!   sequence number, is applied and persisted locally and sent ([`Msg::Replicate`]) to every
 //!   backup; the primary waits for its *sync set*: the backups heard from within `lease`
@@ -71,11 +72,24 @@
 //!   waiting. Anomaly: **lost acknowledged write after failover (durability check fails)**:
 //!   the most up-to-date survivor that becomes primary lacks what the crashed primary acked.
 //!
+//! # Follower reads (`reads = "any" | "sticky"`, `session_token`)
+//!
+//! The node a client asks forwards a read-only transaction ([`Msg::Read`]) to a replica drawn
+//! per read (`any`) or to the client's own replica (`sticky`: `client mod nodes`), which
+//! answers from its applied state ([`Msg::ReadReply`]) with no lease: available on a
+//! backup cut off from the primary, at the price of stale reads. Every acknowledged write
+//! hands the client its sequence number as a session token; with `session_token = true` a
+//! replica holds a read until it has applied the client's token (read-your-writes). Under
+//! replication lag `any` breaks read-your-writes and monotonic reads, `sticky` keeps monotonic
+//! reads, tokens keep read-your-writes, and both together are sequentially consistent
+//! (`follower_reads.rs`; scenarios/pb-follower-reads-*.toml).
+//!
 //! The state is a `BTreeMap`; nothing iterates a hashed collection. All time is the node's
 //! local clock.
 
 mod backup;
 mod election;
+mod follower_reads;
 mod messages;
 mod params;
 mod replication;
@@ -84,7 +98,7 @@ mod store;
 mod tests;
 
 pub use messages::{Msg, Timer};
-pub use params::{PrimaryBackupParams, Replication, PARAMS_DOC};
+pub use params::{PrimaryBackupParams, Reads, Replication, PARAMS_DOC};
 pub use store::{Durable, Map, Write};
 
 use super::{ClientRequest, Context, Observation, Protocol, Reply, Role};
@@ -162,6 +176,8 @@ pub struct PrimaryBackup {
     pending: VecDeque<Pending>,
     /// Async only: acknowledged writes not yet shipped, as `Replicate` messages in order.
     unshipped: Vec<Msg>,
+    /// Follower reads held until this replica applies their session tokens.
+    waiting: VecDeque<follower_reads::WaitingRead>,
     // Candidate only.
     proposal: Option<u64>,
     votes: Vec<NodeId>,
@@ -224,6 +240,7 @@ impl PrimaryBackup {
             lease_until: 0,
             pending: VecDeque::new(),
             unshipped: Vec::new(),
+            waiting: VecDeque::new(),
             proposal: None,
             votes: Vec::new(),
         };
@@ -303,6 +320,8 @@ impl Protocol for PrimaryBackup {
             Msg::ReplicateAck { epoch, seq } => self.on_replicate_ack(ctx, from, epoch, seq),
             Msg::SyncRequest { epoch } => self.on_sync_request(ctx, from, epoch),
             Msg::Snapshot { epoch, seq, map } => self.on_snapshot(ctx, from, epoch, seq, map),
+            Msg::Read { id, txn, token } => self.serve_read(ctx, from, id, txn, token),
+            Msg::ReadReply { id, reply } => ctx.reply(id, reply),
             Msg::Fenced { epoch } | Msg::Alive { epoch } => {
                 self.peer_epoch(ctx, epoch);
             }

@@ -16,7 +16,9 @@ heartbeat = \"50ms\"  # primary heartbeat interval (local time)
 failover_timeout = \"300ms\"  # a backup that has not heard the primary for this long takes over
 lease = \"200ms\"  # lease a heartbeat ack grants; also how recently a backup must be heard to stay in the sync set
 drift_margin_ppm = 20000  # the primary shortens its lease by this much; safe while every clock drifts at most about half of it
-ship_interval = \"30ms\"  # async only: acknowledged writes are shipped to backups in batches this often (the replication lag)";
+ship_interval = \"30ms\"  # async only: acknowledged writes are shipped to backups in batches this often (the replication lag)
+reads = \"primary\"  # who serves reads: \"primary\" (leased, linearizable); \"any\": a replica drawn per read, from its applied state (teaching: breaks read-your-writes and monotonic reads); \"sticky\": the client's own replica (monotonic reads hold; read-your-writes still breaks)
+session_token = false  # follower reads: the client carries the sequence number of its latest write and a replica waits until it has applied it (restores read-your-writes)";
 
 word_enum! {
     /// How the primary acknowledges writes.
@@ -29,6 +31,23 @@ word_enum! {
         /// Teaching switch: acknowledge at once after applying in memory; ship to backups
         /// afterwards without waiting. A primary crash loses acknowledged writes.
         Async = "async",
+    }
+}
+
+word_enum! {
+    /// Who serves read-only transactions.
+    #[derive(Default)]
+    pub Reads {
+        /// The primary, under its lease, after every earlier write committed: linearizable.
+        #[default]
+        Primary = "primary",
+        /// Follower reads: the node the client asked forwards each read to a replica drawn at
+        /// random, which answers from what it has applied. Replication lag breaks
+        /// read-your-writes and monotonic reads.
+        Any = "any",
+        /// Follower reads from the client's own replica (`client mod nodes`), the same one
+        /// every time: monotonic reads hold, read-your-writes still breaks.
+        Sticky = "sticky",
     }
 }
 
@@ -61,6 +80,11 @@ pub struct PrimaryBackupParams {
     /// by up to this much). Ignored with sync replication.
     #[serde(deserialize_with = "positive_duration")]
     pub ship_interval: Nanos,
+    /// Who serves read-only transactions.
+    pub reads: Reads,
+    /// Follower reads wait for the client's session token (the sequence number of its
+    /// latest acknowledged write): read-your-writes.
+    pub session_token: bool,
 }
 
 impl Default for PrimaryBackupParams {
@@ -73,6 +97,8 @@ impl Default for PrimaryBackupParams {
             lease: 200 * MILLIS,
             drift_margin_ppm: 20_000,
             ship_interval: 30 * MILLIS,
+            reads: Reads::Primary,
+            session_token: false,
         }
     }
 }
@@ -121,6 +147,10 @@ mod tests {
         assert_eq!(p.lease, 100 * MILLIS);
         assert_eq!(p.lease_hold(), 95 * MILLIS);
         assert_eq!(PrimaryBackupParams::default().lease_hold(), 196 * MILLIS);
+        let p = parse("reads = \"sticky\"\nsession_token = true").unwrap();
+        assert_eq!((p.reads, p.session_token), (Reads::Sticky, true));
+        assert_eq!(parse("reads = \"any\"").unwrap().reads, Reads::Any);
+        assert_eq!(PrimaryBackupParams::default().reads, Reads::Primary);
     }
 
     #[test]
@@ -146,5 +176,8 @@ mod tests {
             .unwrap_err()
             .contains("below"));
         assert!(parse("drift_margin_ppm = -3").is_err());
+        assert!(parse("reads = \"nearest\"")
+            .unwrap_err()
+            .contains("nearest"));
     }
 }

@@ -2,7 +2,7 @@
 //! with sequence numbers), the sync set, commits, and answering snapshot requests. The backup
 //! side lives in `backup.rs`; who is primary is decided in `election.rs`.
 
-use super::{Msg, Pending, PrimaryBackup, Replication, Timer};
+use super::{Msg, Pending, PrimaryBackup, Reads, Replication, Timer};
 use crate::des::ids::{NodeId, RequestId};
 use crate::des::time::Nanos;
 use crate::ops::Applied;
@@ -25,8 +25,13 @@ impl PrimaryBackup {
             .collect()
     }
 
-    /// A client request: redirect unless primary, refuse without a lease, else serve.
+    /// A client request: a read under follower reads goes to its replica; otherwise
+    /// redirect unless primary, refuse without a lease, else serve.
     pub(super) fn serve(&mut self, ctx: Ctx, request: ClientRequest) {
+        if self.params.reads != Reads::Primary && request.txn.is_read_only() {
+            self.route_read(ctx, request);
+            return;
+        }
         if self.role != Role::Leader {
             let to = if self.role == Role::Follower {
                 self.primary
@@ -78,7 +83,7 @@ impl PrimaryBackup {
                 }
                 self.unshipped.push(replicate);
                 self.commit = seq;
-                ctx.reply(client, Reply::Ok(results));
+                ctx.reply_with_token(client, Reply::Ok(results), seq);
             }
             Replication::Sync => {
                 ctx.broadcast(replicate);
@@ -148,7 +153,8 @@ impl PrimaryBackup {
                         return;
                     }
                     if let Some((c, reply)) = client {
-                        ctx.reply(*c, reply.clone());
+                        // The token names the write: a session token for follower reads.
+                        ctx.reply_with_token(*c, reply.clone(), *seq);
                     }
                     self.commit = self.commit.max(*seq);
                 }

@@ -2,6 +2,7 @@
 //! ([`crate::protocol::testkit`]). Scenario-level runs belong to the engine's tests.
 
 mod election;
+mod follower_reads;
 mod random;
 mod replication;
 
