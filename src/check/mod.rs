@@ -8,6 +8,7 @@
 //! watches a run through the engine's [`crate::sim::Observer`] trait.
 
 pub mod availability;
+pub mod cap;
 mod committed;
 mod convergence;
 mod durability;

@@ -3,6 +3,7 @@
 
 use super::percentiles;
 use crate::check::availability::availability;
+use crate::check::cap::consistency_by_window;
 use crate::explore::{replay_command, Outcome};
 use crate::scenario::{Expect, Scenario};
 use serde_json::{json, Value};
@@ -51,6 +52,8 @@ pub fn json_report(scenario: &Scenario, outcome: &Outcome) -> Value {
         "availability": {
             "partitions": windows,
             "outside_partitions": { "ok": outside.0, "total": outside.1 },
+            // The ladder on each side's reads per window (when the ladder check runs).
+            "consistency": consistency_by_window(scenario, out),
         },
         "panic": out.panic.as_ref().map(|p| json!({
             "protocol": p.protocol, "node": p.node, "step": p.step, "time_ns": p.time,

@@ -2,6 +2,7 @@
 
 use super::percentiles;
 use crate::check::availability::{availability, ratio};
+use crate::check::cap::{consistency_by_window, describe};
 use crate::des::time::{format_approx, format_duration, format_instant};
 use crate::explore::{replay_command, Outcome};
 use crate::scenario::Scenario;
@@ -73,15 +74,33 @@ pub fn text_report(scenario: &Scenario, outcome: &Outcome) -> String {
     }
     if scenario.workload.is_some() && !out.partitions.is_empty() {
         let (windows, outside) = availability(out);
+        let judged = consistency_by_window(scenario, out);
         let _ = writeln!(
             s,
-            "availability during partitions (ops invoked in the window, by the side their client sits on)"
+            "availability during partitions (ops invoked in the window, by the side their client sits on{})",
+            if judged.is_empty() {
+                ""
+            } else {
+                "; then the strongest consistency models that side's reads kept"
+            }
         );
-        for w in windows.iter().take(20) {
+        for (wi, w) in windows.iter().take(20).enumerate() {
             let sides: Vec<String> = w
                 .sides
                 .iter()
-                .map(|side| format!("[{}] {}", side.nodes.join(" "), ratio(side.ok, side.total)))
+                .enumerate()
+                .map(|(si, side)| {
+                    let kept = judged
+                        .get(wi)
+                        .and_then(|j| j.sides.get(si))
+                        .map(|c| format!(", {}", describe(c)))
+                        .unwrap_or_default();
+                    format!(
+                        "[{}] {}{kept}",
+                        side.nodes.join(" "),
+                        ratio(side.ok, side.total)
+                    )
+                })
                 .collect();
             let _ = writeln!(
                 s,

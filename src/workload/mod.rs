@@ -167,10 +167,7 @@ impl Clients {
         let gen = Gen::new(spec);
         let clients = (0..spec.clients)
             .map(|i| {
-                let node = match &spec.targets {
-                    Targets::RoundRobin => NodeId(i % nodes),
-                    Targets::Nodes(list) => list[i as usize % list.len()],
-                };
+                let node = spec.home(i, nodes);
                 Client {
                     process: u64::from(i),
                     rng: Stream::new(seed, &format!("client/{i}")),

@@ -80,6 +80,14 @@ pub struct Workload {
 }
 
 impl Workload {
+    /// The home node of client `client` (its first target) in a cluster of `nodes` nodes.
+    pub fn home(&self, client: u32, nodes: u32) -> NodeId {
+        match &self.targets {
+            Targets::RoundRobin => NodeId(client % nodes),
+            Targets::Nodes(list) => list[client as usize % list.len()],
+        }
+    }
+
     /// Whether its history carries a key per operation (Jepsen's `independent` form).
     pub fn keyed(&self) -> bool {
         self.kind.keyed(self.keys)

@@ -2,11 +2,11 @@
 //! models a scenario names, decided on its run's history with each client's operations as one
 //! session (a client that timed out continues as a new process but keeps its session).
 
-use super::{check, Input, Model};
+use super::{check, Input, InputError, Ladder, Model};
 use crate::check::isolation::{ModelVerdict, Workload};
 use crate::check::linear::{Budget, ModelKind};
 use crate::check::{CheckInput, CheckResult, Checker, Verdict};
-use crate::history::Value;
+use crate::history::{History, Value};
 use crate::scenario::Scenario;
 
 /// The consistency ladder checker.
@@ -52,6 +52,30 @@ fn input(s: &Scenario) -> Option<Input> {
     Input::for_model(kind, Value::Nil).ok()
 }
 
+/// The ladder on `history` with the models and limits scenario `s` asks for (every model
+/// when it names none); `None` when the ladder does not read the scenario's workload. Each
+/// client is one session (`history.sessions`).
+pub(crate) fn ladder_of(s: &Scenario, history: &History) -> Option<Result<Ladder, InputError>> {
+    let mut inp = input(s)?;
+    inp.sessions = history.sessions.clone();
+    let mut wanted = models(s);
+    if wanted.is_empty() {
+        wanted = Model::ALL.to_vec();
+    }
+    let wanted = inp.models_for_all(wanted, names_linearizable(s));
+    let limits = super::Limits {
+        max_states: s.limits.check_states,
+        ..super::Limits::default()
+    };
+    let budget = Budget {
+        max_states: s.limits.check_states,
+        max_memory_bytes: s.limits.memory,
+        all_keys: true,
+        ..Budget::default()
+    };
+    Some(check(history, &inp, &wanted, limits, &budget))
+}
+
 impl Checker for ConsistencyLadder {
     fn name(&self) -> &'static str {
         "ladder"
@@ -71,25 +95,7 @@ impl Checker for ConsistencyLadder {
         }
     }
     fn check(&self, input_: &CheckInput<'_>) -> Option<CheckResult> {
-        let s = input_.scenario;
-        let mut inp = input(s)?;
-        inp.sessions = input_.run.history.sessions.clone();
-        let mut wanted = models(s);
-        if wanted.is_empty() {
-            wanted = Model::ALL.to_vec();
-        }
-        let wanted = inp.models_for_all(wanted, names_linearizable(s));
-        let limits = super::Limits {
-            max_states: s.limits.check_states,
-            ..super::Limits::default()
-        };
-        let budget = Budget {
-            max_states: s.limits.check_states,
-            max_memory_bytes: s.limits.memory,
-            all_keys: true,
-            ..Budget::default()
-        };
-        let ladder = match check(&input_.run.history, &inp, &wanted, limits, &budget) {
+        let ladder = match ladder_of(input_.scenario, &input_.run.history)? {
             Ok(l) => l,
             Err(e) => {
                 return Some(CheckResult {

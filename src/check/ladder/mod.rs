@@ -17,7 +17,7 @@
 //! cannot decide, a stronger model that holds or a weaker one that breaks decides for it.
 
 mod causal;
-mod checker;
+pub(crate) mod checker;
 mod counters;
 mod exec;
 mod graph;

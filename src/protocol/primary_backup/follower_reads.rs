@@ -1,5 +1,6 @@
 //! Follower reads (`reads = "any"` or `"sticky"`): which replica serves a read-only
-//! transaction, forwarding it there, and serving it from that replica's applied state with no
+//! transaction (with `any`, one this node heard from recently, so a side cut off from the
+//! primary still reads), forwarding it there, and serving it from that replica's applied state with no
 //! lease and no wait for commits. With `session_token = true` a replica holds a read until it
 //! has applied the write the client's token names (read-your-writes). Writes never come here:
 //! they go to the primary as always (`replication.rs`).
@@ -25,14 +26,24 @@ pub(super) struct WaitingRead {
 }
 
 impl PrimaryBackup {
-    /// The replica that serves this client's reads: drawn at random for every read (`any`),
-    /// or the client's own replica, the same one every time (`sticky`).
-    fn read_replica(&self, ctx: Ctx, client: u32) -> NodeId {
+    /// The replica that serves this client's reads: drawn at random for every read among
+    /// this node and the replicas it heard from within `lease` (`any`), or the client's own
+    /// replica, the same one every time, reachable or not (`sticky`).
+    fn read_replica(&mut self, ctx: Ctx, client: u32) -> NodeId {
         let n = ctx.members().len() as u32;
-        match self.params.reads {
-            Reads::Sticky => NodeId(client % n),
-            Reads::Any | Reads::Primary => NodeId(ctx.rng().below(u64::from(n)) as u32),
+        if self.params.reads == Reads::Sticky {
+            return NodeId(client % n);
         }
+        let now = ctx.now();
+        let lease = self.params.lease;
+        let me = self.me;
+        let heard = &self.heard;
+        self.scratch_nodes.clear();
+        self.scratch_nodes.extend((0..n).map(NodeId).filter(|&m| {
+            m == me || heard[m.index()].is_some_and(|t| now.saturating_sub(t) < lease)
+        }));
+        let pick = ctx.rng().below(self.scratch_nodes.len() as u64) as usize;
+        self.scratch_nodes[pick]
     }
 
     /// A read-only request under follower reads, at whichever node the client asked (any

@@ -75,7 +75,7 @@
 //! # Follower reads (`reads = "any" | "sticky"`, `session_token`)
 //!
 //! The node a client asks forwards a read-only transaction ([`Msg::Read`]) to a replica drawn
-//! per read (`any`) or to the client's own replica (`sticky`: `client mod nodes`), which
+//! per read among those it heard from within `lease` (`any`) or to the client's own replica (`sticky`: `client mod nodes`), which
 //! answers from its applied state ([`Msg::ReadReply`]) with no lease: available on a
 //! backup cut off from the primary, at the price of stale reads. Every acknowledged write
 //! hands the client its sequence number as a session token; with `session_token = true` a
@@ -183,6 +183,8 @@ pub struct PrimaryBackup {
     votes: Vec<NodeId>,
     /// Reused buffer for finding the k-th most recent acked heartbeat.
     scratch: Vec<Nanos>,
+    /// Reused buffer for the replicas a follower read may go to.
+    scratch_nodes: Vec<NodeId>,
 }
 
 impl PrimaryBackup {
@@ -236,6 +238,7 @@ impl PrimaryBackup {
             led_since: now,
             acked_hb: vec![None; n],
             scratch: Vec::with_capacity(n),
+            scratch_nodes: Vec::with_capacity(n),
             matched: vec![0; n],
             lease_until: 0,
             pending: VecDeque::new(),
