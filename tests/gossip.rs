@@ -113,3 +113,17 @@ fn the_teaching_scenarios_fail_on_most_seeds() {
         assert!(failing >= 18, "{path}: only {failing} of 20 seeds fail");
     }
 }
+
+#[test]
+fn a_workload_that_needs_cas_is_refused() {
+    let text = std::fs::read_to_string("scenarios/gossip-lww.toml")
+        .unwrap()
+        .replace("cas = 0", "cas = 1");
+    let err = scenario::parse_str(&text, "gossip-cas.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("needs `cas`, which protocol `gossip` does not serve (it serves read, write, add, insert, remove)"),
+        "{err}"
+    );
+}
