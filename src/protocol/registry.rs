@@ -2,6 +2,7 @@
 //! a scenario into one monomorphised call through a [`ProtocolVisitor`], so choosing a
 //! protocol costs one match per run and nothing per event.
 
+use super::gossip::Gossip;
 use super::phold::Phold;
 use super::primary_backup::PrimaryBackup;
 use super::raft::Raft;
@@ -43,6 +44,11 @@ pub const PROTOCOLS: &[ProtocolInfo] = &[
         summary: "Raft key-value store: elections, log replication, pre-vote, read-index, leases",
         params: super::raft::PARAMS_DOC,
     },
+    ProtocolInfo {
+        name: Gossip::NAME,
+        summary: "gossip: state-based CRDTs (PN-counter, OR-set, LWW-register) by push-pull anti-entropy; always available",
+        params: super::gossip::PARAMS_DOC,
+    },
 ];
 
 /// Runs `visitor` with the protocol registered as `name`; `None` if there is none.
@@ -51,6 +57,7 @@ pub fn visit<V: ProtocolVisitor>(name: &str, visitor: V) -> Option<V::Output> {
         Phold::NAME => Some(visitor.visit::<Phold>()),
         PrimaryBackup::NAME => Some(visitor.visit::<PrimaryBackup>()),
         Raft::NAME => Some(visitor.visit::<Raft>()),
+        Gossip::NAME => Some(visitor.visit::<Gossip>()),
         _ => None,
     }
 }
