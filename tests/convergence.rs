@@ -107,6 +107,7 @@ fn run(ops: Vec<Vec<Op>>, finals: Vec<NodeFinal>) -> RunOutput {
         nodes: finals.iter().map(|f| f.name.clone()).collect(),
         digests: None,
         partitions: vec![],
+        suspicions: Vec::new(),
         finals,
         panic: None,
     }

@@ -39,6 +39,7 @@ fn run(ops: Vec<Op>, final_read: Option<Option<i64>>) -> RunOutput {
         nodes: vec!["n1".into()],
         digests: None,
         partitions: vec![],
+        suspicions: Vec::new(),
         finals: vec![],
         panic: None,
     }

@@ -11,6 +11,7 @@ pub mod availability;
 pub mod cap;
 mod committed;
 mod convergence;
+pub mod detection;
 mod durability;
 pub mod invariants;
 pub mod isolation;

@@ -50,6 +50,8 @@ pub struct NodeHost<P: Protocol, E> {
     pub pause_id: u64,
     /// Last clock reading given to the protocol, for the monotonicity self-check.
     pub last_reading: Nanos,
+    /// When (global time) the node last crashed or paused.
+    pub down_since: Nanos,
 }
 
 impl<P: Protocol, E> NodeHost<P, E> {
@@ -68,6 +70,7 @@ impl<P: Protocol, E> NodeHost<P, E> {
             in_progress: VecDeque::new(),
             last_write_done: 0,
             next_token: 0,
+            down_since: 0,
             backlog: Vec::new(),
             pause_id: 0,
             last_reading: 0,

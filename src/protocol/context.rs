@@ -49,6 +49,13 @@ pub enum Effect<P: Protocol> {
         /// A session token for the client to carry in its later requests (0: none).
         token: u64,
     },
+    /// This node's failure detector now suspects `peer`. Changes no behaviour and not the
+    /// trace hash; the engine records it, with what was true of `peer` at that moment, for
+    /// the report (detection times, false suspicions).
+    Suspect {
+        /// The suspected node.
+        peer: NodeId,
+    },
     /// A line for the trace only; never changes behaviour or the trace hash.
     Note(String),
 }
@@ -176,6 +183,13 @@ impl<'a, P: Protocol> Context<'a, P> {
     #[inline]
     pub fn answer(&mut self, request: &ClientRequest, reply: Reply) {
         self.reply(request.id, reply);
+    }
+
+    /// Records that this node's failure detector now suspects `peer` (call it when a
+    /// suspicion begins, not on every check). For the report only: see [`Effect::Suspect`].
+    #[inline]
+    pub fn suspect(&mut self, peer: NodeId) {
+        self.effects.push(Effect::Suspect { peer });
     }
 
     /// Adds a note to the trace file. The text is only built when a trace is being written.

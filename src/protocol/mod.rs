@@ -7,6 +7,7 @@
 
 mod client;
 mod context;
+pub mod detector;
 pub mod gossip;
 mod log_view;
 mod params_serde;

@@ -29,6 +29,8 @@ pub(crate) struct Net<P: Protocol> {
     pub replies: Vec<(RequestId, Reply)>,
     /// Session tokens handed to clients with replies (only non-zero ones), in order.
     pub session_tokens: Vec<(RequestId, u64)>,
+    /// Every suspicion a failure detector raised: (by, of), in order.
+    pub suspicions: Vec<(NodeId, NodeId)>,
     /// Directed links that drop everything.
     pub blocked: Vec<(NodeId, NodeId)>,
     next_request: u64,
@@ -58,6 +60,7 @@ impl<P: Protocol> Net<P> {
             timers: Vec::new(),
             replies: Vec::new(),
             session_tokens: Vec::new(),
+            suspicions: Vec::new(),
             blocked: Vec::new(),
             next_request: 0,
         };
@@ -132,6 +135,7 @@ impl<P: Protocol> Net<P> {
                 }
             }
             Effect::Note(_) => {}
+            Effect::Suspect { peer } => self.suspicions.push((node, peer)),
         }
     }
 

@@ -4,6 +4,7 @@
 use super::percentiles;
 use crate::check::availability::availability;
 use crate::check::cap::consistency_by_window;
+use crate::check::detection::detection;
 use crate::explore::{replay_command, Outcome};
 use crate::scenario::{Expect, Scenario};
 use serde_json::{json, Value};
@@ -49,6 +50,11 @@ pub fn json_report(scenario: &Scenario, outcome: &Outcome) -> Value {
             }
             v
         }).collect::<Vec<_>>(),
+        "detection": detection(out),
+        "suspicions": out.suspicions.iter().map(|s| json!({
+            "time_ns": s.time, "by": out.nodes[s.by.index()], "of": out.nodes[s.of.index()],
+            "truth": s.truth,
+        })).collect::<Vec<_>>(),
         "availability": {
             "partitions": windows,
             "outside_partitions": { "ok": outside.0, "total": outside.1 },

@@ -3,6 +3,7 @@
 use super::percentiles;
 use crate::check::availability::{availability, ratio};
 use crate::check::cap::{consistency_by_window, describe};
+use crate::check::detection::{detection, Detection};
 use crate::des::time::{format_approx, format_duration, format_instant};
 use crate::explore::{replay_command, Outcome};
 use crate::scenario::Scenario;
@@ -71,6 +72,9 @@ pub fn text_report(scenario: &Scenario, outcome: &Outcome) -> String {
             format_approx(lat.p99),
             format_approx(lat.max)
         );
+    }
+    if !out.suspicions.is_empty() {
+        let _ = writeln!(s, "{}", detector_line(&detection(out)));
     }
     if scenario.workload.is_some() && !out.partitions.is_empty() {
         let (windows, outside) = availability(out);
@@ -158,4 +162,38 @@ pub fn text_report(scenario: &Scenario, outcome: &Outcome) -> String {
     let _ = writeln!(s, "trace     {:016x}", out.trace_hash);
     let _ = writeln!(s, "replay    {}", replay_command(scenario, out.seed));
     s
+}
+
+/// The failure detectors' line: crash detection times and false suspicions.
+fn detector_line(d: &Detection) -> String {
+    let crashes = match d.mean_detection() {
+        None => "no crash suspected".to_string(),
+        Some(mean) => {
+            let times: Vec<String> = d
+                .crash_detection_ns
+                .iter()
+                .take(8)
+                .map(|&t| format_approx(t))
+                .collect();
+            let more = if d.crash_detection_ns.len() > 8 {
+                ", …"
+            } else {
+                ""
+            };
+            format!(
+                "{} crash(es) suspected after {}{more} (mean {})",
+                d.crash_detection_ns.len(),
+                times.join(", "),
+                format_approx(mean)
+            )
+        }
+    };
+    format!(
+        "detector  {} suspicion(s): {crashes}; {} false: {} of paused nodes, {} of nodes cut off, {} of nodes up and reachable",
+        d.suspicions,
+        d.false_suspicions(),
+        d.of_paused,
+        d.of_cut_off,
+        d.of_up
+    )
 }

@@ -1,7 +1,7 @@
 //! Calling protocol handlers and carrying out their effects, in the order recorded.
 
 use super::engine::Sim;
-use super::event::{Event, ProtocolPanic};
+use super::event::{Event, ProtocolPanic, SuspectTruth, Suspicion};
 use super::observer::Observer;
 use super::panics::{self, Caught};
 use crate::des::ids::NodeId;
@@ -178,9 +178,33 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                     self.queue.push(self.now + delay, ev);
                 }
                 Effect::Note(text) => self.trace_note(node, text),
+                Effect::Suspect { peer } => self.record_suspicion(node, peer),
             }
         }
         self.effects = effects;
+    }
+
+    /// Records that `by` suspects `peer`, with what is true of `peer` now.
+    fn record_suspicion(&mut self, by: NodeId, peer: NodeId) {
+        let Some(host) = self.nodes.get(peer.index()) else {
+            return;
+        };
+        let truth = match host.status {
+            Status::Crashed => SuspectTruth::Crashed {
+                since: host.down_since,
+            },
+            Status::Paused => SuspectTruth::Paused {
+                since: host.down_since,
+            },
+            Status::Up if self.links.is_cut(peer, by) => SuspectTruth::CutOff,
+            Status::Up => SuspectTruth::Up,
+        };
+        self.suspicions.push(Suspicion {
+            time: self.now,
+            by,
+            of: peer,
+            truth,
+        });
     }
 
     fn trace_note(&mut self, node: NodeId, text: String) {

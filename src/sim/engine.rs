@@ -4,7 +4,7 @@
 
 use super::event::{
     Event, FiredFault, NetStats, NodeFinal, NodeState, PartitionWindow, ProtocolPanic, RunOutput,
-    StopReason,
+    StopReason, Suspicion,
 };
 use super::observer::Observer;
 use super::panics;
@@ -65,6 +65,8 @@ pub(crate) struct Sim<'s, 't, P: Protocol, O: Observer> {
     pub(crate) nemesis_last: String,
     /// Set when protocol code panicked: the run stops after the current event.
     pub(crate) panic: Option<ProtocolPanic>,
+    /// Suspicions raised by the protocol's failure detectors, in order.
+    pub(crate) suspicions: Vec<Suspicion>,
 }
 
 impl<'s, 't, P: Protocol, O: Observer> Sim<'s, 't, P, O> {
@@ -129,6 +131,7 @@ impl<'s, 't, P: Protocol, O: Observer> Sim<'s, 't, P, O> {
             finals_started: false,
             observer,
             partitions: Vec::new(),
+            suspicions: Vec::new(),
             open_partition: None,
             panic: None,
             nemesis_last: String::new(),
@@ -506,6 +509,7 @@ impl<'s, 't, P: Protocol, O: Observer> Sim<'s, 't, P, O> {
             nodes: self.scenario.cluster.nodes.clone(),
             digests: self.trace.digests.take(),
             partitions: self.partitions,
+            suspicions: self.suspicions,
             finals,
             stop: if self.panic.is_some() {
                 StopReason::ProtocolPanic

@@ -166,6 +166,39 @@ impl StopReason {
     }
 }
 
+/// What was true of a node when a failure detector suspected it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum SuspectTruth {
+    /// It had crashed (a true suspicion), at `since`.
+    Crashed {
+        /// When it crashed (global time).
+        since: Nanos,
+    },
+    /// It was paused since `since`: alive but silent (false in the crash-stop model).
+    Paused {
+        /// When the pause began (global time).
+        since: Nanos,
+    },
+    /// It was up but a partition cut it off from the suspecting node (false).
+    CutOff,
+    /// It was up and reachable (a false suspicion: slow messages, a loss, a spike).
+    Up,
+}
+
+/// One suspicion a failure detector raised during a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Suspicion {
+    /// When (global time).
+    pub time: Nanos,
+    /// The suspecting node.
+    pub by: NodeId,
+    /// The suspected node.
+    pub of: NodeId,
+    /// What was true of it then.
+    pub truth: SuspectTruth,
+}
+
 /// A fault as it fired.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FiredFault {
@@ -208,6 +241,9 @@ pub struct RunOutput {
     pub digests: Option<Vec<u64>>,
     /// Every stretch of time the network was partitioned, in order.
     pub partitions: Vec<PartitionWindow>,
+    /// Every suspicion the protocol's failure detectors raised ([`crate::protocol::Context::suspect`]),
+    /// in order, with what was true of the suspected node.
+    pub suspicions: Vec<Suspicion>,
     /// Every node at the end, in member order (empty when the run stopped on a panic).
     pub finals: Vec<NodeFinal>,
     /// The panic that stopped the run, if protocol code panicked.

@@ -291,6 +291,7 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                     self.stats.dropped_crashed += dropped;
                     self.in_flight -= dropped;
                     host.crash();
+                    host.down_since = self.now;
                     self.observer.crashed(node);
                     let incarnation = host.incarnation;
                     if let Some(d) = restart_after {
@@ -324,6 +325,7 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                 for &node in &hit {
                     let host = &mut self.nodes[node.index()];
                     host.status = Status::Paused;
+                    host.down_since = self.now;
                     host.pause_id += 1;
                     let pause_id = host.pause_id;
                     self.queue.push(

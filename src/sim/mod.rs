@@ -12,7 +12,7 @@ pub mod panics;
 
 pub use event::{
     FiredFault, NetStats, NodeFinal, NodeState, PartitionWindow, ProtocolPanic, RunOutput,
-    StopReason,
+    StopReason, SuspectTruth, Suspicion,
 };
 pub use observer::Observer;
 

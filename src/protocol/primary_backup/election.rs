@@ -5,6 +5,7 @@
 use super::{AfterPersist, Msg, Pending, PrimaryBackup, Replication, Timer, Write};
 use crate::des::ids::NodeId;
 use crate::des::time::Nanos;
+use crate::protocol::detector::DetectorKind;
 use crate::protocol::{Context, Role};
 
 type Ctx<'c, 'a> = &'c mut Context<'a, PrimaryBackup>;
@@ -85,6 +86,32 @@ impl PrimaryBackup {
         ctx.rng().between(0, self.params.failover_timeout / 2)
     }
 
+    /// When (local time) the failure detector suspects the primary if it stays silent, and
+    /// how long it waits from the last sign of life.
+    fn failover_deadline(&self) -> (Nanos, Nanos) {
+        match self.params.detector {
+            DetectorKind::Fixed => (
+                self.heard_primary + self.params.failover_timeout,
+                self.params.failover_timeout,
+            ),
+            _ => {
+                let deadline = self.watch.deadline();
+                let last = self.watch.last().unwrap_or(0);
+                (deadline, deadline.saturating_sub(last))
+            }
+        }
+    }
+
+    /// The primary was heard from, or a new one must be watched from `now` (`fresh`).
+    pub(super) fn primary_heard(&mut self, now: Nanos, fresh: bool) {
+        self.heard_primary = now;
+        if fresh {
+            self.watch.reset(now);
+        } else {
+            self.watch.heard(now);
+        }
+    }
+
     /// Arms the failover check a full timeout (plus jitter) from now.
     pub(super) fn arm_failover(&self, ctx: Ctx) {
         let after = self.params.failover_timeout + self.jitter(ctx);
@@ -96,11 +123,18 @@ impl PrimaryBackup {
         if self.role != Role::Follower {
             return;
         }
-        let silent = ctx.now().saturating_sub(self.heard_primary);
-        if silent < self.params.failover_timeout {
-            let after = self.params.failover_timeout - silent + self.jitter(ctx);
-            ctx.set_timer(Timer::Failover, after);
-        } else if self.params.fencing {
+        let now = ctx.now();
+        let (deadline, wait) = self.failover_deadline();
+        if now < deadline {
+            // A random share of up to half the wait staggers the backups' takeovers.
+            let jitter = ctx.rng().between(0, wait / 2);
+            ctx.set_timer(Timer::Failover, deadline - now + jitter);
+            return;
+        }
+        if let Some(primary) = self.primary {
+            ctx.suspect(primary);
+        }
+        if self.params.fencing {
             self.become_candidate(ctx);
         } else {
             self.promote_unfenced(ctx);
@@ -188,7 +222,7 @@ impl PrimaryBackup {
         ctx.note(|| format!("votes for {from} in epoch {epoch}"));
         self.follow(ctx, epoch, None);
         self.voted = Some((epoch, from));
-        self.heard_primary = now;
+        self.primary_heard(now, true);
         let token = ctx.persist(Write::Vote {
             epoch,
             candidate: from,
@@ -271,11 +305,14 @@ impl PrimaryBackup {
             self.lease_until = 0;
         }
         self.role = Role::Follower;
+        if self.primary != primary {
+            self.watch.reset(ctx.now()); // a new primary: its heartbeats start afresh
+        }
         self.primary = primary;
         self.proposal = None;
         self.votes.clear();
         if was != Role::Follower {
-            self.heard_primary = ctx.now();
+            self.primary_heard(ctx.now(), true);
             self.arm_failover(ctx);
         }
         if let Some(p) = primary {
@@ -301,7 +338,7 @@ impl PrimaryBackup {
         if epoch > self.epoch || self.role != Role::Follower || self.primary != Some(from) {
             self.follow(ctx, epoch, Some(from));
         }
-        self.heard_primary = ctx.now();
+        self.primary_heard(ctx.now(), false);
         true
     }
 
@@ -310,7 +347,7 @@ impl PrimaryBackup {
     pub(super) fn peer_epoch(&mut self, ctx: Ctx, epoch: u64) -> bool {
         if epoch > self.epoch {
             self.follow(ctx, epoch, None);
-            self.heard_primary = ctx.now();
+            self.primary_heard(ctx.now(), true);
             return false;
         }
         self.role == Role::Leader && epoch == self.epoch

@@ -104,6 +104,7 @@ pub use store::{Durable, Map, Write};
 use super::{ClientRequest, Context, Observation, Protocol, Reply, Role};
 use crate::des::ids::{NodeId, RequestId};
 use crate::des::time::Nanos;
+use crate::protocol::detector::Detector;
 use std::collections::{BTreeMap, VecDeque};
 use store::Store;
 
@@ -160,6 +161,8 @@ pub struct PrimaryBackup {
     /// Local time each member was last heard from.
     heard: Vec<Option<Nanos>>,
     heard_primary: Nanos,
+    /// The failure detector watching the primary (`detector`; `fixed` uses `heard_primary`).
+    watch: Detector,
     /// Until when (local) this node promised not to vote.
     granted_until: Nanos,
     sync_asked: Option<Nanos>,
@@ -230,6 +233,11 @@ impl PrimaryBackup {
             commit: 0,
             heard: vec![None; n],
             heard_primary: now,
+            watch: {
+                let mut d = Detector::new(params.detector());
+                d.reset(now);
+                d
+            },
             granted_until: 0,
             sync_asked: None,
             lag_mark: None,

@@ -4,6 +4,7 @@
 
 use crate::des::time::{Nanos, MILLIS};
 use crate::des::words::word_enum;
+use crate::protocol::detector::{DetectorConfig, DetectorKind};
 use crate::protocol::params_serde::positive_duration;
 use serde::de::{self, Deserializer};
 use serde::Deserialize;
@@ -18,6 +19,11 @@ lease = \"200ms\"  # lease a heartbeat ack grants; also how recently a backup mu
 drift_margin_ppm = 20000  # the primary shortens its lease by this much; safe while every clock drifts at most about half of it
 ship_interval = \"30ms\"  # async only: acknowledged writes are shipped to backups in batches this often (the replication lag)
 reads = \"primary\"  # who serves reads: \"primary\" (leased, linearizable); \"any\": a replica drawn per read, from its applied state (teaching: breaks read-your-writes and monotonic reads); \"sticky\": the client's own replica (monotonic reads hold; read-your-writes still breaks)
+detector = \"fixed\"  # how a backup decides the primary failed: \"fixed\" (silent for failover_timeout), \"heartbeat\" (mean heartbeat interval + detector_margin; Chen et al. 2002), \"phi\" (phi accrual reaches phi_threshold; Hayashibara et al. 2004)
+detector_margin = \"100ms\"  # heartbeat detector: the safety margin past the expected heartbeat
+phi_threshold = 8.0  # phi detector: the suspicion level at which the primary is suspected
+phi_min_std = \"20ms\"  # phi detector: the smallest standard deviation of heartbeat intervals assumed
+detector_window = 100  # heartbeat and phi detectors: how many recent heartbeat intervals they keep
 session_token = false  # follower reads: the client carries the sequence number of its latest write and a replica waits until it has applied it (restores read-your-writes)";
 
 word_enum! {
@@ -52,7 +58,7 @@ word_enum! {
 }
 
 /// `[cluster.params]` of `primary-backup`. See [`PARAMS_DOC`] for the keys and defaults.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PrimaryBackupParams {
     /// Synchronous or asynchronous acknowledgement of writes.
@@ -82,6 +88,20 @@ pub struct PrimaryBackupParams {
     pub ship_interval: Nanos,
     /// Who serves read-only transactions.
     pub reads: Reads,
+    /// How a backup decides that the primary failed.
+    pub detector: DetectorKind,
+    /// `heartbeat` detector: the margin past the expected heartbeat.
+    #[serde(deserialize_with = "positive_duration")]
+    pub detector_margin: Nanos,
+    /// `phi` detector: the suspicion level at which the primary is suspected.
+    #[serde(deserialize_with = "positive_level")]
+    pub phi_threshold: f64,
+    /// `phi` detector: the smallest standard deviation of heartbeat intervals assumed.
+    #[serde(deserialize_with = "positive_duration")]
+    pub phi_min_std: Nanos,
+    /// `heartbeat` and `phi` detectors: how many recent heartbeat intervals they keep.
+    #[serde(deserialize_with = "window_size")]
+    pub detector_window: u32,
     /// Follower reads wait for the client's session token (the sequence number of its
     /// latest acknowledged write): read-your-writes.
     pub session_token: bool,
@@ -99,17 +119,57 @@ impl Default for PrimaryBackupParams {
             ship_interval: 30 * MILLIS,
             reads: Reads::Primary,
             session_token: false,
+            detector: DetectorKind::Fixed,
+            detector_margin: 100 * MILLIS,
+            phi_threshold: 8.0,
+            phi_min_std: 20 * MILLIS,
+            detector_window: 100,
         }
     }
 }
 
 impl PrimaryBackupParams {
+    /// The failure detector a backup watches its primary with.
+    pub fn detector(&self) -> DetectorConfig {
+        DetectorConfig {
+            kind: self.detector,
+            timeout: self.failover_timeout,
+            margin: self.detector_margin,
+            phi_threshold: self.phi_threshold,
+            window: self.detector_window as usize,
+            min_std: self.phi_min_std,
+            acceptable_pause: 0,
+        }
+    }
+
     /// How long after sending a heartbeat the primary may rely on the acknowledgements it
     /// gets for it: `lease * (1 - drift_margin_ppm / 10^6)`, rounded down.
     pub fn lease_hold(&self) -> Nanos {
         let cut = u128::from(self.lease) * u128::from(self.drift_margin_ppm) / 1_000_000;
         self.lease - cut as Nanos
     }
+}
+
+/// Reads a phi threshold: a finite number above zero.
+fn positive_level<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let v = f64::deserialize(d)?;
+    if !(v.is_finite() && v > 0.0) {
+        return Err(de::Error::custom(format!(
+            "phi_threshold = {v} must be a number above 0 (8 is usual)"
+        )));
+    }
+    Ok(v)
+}
+
+/// Reads a detector window: from 1 to 10,000 intervals.
+fn window_size<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let v = u32::deserialize(d)?;
+    if !(1..=10_000).contains(&v) {
+        return Err(de::Error::custom(format!(
+            "detector_window = {v} must be from 1 to 10000"
+        )));
+    }
+    Ok(v)
 }
 
 /// Reads the drift margin: an integer number of ppm below 1,000,000.
@@ -151,6 +211,10 @@ mod tests {
         assert_eq!((p.reads, p.session_token), (Reads::Sticky, true));
         assert_eq!(parse("reads = \"any\"").unwrap().reads, Reads::Any);
         assert_eq!(PrimaryBackupParams::default().reads, Reads::Primary);
+        let p = parse("detector = \"phi\"\nphi_threshold = 10\ndetector_window = 50").unwrap();
+        assert_eq!(p.detector().kind, DetectorKind::Phi);
+        assert_eq!((p.phi_threshold, p.detector_window), (10.0, 50));
+        assert_eq!(p.detector().timeout, p.failover_timeout);
     }
 
     #[test]

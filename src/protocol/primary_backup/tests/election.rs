@@ -192,3 +192,32 @@ fn async_replication_loses_an_acknowledged_write_on_failover() {
     assert_eq!(net.request(leaders[0], read(1)), Some(Reply::single(None)));
     assert_eq!(net.obs(leaders[0]).term, 2);
 }
+
+/// The detector decides when a backup suspects a silent primary: after the mean heartbeat
+/// interval plus the margin (`heartbeat`), not after the whole `failover_timeout` (`fixed`).
+#[test]
+fn the_failure_detector_decides_when_a_silent_primary_is_suspected() {
+    use crate::protocol::detector::DetectorKind;
+    let run = |detector| {
+        let p = PrimaryBackupParams {
+            detector,
+            ..PrimaryBackupParams::default()
+        };
+        let mut net = Net::new(3, p);
+        net.settle();
+        net.advance(1_000 * MILLIS); // twenty heartbeats
+        assert!(net.suspicions.is_empty(), "a live primary is not suspected");
+        net.crash(n(0));
+        net.advance(260 * MILLIS);
+        net.suspicions.clone()
+    };
+    let fast = run(DetectorKind::Heartbeat);
+    assert!(
+        fast.iter().any(|&(by, of)| by != n(0) && of == n(0)),
+        "heartbeat: 50 ms + 100 ms margin + up to 75 ms stagger < 260 ms: {fast:?}"
+    );
+    assert!(
+        run(DetectorKind::Fixed).is_empty(),
+        "fixed: 300 ms of silence not yet over"
+    );
+}
