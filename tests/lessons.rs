@@ -1,0 +1,46 @@
+//! The simulation lessons run as written: every `$ faultline …` line of
+//! docs/lessons/eventual-consistency.md and docs/lessons/cap-and-quorums.md runs from the
+//! repository's root without a usage error, and a line marked `# → PASS` or `# → FAIL` ends
+//! with that verdict (exit code 0 or 1).
+
+use std::process::Command;
+
+/// Runs every command of `lesson`; returns how many ran.
+fn run_lesson(lesson: &str) -> usize {
+    let text = std::fs::read_to_string(lesson).unwrap();
+    let mut ran = 0;
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix("$ faultline ") else {
+            continue;
+        };
+        let (cmd, comment) = rest.split_once('#').unwrap_or((rest, ""));
+        let args: Vec<&str> = cmd.split_whitespace().collect();
+        let out = Command::new(env!("CARGO_BIN_EXE_faultline"))
+            .args(&args)
+            .output()
+            .unwrap();
+        let code = out.status.code();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            matches!(code, Some(0 | 1)),
+            "{lesson}: `faultline {cmd}` exited {code:?}: {stderr}"
+        );
+        let want = if comment.contains("→ PASS") {
+            Some(0)
+        } else if comment.contains("→ FAIL") {
+            Some(1)
+        } else {
+            None
+        };
+        if let Some(want) = want {
+            assert_eq!(code, Some(want), "{lesson}: `faultline {cmd}`");
+        }
+        ran += 1;
+    }
+    ran
+}
+
+#[test]
+fn every_command_in_the_eventual_consistency_lesson_runs_as_written() {
+    assert!(run_lesson("docs/lessons/eventual-consistency.md") >= 10);
+}
