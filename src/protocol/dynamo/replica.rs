@@ -52,7 +52,11 @@ pub enum Write {
 pub fn apply_write(d: &mut Durable, write: Write) {
     match write {
         Write::Put { key, set } => {
-            d.data.insert(key, set);
+            if set.is_empty() {
+                d.data.remove(&key);
+            } else {
+                d.data.insert(key, set);
+            }
         }
         Write::Hint { owner, key, set } => {
             d.hints.insert((owner, key), set);
@@ -119,6 +123,15 @@ impl Replica {
     /// (written even when nothing changed, so that an acknowledgement sent when it completes
     /// follows every earlier write of the key) and whether the set changed.
     pub fn merge(&mut self, key: Key, incoming: &[Version]) -> (Write, bool) {
+        if incoming.is_empty() && !self.data.contains_key(&key) {
+            return (
+                Write::Put {
+                    key,
+                    set: Vec::new(),
+                },
+                false,
+            );
+        }
         let set = self.data.entry(key).or_default();
         let changed = version::merge(self.lww, set, incoming);
         if changed {

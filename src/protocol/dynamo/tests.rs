@@ -395,3 +395,74 @@ fn a_sync_read_answers_what_it_wrote_back_not_a_newer_late_reply() {
         "written back"
     );
 }
+
+#[test]
+fn hints_survive_a_crash_of_their_holder() {
+    let key = 5;
+    let members: Vec<NodeId> = (0..5).map(n).collect();
+    let walk = Ring::new(&members, 8).walk(key);
+    let mut params = params(3, 2, 2);
+    params.sloppy_quorum = true;
+    let mut net: Net<Dynamo> = Net::new(5, params);
+    net.crash(walk[1]);
+    net.advance(400 * MILLIS);
+    assert_eq!(
+        net.request(walk[0], write(key, 12)),
+        Some(Reply::single(None))
+    );
+    assert_eq!(net.disk(walk[3]).hints.len(), 1, "the hint is durable");
+    // The holder crashes and restarts before the owner is back: the hint is still there.
+    net.crash(walk[3]);
+    net.restart(walk[3]);
+    assert_eq!(net.node(walk[3]).replica.hints().len(), 1);
+    net.restart(walk[1]);
+    net.advance(500 * MILLIS);
+    assert_eq!(net.node(walk[1]).replica.store().register(key), Some(12));
+    assert!(net.node(walk[3]).replica.hints().is_empty());
+}
+
+#[test]
+fn anti_entropy_sends_only_the_keys_of_differing_leaves() {
+    let mut params = params(2, 1, 2);
+    params.anti_entropy = Some(100 * MILLIS);
+    let mut net: Net<Dynamo> = Net::new(2, params);
+    for key in 0..40 {
+        net.request(n(0), write(key, key as i64));
+    }
+    // n1 misses one write.
+    net.cut(n(0), &[n(1)], true);
+    let id = net.client(n(0), write(7, 700));
+    net.settle();
+    assert_eq!(net.reply(id), None, "w = 2 needs n1");
+    net.blocked.clear();
+    // Let n0 start an exchange, then look at what travels.
+    let mut sent = Vec::new();
+    for _ in 0..50 {
+        if !net.fire_next_timer() {
+            break;
+        }
+        while let Some((from, to, msg)) = net.msgs.front().cloned() {
+            if let Msg::AeDiff { entries, .. } | Msg::AeEntries { entries } = &msg {
+                sent.push((
+                    from,
+                    to,
+                    entries.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+                ));
+            }
+            net.deliver();
+            while net.persist() {}
+        }
+        if net.node(n(1)).replica.store().register(7) == Some(700) {
+            break;
+        }
+    }
+    assert_eq!(net.node(n(1)).replica.store().register(7), Some(700));
+    assert!(!sent.is_empty());
+    for (_, _, keys) in &sent {
+        assert!(
+            keys.len() < 5,
+            "only the differing leaf's keys travel: {keys:?}"
+        );
+        assert!(keys.contains(&7), "{keys:?}");
+    }
+}

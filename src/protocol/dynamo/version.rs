@@ -101,13 +101,16 @@ pub struct Version {
 /// A key's versions on one replica, sorted, none dominating another.
 pub type Siblings = Vec<Version>;
 
-/// Merges `incoming` into `set`; true if `set` changed. `lww` keeps only the highest stamp;
+/// Merges `incoming` into `set`; true if `set` changed. `lww` keeps only the highest stamp
+/// (then value and vector, should two stamps ever be equal);
 /// otherwise the result is the versions of both that no other dominates.
 pub fn merge(lww: bool, set: &mut Siblings, incoming: &[Version]) -> bool {
     let mut changed = false;
     for v in incoming {
         if lww {
-            if set.first().map_or(true, |c| c.stamp < v.stamp) {
+            // The whole version breaks a (never expected) tie of stamps, so that the
+            // outcome never depends on arrival order.
+            if set.first().map_or(true, |c| c < v) {
                 set.clear();
                 set.push(v.clone());
                 changed = true;
@@ -131,7 +134,7 @@ pub fn merge(lww: bool, set: &mut Siblings, incoming: &[Version]) -> bool {
 /// The version a register read returns: the highest stamp among the siblings (the client
 /// side resolver, deterministic on every replica and coordinator).
 pub fn winner(set: &[Version]) -> Option<&Version> {
-    set.iter().max_by_key(|v| v.stamp)
+    set.iter().max()
 }
 
 /// The vectors of every sibling, merged: the context a write must descend from to replace
