@@ -194,3 +194,16 @@ fn quorums_with_sync_read_repair_keep_every_model_under_the_nemesis() {
         "{ladder:?}"
     );
 }
+
+#[test]
+fn version_vectors_keep_every_model_under_the_nemesis_too() {
+    let text = std::fs::read_to_string("scenarios/dynamo-chaos.toml")
+        .unwrap()
+        .replace(
+            "read_repair = \"sync\"",
+            "read_repair = \"sync\"\nversioning = \"version-vector\"",
+        );
+    let s = scenario::parse_str(&text, "dynamo-chaos-vv.toml").unwrap();
+    let swept = faultline::explore::sweep(&s, 1, 20, 2, &|_| {}).unwrap();
+    assert!(swept.not_passing().is_empty());
+}
