@@ -123,6 +123,18 @@ impl Default for DynamoParams {
 }
 
 impl DynamoParams {
+    /// Whether every read quorum meets every write quorum: `r + w > n`. (Only for strict
+    /// quorums: a sloppy quorum's nodes need not be the preference list's.)
+    pub fn quorums_overlap(&self) -> bool {
+        self.r + self.w > self.n
+    }
+
+    /// Whether two write quorums always meet (`2w > n`): concurrent writes then always have
+    /// a replica in common.
+    pub fn write_quorums_overlap(&self) -> bool {
+        2 * self.w > self.n
+    }
+
     /// Checks the quorum sizes against each other and the cluster size: `1 <= r, w <= n <=
     /// nodes`. The error is `(key, message)`, the key being the one to change.
     pub fn check(&self, nodes: usize) -> Result<(), (&'static str, String)> {
@@ -197,6 +209,34 @@ mod tests {
             parse("anti_entropy = \"250ms\"").unwrap().anti_entropy,
             Some(250 * MILLIS)
         );
+    }
+
+    /// Brute force over every pair of subsets: a read quorum of size r and a write quorum of
+    /// size w out of n replicas always intersect exactly when r + w > n.
+    #[test]
+    fn quorum_arithmetic() {
+        for n in 1..=6u32 {
+            let subsets =
+                |k: u32| -> Vec<u32> { (0u32..1 << n).filter(|m| m.count_ones() == k).collect() };
+            for r in 1..=n {
+                for w in 1..=n {
+                    let p = DynamoParams {
+                        n,
+                        r,
+                        w,
+                        ..DynamoParams::default()
+                    };
+                    let always = subsets(r)
+                        .iter()
+                        .all(|&a| subsets(w).iter().all(|&b| a & b != 0));
+                    assert_eq!(p.quorums_overlap(), always, "n = {n}, r = {r}, w = {w}");
+                    let writes = subsets(w)
+                        .iter()
+                        .all(|&a| subsets(w).iter().all(|&b| a & b != 0));
+                    assert_eq!(p.write_quorums_overlap(), writes, "n = {n}, w = {w}");
+                }
+            }
+        }
     }
 
     #[test]
