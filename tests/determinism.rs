@@ -97,7 +97,7 @@ fn determinism_command_reports_identical_runs() {
 
 /// Pinned trace hashes. If a change alters one of these on purpose, update it and say why in
 /// the commit message: every seed anyone recorded now replays differently.
-const GOLDEN: [(&str, u64, &str); 4] = [
+const GOLDEN: [(&str, u64, &str); 5] = [
     ("scenarios/bench/phold.toml", 1, "6e11ffcc37b0362c"),
     // Changed when operations became transactions: primary-backup's replication message now
     // carries a transaction's effects (was a key and a value; was acc3978a82a0c315). The
@@ -107,6 +107,8 @@ const GOLDEN: [(&str, u64, &str); 4] = [
     // A scripted link fault: since faults have identities, a link fault's end is one event
     // per fault (it was one per directed link), so this hash changed then (was 2f491c7490ebd7b2).
     ("scenarios/raft-flaky-network.toml", 1, "9ba3e38ac76bc19e"),
+    // Dynamo: ring placement, quorums, read repair, anti-entropy under the nemesis.
+    ("scenarios/dynamo-chaos.toml", 1, "a3b272e8b176d148"),
 ];
 
 #[test]

@@ -8,6 +8,7 @@
 mod client;
 mod context;
 pub mod detector;
+pub mod dynamo;
 pub mod gossip;
 mod log_view;
 mod params_serde;
@@ -80,6 +81,13 @@ pub trait Protocol: Sized + 'static {
     /// progress) costs memory with the square of the cluster size: keep this low enough that
     /// `MAX_NODES²` entries of that state stay affordable.
     const MAX_NODES: usize = 10_000;
+
+    /// Checks the parameters against the cluster size (`nodes`), once, when a scenario is
+    /// loaded: `Err((key, message))` names the `[cluster.params]` key to change. The default
+    /// accepts everything.
+    fn check_params(_params: &Self::Params, _nodes: usize) -> Result<(), (&'static str, String)> {
+        Ok(())
+    }
 
     /// The micro-operation kinds this protocol serves ([`crate::ops::Kind`]); a scenario whose
     /// workload needs another kind is refused. Protocols that serve no clients (PHOLD) serve

@@ -2,6 +2,7 @@
 //! a scenario into one monomorphised call through a [`ProtocolVisitor`], so choosing a
 //! protocol costs one match per run and nothing per event.
 
+use super::dynamo::Dynamo;
 use super::gossip::Gossip;
 use super::phold::Phold;
 use super::primary_backup::PrimaryBackup;
@@ -49,6 +50,11 @@ pub const PROTOCOLS: &[ProtocolInfo] = &[
         summary: "gossip: state-based CRDTs (PN-counter, OR-set, LWW-register) by push-pull anti-entropy; always available",
         params: super::gossip::PARAMS_DOC,
     },
+    ProtocolInfo {
+        name: Dynamo::NAME,
+        summary: "Dynamo leaderless key-value store: ring, n/r/w quorums, read repair, hinted handoff, anti-entropy",
+        params: super::dynamo::PARAMS_DOC,
+    },
 ];
 
 /// Runs `visitor` with the protocol registered as `name`; `None` if there is none.
@@ -58,6 +64,7 @@ pub fn visit<V: ProtocolVisitor>(name: &str, visitor: V) -> Option<V::Output> {
         PrimaryBackup::NAME => Some(visitor.visit::<PrimaryBackup>()),
         Raft::NAME => Some(visitor.visit::<Raft>()),
         Gossip::NAME => Some(visitor.visit::<Gossip>()),
+        Dynamo::NAME => Some(visitor.visit::<Dynamo>()),
         _ => None,
     }
 }
@@ -104,6 +111,20 @@ impl ProtocolVisitor for ParamsCheck<'_> {
     type Output = Result<(), String>;
     fn visit<P: Protocol>(self) -> Result<(), String> {
         parse_params::<P>(self.0).map(|_| ())
+    }
+}
+
+/// Checks parameters that parse against the cluster size ([`Protocol::check_params`]):
+/// `Err((key, message))`.
+pub struct ParamsFit<'a>(pub &'a toml::Table, pub usize);
+
+impl ProtocolVisitor for ParamsFit<'_> {
+    type Output = Result<(), (&'static str, String)>;
+    fn visit<P: Protocol>(self) -> Self::Output {
+        match parse_params::<P>(self.0) {
+            Ok(params) => P::check_params(&params, self.1),
+            Err(_) => Ok(()),
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use super::{faults, workload};
 use crate::des::ids::NodeId;
 use crate::des::rng::Probability;
 use crate::des::time::{Nanos, MILLIS, SECS};
-use crate::protocol::registry::{names, visit, MaxNodes, ParamsCheck};
+use crate::protocol::registry::{names, visit, MaxNodes, ParamsCheck, ParamsFit};
 
 /// The default `[limits] memory`: 1 GiB.
 pub(crate) const DEFAULT_MEMORY: u64 = 1 << 30;
@@ -184,6 +184,11 @@ fn cluster(src: &Source<'_>, raw: RawCluster) -> Result<Cluster, ScenarioError> 
             super::values::grouped(max as i64)
         );
         return Err(src.error(&path.key("nodes"), msg));
+    }
+    if let Some(Err((key, msg))) = visit(&raw.protocol, ParamsFit(&params, raw.nodes.0.len())) {
+        let at = path.key("params").key(key);
+        let msg = format!("{msg} (parameters of protocol `{}`)", raw.protocol);
+        return Err(src.error(&at, msg));
     }
     Ok(Cluster {
         protocol: raw.protocol,
