@@ -44,3 +44,8 @@ fn run_lesson(lesson: &str) -> usize {
 fn every_command_in_the_eventual_consistency_lesson_runs_as_written() {
     assert!(run_lesson("docs/lessons/eventual-consistency.md") >= 10);
 }
+
+#[test]
+fn every_command_in_the_cap_and_quorums_lesson_runs_as_written() {
+    assert!(run_lesson("docs/lessons/cap-and-quorums.md") >= 12);
+}
