@@ -207,3 +207,33 @@ fn version_vectors_keep_every_model_under_the_nemesis_too() {
     let swept = faultline::explore::sweep(&s, 1, 20, 2, &|_| {}).unwrap();
     assert!(swept.not_passing().is_empty());
 }
+
+/// The failure detector is pluggable: with the adaptive detectors the sloppy quorum still
+/// finds stand-ins on both sides of the partition (and still reads stale); every detector
+/// keeps the strict twin linearizable.
+#[test]
+fn every_failure_detector_drives_the_sloppy_quorum() {
+    for detector in ["fixed", "heartbeat", "phi"] {
+        let with = |path: &str, anchor: &str| {
+            let text = std::fs::read_to_string(path).unwrap().replace(
+                &format!("\n{anchor}\n"),
+                &format!("\n{anchor}\ndetector = \"{detector}\"\n"),
+            );
+            assert!(text.contains("detector = "), "{path}: {anchor}");
+            scenario::parse_str(&text, path).unwrap()
+        };
+        let sloppy = with(
+            "scenarios/dynamo-sloppy-quorum.toml",
+            "sloppy_quorum = true",
+        );
+        let o = run_seed(&sloppy, 1, Trace::hash_only()).unwrap();
+        assert_eq!(o.verdict, Verdict::Fail, "{detector}");
+        assert!(o.output.ops.ok > 400, "{detector}: {} ok", o.output.ops.ok);
+        let strict = with(
+            "scenarios/dynamo-strict-quorum-partition.toml",
+            "sloppy_quorum = false",
+        );
+        let o = run_seed(&strict, 1, Trace::hash_only()).unwrap();
+        assert_eq!(o.verdict, Verdict::Pass, "{detector}");
+    }
+}

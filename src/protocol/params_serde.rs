@@ -4,6 +4,7 @@
 
 use crate::des::time::{parse_bounded_duration as parse_duration, Nanos};
 use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
 use std::fmt;
 
 struct DurationVisitor;
@@ -28,4 +29,26 @@ impl Visitor<'_> for DurationVisitor {
 /// serde errors that say what is wrong.
 pub(crate) fn positive_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Nanos, D::Error> {
     d.deserialize_str(DurationVisitor)
+}
+
+/// Reads a phi threshold: a finite number above zero.
+pub(crate) fn positive_level<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let v = f64::deserialize(d)?;
+    if !(v.is_finite() && v > 0.0) {
+        return Err(de::Error::custom(format!(
+            "phi_threshold = {v} must be a number above 0 (8 is usual)"
+        )));
+    }
+    Ok(v)
+}
+
+/// Reads a detector window: from 1 to 10,000 intervals.
+pub(crate) fn window_size<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let v = u32::deserialize(d)?;
+    if !(1..=10_000).contains(&v) {
+        return Err(de::Error::custom(format!(
+            "detector_window = {v} must be from 1 to 10000"
+        )));
+    }
+    Ok(v)
 }

@@ -1,26 +1,41 @@
-//! The failure detector of `dynamo`: a node is suspected when nothing was heard from it for
-//! `suspect_after` of local time (any message counts; quiet peers are pinged every
-//! `ping_interval`). Kept apart so that other detectors (heartbeat, phi accrual) can replace
-//! it behind the same two questions: [`Detector::heard`] and [`Detector::is_up`].
+//! The failure detector of `dynamo`: whether a peer is up, for sloppy quorums, forwarding to
+//! a coordinator and hand-off. Any message from a peer counts as a sign of life; quiet peers
+//! are pinged every `ping_interval`. `detector = "fixed"` suspects a peer not heard from for
+//! `suspect_after`; `"heartbeat"` and `"phi"` use the shared adaptive detectors of
+//! [`crate::protocol::detector`], one per peer, on the intervals between its messages.
 
 use crate::des::ids::NodeId;
 use crate::des::time::Nanos;
+use crate::protocol::detector::{self as shared, DetectorConfig, DetectorKind};
 
-/// When each member was last heard from, on this node's local clock.
+/// When each member was last heard from, on this node's local clock, and (for the adaptive
+/// detectors) each member's detector.
 #[derive(Clone, Debug)]
 pub struct Detector {
     me: NodeId,
     heard: Vec<Nanos>,
     suspect_after: Nanos,
+    /// `heartbeat` or `phi`: one shared detector per member; `None` for `fixed`.
+    adaptive: Option<Vec<shared::Detector>>,
 }
 
 impl Detector {
     /// A detector for `members` nodes that trusts everyone as of `now`.
-    pub fn new(me: NodeId, members: usize, now: Nanos, suspect_after: Nanos) -> Detector {
+    pub fn new(me: NodeId, members: usize, now: Nanos, config: DetectorConfig) -> Detector {
+        let adaptive = (config.kind != DetectorKind::Fixed).then(|| {
+            (0..members)
+                .map(|_| {
+                    let mut d = shared::Detector::new(config);
+                    d.reset(now);
+                    d
+                })
+                .collect()
+        });
         Detector {
             me,
             heard: vec![now; members],
-            suspect_after,
+            suspect_after: config.timeout,
+            adaptive,
         }
     }
 
@@ -29,15 +44,27 @@ impl Detector {
         if let Some(h) = self.heard.get_mut(node.index()) {
             *h = (*h).max(now);
         }
+        if let Some(d) = self
+            .adaptive
+            .as_mut()
+            .and_then(|all| all.get_mut(node.index()))
+        {
+            d.heard(now);
+        }
     }
 
     /// Whether `node` is trusted at local time `now` (this node always is).
     pub fn is_up(&self, node: NodeId, now: Nanos) -> bool {
-        node == self.me
-            || self
+        if node == self.me {
+            return true;
+        }
+        match &self.adaptive {
+            Some(all) => all.get(node.index()).is_some_and(|d| !d.suspects(now)),
+            None => self
                 .heard
                 .get(node.index())
-                .is_some_and(|&h| now.saturating_sub(h) <= self.suspect_after)
+                .is_some_and(|&h| now.saturating_sub(h) <= self.suspect_after),
+        }
     }
 
     /// Whether nothing was heard from `node` for at least `quiet` (worth a ping).
@@ -54,9 +81,34 @@ impl Detector {
 mod tests {
     use super::*;
 
+    fn config(kind: DetectorKind, timeout: Nanos) -> DetectorConfig {
+        DetectorConfig {
+            kind,
+            timeout,
+            margin: 20,
+            phi_threshold: 8.0,
+            window: 10,
+            min_std: 5,
+            acceptable_pause: 0,
+        }
+    }
+
+    #[test]
+    fn an_adaptive_detector_suspects_by_the_rhythm_of_a_peers_messages() {
+        let mut d = Detector::new(NodeId(0), 2, 0, config(DetectorKind::Heartbeat, 500));
+        for t in (10..=200).step_by(10) {
+            d.heard(NodeId(1), t);
+        }
+        // Messages every 10: expected at 210, suspected 20 (the margin) later.
+        assert!(d.is_up(NodeId(1), 229));
+        assert!(!d.is_up(NodeId(1), 230));
+        let fixed = Detector::new(NodeId(0), 2, 0, config(DetectorKind::Fixed, 500));
+        assert!(fixed.is_up(NodeId(1), 500) && !fixed.is_up(NodeId(1), 501));
+    }
+
     #[test]
     fn suspects_silence_and_forgives_on_news() {
-        let mut d = Detector::new(NodeId(0), 3, 100, 50);
+        let mut d = Detector::new(NodeId(0), 3, 100, config(DetectorKind::Fixed, 50));
         assert!(d.is_up(NodeId(1), 150));
         assert!(!d.is_up(NodeId(1), 151));
         assert!(d.is_up(NodeId(0), 1_000), "a node trusts itself");

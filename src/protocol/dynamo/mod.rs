@@ -203,7 +203,7 @@ impl Protocol for Dynamo {
             ring: Ring::new(members, params.vnodes),
             walks: BTreeMap::new(),
             replica,
-            detector: Detector::new(me, members.len(), ctx.now(), params.suspect_after),
+            detector: Detector::new(me, members.len(), ctx.now(), params.detector_config()),
             pending: BTreeMap::new(),
             next_op: ctx.rng().next_u64() & !0xffff_ffff,
             seq: 0,

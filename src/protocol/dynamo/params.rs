@@ -4,7 +4,8 @@
 
 use crate::des::time::{Nanos, MILLIS};
 use crate::des::words::word_enum;
-use crate::protocol::params_serde::positive_duration;
+use crate::protocol::detector::{DetectorConfig, DetectorKind};
+use crate::protocol::params_serde::{positive_duration, positive_level, window_size};
 use serde::de::{self, Deserializer};
 use serde::Deserialize;
 
@@ -21,7 +22,12 @@ sloppy_quorum = false  # true: a write or read skips replicas the failure detect
 anti_entropy = \"1s\"  # period of Merkle-tree comparison with one replica sharing a key range, round robin; \"off\" disables it
 request_timeout = \"500ms\"  # a coordinator gives up on a request unanswered this long (the client records info)
 ping_interval = \"100ms\"  # a node pings peers it has not heard from for this long; also how often hints are handed off
-suspect_after = \"300ms\"  # the failure detector suspects a peer not heard from for this long";
+suspect_after = \"300ms\"  # the failure detector suspects a peer not heard from for this long (detector = \"fixed\")
+detector = \"fixed\"  # \"fixed\" (silent for suspect_after), \"heartbeat\" (mean interval between messages + detector_margin; Chen et al. 2002), \"phi\" (phi accrual reaches phi_threshold; Hayashibara et al. 2004)
+detector_margin = \"100ms\"  # heartbeat detector: the safety margin past the expected message
+phi_threshold = 8.0  # phi detector: the suspicion level at which a peer is suspected
+phi_min_std = \"20ms\"  # phi detector: the smallest standard deviation of intervals assumed
+detector_window = 100  # heartbeat and phi detectors: how many recent intervals they keep";
 
 word_enum! {
     /// Which node coordinates a client request.
@@ -66,7 +72,7 @@ word_enum! {
 }
 
 /// `[cluster.params]` of `dynamo`. See [`PARAMS_DOC`] for the keys and defaults.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DynamoParams {
     /// Replicas per key.
@@ -98,9 +104,24 @@ pub struct DynamoParams {
     /// Ping and hand-off period.
     #[serde(deserialize_with = "positive_duration")]
     pub ping_interval: Nanos,
-    /// Silence after which a peer is suspected.
+    /// Silence after which a peer is suspected (`detector = "fixed"`).
     #[serde(deserialize_with = "positive_duration")]
     pub suspect_after: Nanos,
+    /// Which failure detector decides that a peer is down (for sloppy quorums, forwarding
+    /// and hand-off).
+    pub detector: DetectorKind,
+    /// `heartbeat` detector: the margin past the expected message.
+    #[serde(deserialize_with = "positive_duration")]
+    pub detector_margin: Nanos,
+    /// `phi` detector: the suspicion level at which a peer is suspected.
+    #[serde(deserialize_with = "positive_level")]
+    pub phi_threshold: f64,
+    /// `phi` detector: the smallest standard deviation of intervals assumed.
+    #[serde(deserialize_with = "positive_duration")]
+    pub phi_min_std: Nanos,
+    /// `heartbeat` and `phi` detectors: how many recent intervals they keep.
+    #[serde(deserialize_with = "window_size")]
+    pub detector_window: u32,
 }
 
 impl Default for DynamoParams {
@@ -118,11 +139,29 @@ impl Default for DynamoParams {
             request_timeout: 500 * MILLIS,
             ping_interval: 100 * MILLIS,
             suspect_after: 300 * MILLIS,
+            detector: DetectorKind::Fixed,
+            detector_margin: 100 * MILLIS,
+            phi_threshold: 8.0,
+            phi_min_std: 20 * MILLIS,
+            detector_window: 100,
         }
     }
 }
 
 impl DynamoParams {
+    /// The failure detector each node watches its peers with.
+    pub fn detector_config(&self) -> DetectorConfig {
+        DetectorConfig {
+            kind: self.detector,
+            timeout: self.suspect_after,
+            margin: self.detector_margin,
+            phi_threshold: self.phi_threshold,
+            window: self.detector_window as usize,
+            min_std: self.phi_min_std,
+            acceptable_pause: 0,
+        }
+    }
+
     /// Whether every read quorum meets every write quorum: `r + w > n`. (Only for strict
     /// quorums: a sloppy quorum's nodes need not be the preference list's.)
     pub fn quorums_overlap(&self) -> bool {

@@ -5,7 +5,7 @@
 use crate::des::time::{Nanos, MILLIS};
 use crate::des::words::word_enum;
 use crate::protocol::detector::{DetectorConfig, DetectorKind};
-use crate::protocol::params_serde::positive_duration;
+use crate::protocol::params_serde::{positive_duration, positive_level, window_size};
 use serde::de::{self, Deserializer};
 use serde::Deserialize;
 
@@ -148,28 +148,6 @@ impl PrimaryBackupParams {
         let cut = u128::from(self.lease) * u128::from(self.drift_margin_ppm) / 1_000_000;
         self.lease - cut as Nanos
     }
-}
-
-/// Reads a phi threshold: a finite number above zero.
-fn positive_level<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    let v = f64::deserialize(d)?;
-    if !(v.is_finite() && v > 0.0) {
-        return Err(de::Error::custom(format!(
-            "phi_threshold = {v} must be a number above 0 (8 is usual)"
-        )));
-    }
-    Ok(v)
-}
-
-/// Reads a detector window: from 1 to 10,000 intervals.
-fn window_size<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    let v = u32::deserialize(d)?;
-    if !(1..=10_000).contains(&v) {
-        return Err(de::Error::custom(format!(
-            "detector_window = {v} must be from 1 to 10000"
-        )));
-    }
-    Ok(v)
 }
 
 /// Reads the drift margin: an integer number of ppm below 1,000,000.
