@@ -9,6 +9,7 @@ mod client;
 mod context;
 pub mod gossip;
 mod log_view;
+pub mod multi_leader;
 mod params_serde;
 pub mod phold;
 pub mod primary_backup;

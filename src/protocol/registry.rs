@@ -3,6 +3,7 @@
 //! protocol costs one match per run and nothing per event.
 
 use super::gossip::Gossip;
+use super::multi_leader::MultiLeader;
 use super::phold::Phold;
 use super::primary_backup::PrimaryBackup;
 use super::raft::Raft;
@@ -49,6 +50,11 @@ pub const PROTOCOLS: &[ProtocolInfo] = &[
         summary: "gossip: state-based CRDTs (PN-counter, OR-set, LWW-register) by push-pull anti-entropy; always available",
         params: super::gossip::PARAMS_DOC,
     },
+    ProtocolInfo {
+        name: MultiLeader::NAME,
+        summary: "multi-leader: every node accepts writes and ships them asynchronously; conflicts by LWW, version vectors or CRDTs; always available",
+        params: super::multi_leader::PARAMS_DOC,
+    },
 ];
 
 /// Runs `visitor` with the protocol registered as `name`; `None` if there is none.
@@ -58,6 +64,7 @@ pub fn visit<V: ProtocolVisitor>(name: &str, visitor: V) -> Option<V::Output> {
         PrimaryBackup::NAME => Some(visitor.visit::<PrimaryBackup>()),
         Raft::NAME => Some(visitor.visit::<Raft>()),
         Gossip::NAME => Some(visitor.visit::<Gossip>()),
+        MultiLeader::NAME => Some(visitor.visit::<MultiLeader>()),
         _ => None,
     }
 }
