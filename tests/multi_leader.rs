@@ -88,6 +88,7 @@ fn switching_leaders_breaks_read_your_writes_on_seed_1() {
 fn the_safe_twins_pass_a_sweep_of_seeds() {
     for path in [
         "scenarios/multi-leader-lww.toml",
+        "scenarios/multi-leader-vv-skew.toml",
         "scenarios/multi-leader-arrival-order-safe.toml",
         "scenarios/multi-leader-session-sticky.toml",
         "scenarios/multi-leader-chaos.toml",
