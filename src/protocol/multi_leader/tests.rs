@@ -264,3 +264,83 @@ fn what_it_cannot_serve_is_refused_and_does_nothing() {
         .iter()
         .all(|k| k.name() != "cas" && k.name() != "append"));
 }
+
+#[test]
+fn a_receiver_that_crashes_before_its_apply_is_durable_asks_again() {
+    let mut net = M::new(2, MultiLeaderParams::default());
+    assert_eq!(net.request(n(0), write(0, 1)), ok_none());
+    let log = net.node(n(0)).log.clone();
+    net.on(n(1), |p, ctx| {
+        p.on_message(
+            ctx,
+            n(0),
+            Msg::Ship {
+                head: 1,
+                updates: log,
+            },
+        )
+    });
+    assert_eq!(stored(&net, 1, 0), Some(Stored::Register(1)));
+    net.crash(n(1)); // before the applied update reached disk
+    net.restart(n(1));
+    net.settle();
+    assert_eq!(stored(&net, 1, 0), None, "the apply was not durable");
+    assert_eq!(net.disk(n(1)).applied.get(0), 0);
+    net.advance(200 * MILLIS);
+    assert_eq!(
+        stored(&net, 1, 0),
+        Some(Stored::Register(1)),
+        "asked again from the heartbeat's head"
+    );
+    assert_eq!(net.disk(n(1)).applied.get(0), 1);
+}
+
+#[test]
+fn a_write_that_followed_another_waits_for_it_at_a_third_replica() {
+    let mut net = M::new(3, MultiLeaderParams::default());
+    assert_eq!(net.request(n(0), write(0, 1)), ok_none());
+    let first = net.node(n(0)).log.clone();
+    let ship = first.clone();
+    net.on(n(1), |p, ctx| {
+        p.on_message(
+            ctx,
+            n(0),
+            Msg::Ship {
+                head: 1,
+                updates: ship,
+            },
+        )
+    });
+    net.settle();
+    // A client reads n0's write at n1, then writes key 1 there: that write follows it.
+    assert_eq!(read_int(&mut net, 1, 0), Some(1));
+    assert_eq!(net.request(n(1), write(1, 2)), ok_none());
+    let second = net.node(n(1)).log.clone();
+    net.on(n(2), |p, ctx| {
+        p.on_message(
+            ctx,
+            n(1),
+            Msg::Ship {
+                head: 1,
+                updates: second,
+            },
+        )
+    });
+    assert_eq!(
+        stored(&net, 2, 1),
+        None,
+        "held until what it followed arrives"
+    );
+    net.on(n(2), |p, ctx| {
+        p.on_message(
+            ctx,
+            n(0),
+            Msg::Ship {
+                head: 1,
+                updates: first,
+            },
+        )
+    });
+    assert_eq!(stored(&net, 2, 0), Some(Stored::Register(1)));
+    assert_eq!(stored(&net, 2, 1), Some(Stored::Register(2)));
+}
