@@ -11,6 +11,7 @@ pub mod detector;
 pub mod dynamo;
 pub mod gossip;
 mod log_view;
+pub mod multi_leader;
 mod params_serde;
 pub mod phold;
 pub mod primary_backup;

@@ -4,6 +4,7 @@
 
 use super::dynamo::Dynamo;
 use super::gossip::Gossip;
+use super::multi_leader::MultiLeader;
 use super::phold::Phold;
 use super::primary_backup::PrimaryBackup;
 use super::raft::Raft;
@@ -55,6 +56,11 @@ pub const PROTOCOLS: &[ProtocolInfo] = &[
         summary: "Dynamo leaderless key-value store: ring, n/r/w quorums, read repair, hinted handoff, anti-entropy",
         params: super::dynamo::PARAMS_DOC,
     },
+    ProtocolInfo {
+        name: MultiLeader::NAME,
+        summary: "multi-leader: every node accepts writes and ships them asynchronously; conflicts by LWW, version vectors or CRDTs; always available",
+        params: super::multi_leader::PARAMS_DOC,
+    },
 ];
 
 /// Runs `visitor` with the protocol registered as `name`; `None` if there is none.
@@ -65,6 +71,7 @@ pub fn visit<V: ProtocolVisitor>(name: &str, visitor: V) -> Option<V::Output> {
         Raft::NAME => Some(visitor.visit::<Raft>()),
         Gossip::NAME => Some(visitor.visit::<Gossip>()),
         Dynamo::NAME => Some(visitor.visit::<Dynamo>()),
+        MultiLeader::NAME => Some(visitor.visit::<MultiLeader>()),
         _ => None,
     }
 }

@@ -215,7 +215,7 @@ impl Replica {
 
 /// The micro-operations that create `key` holding `want` in an empty store (an empty set is
 /// made by removing from it, as the store does for a remove from an absent key).
-fn creation(key: Key, want: &Stored) -> Vec<MicroOp> {
+pub(crate) fn creation(key: Key, want: &Stored) -> Vec<MicroOp> {
     match want {
         Stored::Counter(v) => vec![MicroOp::Add { key, delta: *v }],
         Stored::Register(v) => vec![MicroOp::Write { key, value: *v }],
