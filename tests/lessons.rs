@@ -49,3 +49,21 @@ fn every_command_in_the_eventual_consistency_lesson_runs_as_written() {
 fn every_command_in_the_cap_and_quorums_lesson_runs_as_written() {
     assert!(run_lesson("docs/lessons/cap-and-quorums.md") >= 12);
 }
+
+/// The worked example of docs/protocols.md ("Writing your own protocol") is the code of
+/// examples/solo.rs, which `cargo test` compiles: the page cannot drift from the API.
+#[test]
+fn the_protocol_guide_shows_the_compiled_example() {
+    let page = std::fs::read_to_string("docs/protocols.md").unwrap();
+    let example = std::fs::read_to_string("examples/solo.rs").unwrap();
+    let start = page
+        .find("```rust\nuse faultline::")
+        .expect("the example block");
+    let block = &page[start + "```rust\n".len()..];
+    let block = &block[..block.find("```").unwrap()];
+    assert!(block.contains("impl Protocol for Solo"), "{block}");
+    assert!(
+        example.contains(block),
+        "docs/protocols.md's example differs from examples/solo.rs"
+    );
+}
