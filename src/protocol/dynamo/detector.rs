@@ -17,6 +17,8 @@ pub struct Detector {
     suspect_after: Nanos,
     /// `heartbeat` or `phi`: one shared detector per member; `None` for `fixed`.
     adaptive: Option<Vec<shared::Detector>>,
+    /// Whether each member was suspected at the last [`Detector::newly_suspected`].
+    suspected: Vec<bool>,
 }
 
 impl Detector {
@@ -36,6 +38,7 @@ impl Detector {
             heard: vec![now; members],
             suspect_after: config.timeout,
             adaptive,
+            suspected: vec![false; members],
         }
     }
 
@@ -65,6 +68,21 @@ impl Detector {
                 .get(node.index())
                 .is_some_and(|&h| now.saturating_sub(h) <= self.suspect_after),
         }
+    }
+
+    /// The members suspected at local time `now` that were not at the previous call, for
+    /// the report (`ctx.suspect`); changes nothing the detector decides.
+    pub fn newly_suspected(&mut self, now: Nanos) -> Vec<NodeId> {
+        let mut fresh = Vec::new();
+        for i in 0..self.suspected.len() {
+            let node = NodeId(i as u32);
+            let down = !self.is_up(node, now);
+            if down && !self.suspected[i] {
+                fresh.push(node);
+            }
+            self.suspected[i] = down;
+        }
+        fresh
     }
 
     /// Whether nothing was heard from `node` for at least `quiet` (worth a ping).
@@ -104,6 +122,17 @@ mod tests {
         assert!(!d.is_up(NodeId(1), 230));
         let fixed = Detector::new(NodeId(0), 2, 0, config(DetectorKind::Fixed, 500));
         assert!(fixed.is_up(NodeId(1), 500) && !fixed.is_up(NodeId(1), 501));
+    }
+
+    #[test]
+    fn a_suspicion_is_reported_once_until_the_peer_is_heard_again() {
+        let mut d = Detector::new(NodeId(0), 3, 0, config(DetectorKind::Fixed, 50));
+        assert!(d.newly_suspected(40).is_empty());
+        assert_eq!(d.newly_suspected(60), [NodeId(1), NodeId(2)]);
+        assert!(d.newly_suspected(70).is_empty(), "already reported");
+        d.heard(NodeId(1), 80);
+        assert!(d.newly_suspected(90).is_empty());
+        assert_eq!(d.newly_suspected(200), [NodeId(1)]);
     }
 
     #[test]

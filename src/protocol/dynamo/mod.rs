@@ -163,6 +163,10 @@ impl Dynamo {
                 ctx.send(peer, Msg::Ping);
             }
         }
+        // For the report only: which peers the detector began to suspect since the last tick.
+        for peer in self.detector.newly_suspected(now) {
+            ctx.suspect(peer);
+        }
         self.hand_off(ctx);
     }
 }
