@@ -146,6 +146,51 @@ pub struct Store {
 }
 
 impl Store {
+    /// Makes `key` hold `want` by applying the micro-operations that turn what it holds
+    /// into it (a replica that keeps its data in another form, CRDTs say, keeps this store
+    /// equal to what that data reads as). False, with the store unchanged or partly
+    /// changed, when no such operations exist (the key holds another type, or `want` is an
+    /// empty list): the caller then rebuilds the store with [`Store::from_values`].
+    pub fn set_to(&mut self, key: Key, want: &Stored) -> bool {
+        let ops = match (self.get(key), want) {
+            (Some(held), _) if held == want => return true,
+            (None, _) => creation(key, want),
+            (Some(Stored::Counter(old)), Stored::Counter(new)) => vec![MicroOp::Add {
+                key,
+                delta: new.wrapping_sub(*old),
+            }],
+            (Some(Stored::Register(_)), Stored::Register(value)) => {
+                vec![MicroOp::Write { key, value: *value }]
+            }
+            (Some(Stored::Set(old)), Stored::Set(new)) => {
+                let mut ops: Vec<MicroOp> = new
+                    .difference(old)
+                    .map(|&value| MicroOp::Insert { key, value })
+                    .collect();
+                ops.extend(
+                    old.difference(new)
+                        .map(|&value| MicroOp::Remove { key, value }),
+                );
+                ops
+            }
+            _ => Vec::new(),
+        };
+        !ops.is_empty() && matches!(self.apply(&Txn::new(ops)), Applied::Done { .. })
+    }
+
+    /// A store in which each key holds its value (an empty list is left out: no operation
+    /// makes one).
+    pub fn from_values(values: impl IntoIterator<Item = (Key, Stored)>) -> Store {
+        let mut store = Store::new();
+        for (key, want) in values {
+            let ops = creation(key, &want);
+            if !ops.is_empty() {
+                store.apply(&Txn::new(ops));
+            }
+        }
+        store
+    }
+
     /// An empty store.
     pub fn new() -> Store {
         Store::default()
@@ -364,6 +409,24 @@ fn register_value(s: &Stored) -> Option<i64> {
     }
 }
 
+/// The micro-operations that create `key` holding `want` in an empty store (an empty set is
+/// made by removing from it, as the store does for a remove from an absent key).
+fn creation(key: Key, want: &Stored) -> Vec<MicroOp> {
+    match want {
+        Stored::Counter(v) => vec![MicroOp::Add { key, delta: *v }],
+        Stored::Register(v) => vec![MicroOp::Write { key, value: *v }],
+        Stored::Set(items) if items.is_empty() => vec![MicroOp::Remove { key, value: 0 }],
+        Stored::Set(items) => items
+            .iter()
+            .map(|&value| MicroOp::Insert { key, value })
+            .collect(),
+        Stored::List(items) => items
+            .iter()
+            .map(|&value| MicroOp::Append { key, value })
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -374,6 +437,35 @@ mod tests {
             Applied::Done { results, update } => (results, update),
             Applied::Aborted(why) => panic!("aborted: {why:?}"),
         }
+    }
+
+    #[test]
+    fn a_store_is_set_to_a_value_by_the_difference_and_built_from_values() {
+        let set = |items: &[i64]| Stored::Set(items.iter().copied().collect());
+        let mut s = Store::from_values([
+            (1, Stored::Counter(5)),
+            (2, set(&[1, 2])),
+            (3, Stored::Register(7)),
+            (4, set(&[])),
+        ]);
+        assert_eq!(s.get(4), Some(&set(&[])), "an empty set exists");
+        assert!(s.set_to(1, &Stored::Counter(9)));
+        assert!(s.set_to(2, &set(&[2, 3])));
+        assert!(s.set_to(3, &Stored::Register(8)));
+        assert!(s.set_to(5, &Stored::Register(1)), "created");
+        assert!(s.set_to(3, &Stored::Register(8)), "already so");
+        let want = Store::from_values([
+            (1, Stored::Counter(9)),
+            (2, set(&[2, 3])),
+            (3, Stored::Register(8)),
+            (4, set(&[])),
+            (5, Stored::Register(1)),
+        ]);
+        assert_eq!(s, want);
+        assert!(
+            !s.set_to(1, &set(&[1])),
+            "another type: the caller rebuilds"
+        );
     }
 
     #[test]

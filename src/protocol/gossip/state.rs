@@ -8,7 +8,7 @@ use super::lww::{LwwRegister, Stamp};
 use super::orset::{OrSet, Tag};
 use super::params::{CounterKind, MergeKind};
 use super::pncounter::PnCounter;
-use crate::ops::{Applied, Key, Kind, MicroOp, Results, Store, Stored, Txn};
+use crate::ops::{Key, Kind, MicroOp, Results, Store, Txn};
 use std::collections::BTreeMap;
 
 /// Every key's CRDT, in key order: what nodes gossip and persist.
@@ -183,62 +183,13 @@ impl Replica {
         let Some(crdt) = self.keys.get(&key) else {
             return;
         };
-        let want = crdt.stored();
-        let ops = match (self.store.get(key), &want) {
-            (Some(held), _) if *held == want => return,
-            (None, _) => creation(key, &want),
-            (Some(Stored::Counter(old)), Stored::Counter(new)) => vec![MicroOp::Add {
-                key,
-                delta: new.wrapping_sub(*old),
-            }],
-            (Some(Stored::Register(_)), Stored::Register(value)) => {
-                vec![MicroOp::Write { key, value: *value }]
-            }
-            (Some(Stored::Set(old)), Stored::Set(new)) => {
-                let mut ops: Vec<MicroOp> = new
-                    .difference(old)
-                    .map(|&value| MicroOp::Insert { key, value })
-                    .collect();
-                ops.extend(
-                    old.difference(new)
-                        .map(|&value| MicroOp::Remove { key, value }),
-                );
-                ops
-            }
-            _ => Vec::new(), // another type: rebuild below
-        };
-        if ops.is_empty() || !matches!(self.store.apply(&Txn::new(ops)), Applied::Done { .. }) {
+        if !self.store.set_to(key, &crdt.stored()) {
             self.store = build(&self.keys);
         }
     }
 }
 
-/// The micro-operations that create `key` holding `want` in an empty store (an empty set is
-/// made by removing from it, as the store does for a remove from an absent key).
-pub(crate) fn creation(key: Key, want: &Stored) -> Vec<MicroOp> {
-    match want {
-        Stored::Counter(v) => vec![MicroOp::Add { key, delta: *v }],
-        Stored::Register(v) => vec![MicroOp::Write { key, value: *v }],
-        Stored::Set(items) if items.is_empty() => vec![MicroOp::Remove { key, value: 0 }],
-        Stored::Set(items) => items
-            .iter()
-            .map(|&value| MicroOp::Insert { key, value })
-            .collect(),
-        Stored::List(items) => items
-            .iter()
-            .map(|&value| MicroOp::Append { key, value })
-            .collect(),
-    }
-}
-
 /// A store holding what every key of `keys` reads as.
 fn build(keys: &Keys) -> Store {
-    let mut store = Store::new();
-    for (&key, crdt) in keys {
-        let ops = creation(key, &crdt.stored());
-        if !ops.is_empty() {
-            store.apply(&Txn::new(ops));
-        }
-    }
-    store
+    Store::from_values(keys.iter().map(|(&key, crdt)| (key, crdt.stored())))
 }

@@ -4,9 +4,8 @@
 //! update; never sends, persists or answers anything.
 
 use super::entry::{self, Entry, Rule, Writer};
-use crate::ops::{Applied, Key, Kind, MicroOp, Results, Store, Stored, Txn};
+use crate::ops::{Key, Kind, MicroOp, Results, Store, Txn};
 use crate::protocol::gossip::crdt::Shape;
-use crate::protocol::gossip::state::creation;
 use std::collections::BTreeMap;
 
 /// Every key's entry, in key order: what nodes persist.
@@ -135,31 +134,7 @@ impl Replica {
         let Some(e) = self.entries.get(&key) else {
             return;
         };
-        let want = e.stored();
-        let ops = match (self.store.get(key), &want) {
-            (Some(held), _) if *held == want => return,
-            (None, _) => creation(key, &want),
-            (Some(Stored::Counter(old)), Stored::Counter(new)) => vec![MicroOp::Add {
-                key,
-                delta: new.wrapping_sub(*old),
-            }],
-            (Some(Stored::Register(_)), Stored::Register(value)) => {
-                vec![MicroOp::Write { key, value: *value }]
-            }
-            (Some(Stored::Set(old)), Stored::Set(new)) => {
-                let mut ops: Vec<MicroOp> = new
-                    .difference(old)
-                    .map(|&value| MicroOp::Insert { key, value })
-                    .collect();
-                ops.extend(
-                    old.difference(new)
-                        .map(|&value| MicroOp::Remove { key, value }),
-                );
-                ops
-            }
-            _ => Vec::new(),
-        };
-        if ops.is_empty() || !matches!(self.store.apply(&Txn::new(ops)), Applied::Done { .. }) {
+        if !self.store.set_to(key, &e.stored()) {
             self.store = build(&self.entries);
         }
     }
@@ -167,12 +142,5 @@ impl Replica {
 
 /// A store holding what every entry reads as.
 fn build(entries: &Entries) -> Store {
-    let mut store = Store::new();
-    for (&key, e) in entries {
-        let ops = creation(key, &e.stored());
-        if !ops.is_empty() {
-            store.apply(&Txn::new(ops));
-        }
-    }
-    store
+    Store::from_values(entries.iter().map(|(&key, e)| (key, e.stored())))
 }
