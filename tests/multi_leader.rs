@@ -3,29 +3,11 @@
 //! scenario passes a sweep too.
 
 use faultline::check::Verdict;
-use faultline::des::trace::Trace;
-use faultline::explore::{run_seed, sweep, Outcome};
-use faultline::scenario::{self, Scenario};
-use std::path::Path;
+use faultline::explore::sweep;
+use faultline::scenario;
 
-fn load(path: &str) -> Scenario {
-    scenario::load(Path::new(path)).unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// Runs `path` on `seed`; returns the outcome.
-fn run(path: &str, seed: u64) -> Outcome {
-    run_seed(&load(path), seed, Trace::hash_only()).unwrap()
-}
-
-/// The verdict and witness of check `name`.
-fn check(o: &Outcome, name: &str) -> (Verdict, Vec<String>) {
-    let c = o
-        .checks
-        .iter()
-        .find(|c| c.name == name)
-        .unwrap_or_else(|| panic!("{name} runs"));
-    (c.verdict, c.witness.clone())
-}
+mod support;
+use support::{check, load, run};
 
 #[test]
 fn lww_under_clock_skew_loses_an_acknowledged_write_on_seed_1() {

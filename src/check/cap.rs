@@ -71,25 +71,16 @@ pub fn consistency_by_window(s: &Scenario, run: &RunOutput) -> Vec<WindowConsist
                 w.start <= invoked && invoked < w.end && side.contains(&home)
             };
             let (history, reads) = reads_where(&run.history, keep);
-            let judged = match ladder_of(s, &history) {
-                Some(Ok(l)) => SideConsistency {
-                    nodes: Vec::new(),
-                    reads,
-                    verdict: l.verdict(),
-                    strongest: l.strongest,
-                    weakest_broken: l.weakest_broken,
-                },
-                _ => SideConsistency {
-                    nodes: Vec::new(),
-                    reads,
-                    verdict: Verdict::Unknown,
-                    strongest: Vec::new(),
-                    weakest_broken: Vec::new(),
-                },
+            let (verdict, strongest, weakest_broken) = match ladder_of(s, &history) {
+                Some(Ok(l)) => (l.verdict(), l.strongest, l.weakest_broken),
+                _ => (Verdict::Unknown, Vec::new(), Vec::new()),
             };
             sides.push(SideConsistency {
                 nodes: side.iter().map(|n| run.nodes[n.index()].clone()).collect(),
-                ..judged
+                reads,
+                verdict,
+                strongest,
+                weakest_broken,
             });
         }
         out.push(WindowConsistency {

@@ -1,5 +1,6 @@
 //! Test support shared by the integration tests: where the external checker corpus is, and
-//! the visible skip when it is absent (DESIGN §9).
+//! the visible skip when it is absent (DESIGN §9); and running a shipped scenario on one seed
+//! and reading one check's verdict.
 //!
 //! The corpus (`knossos/`, `elle/`, `causal/`, each with a `manifest.tsv`) is not part of the
 //! repository. It is looked for in `$FAULTLINE_CORPUS` when that is set, else in
@@ -40,4 +41,28 @@ pub fn corpus(part: &str, test: &str) -> Option<PathBuf> {
         dir.display()
     );
     None
+}
+
+/// The scenario at `path`, or a panic with its error.
+pub fn load(path: &str) -> faultline::scenario::Scenario {
+    faultline::scenario::load(std::path::Path::new(path)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Runs the scenario at `path` on `seed`.
+pub fn run(path: &str, seed: u64) -> faultline::explore::Outcome {
+    faultline::explore::run_seed(&load(path), seed, faultline::des::trace::Trace::hash_only())
+        .unwrap()
+}
+
+/// The verdict and witness of check `name` in `o`.
+pub fn check(
+    o: &faultline::explore::Outcome,
+    name: &str,
+) -> (faultline::check::Verdict, Vec<String>) {
+    let c = o
+        .checks
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("{name} runs"));
+    (c.verdict, c.witness.clone())
 }
