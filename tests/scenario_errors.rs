@@ -628,3 +628,62 @@ fn sizes_beyond_the_documented_limits_are_refused() {
     let s = parse_str(&long("1000000s"), FILE).unwrap();
     assert_eq!(s.duration, 1_000_000 * 1_000_000_000);
 }
+
+#[test]
+fn client_pattern_keys_say_what_they_need() {
+    let w = |extra: &str| with(&format!("[workload]\nmodel = \"kv\"\n{extra}\n"));
+    // Lines: 5 [workload], 6 model, 7 the first extra line.
+    assert_error(
+        &w("retry_backoff = \"10ms\""),
+        7,
+        "workload.retry_backoff",
+        "expected `retry`",
+    );
+    assert_error(
+        &w("retry = \"50ms\"\nretry_jitter = \"full\""),
+        8,
+        "workload.retry_jitter",
+        "expected `retry_backoff`",
+    );
+    assert_error(
+        &w("retry = \"50ms\"\nretry_backoff = \"10ms\"\nretry_multiplier = 0.5"),
+        9,
+        "workload.retry_multiplier",
+        "from 1 (a constant sleep) to 100",
+    );
+    assert_error(
+        &w("retry = \"50ms\"\nretry_backoff = \"10ms\"\nretry_cap = \"5ms\""),
+        9,
+        "workload.retry_cap",
+        "shorter than the first sleep",
+    );
+    assert_error(
+        &w("retry = \"50ms\"\nretry_backoff = \"10ms\"\nretry_jitter = \"half\""),
+        9,
+        "workload.retry_jitter",
+        "expected one of \"none\", \"full\", \"equal\"",
+    );
+    assert_error(
+        &w("breaker_open = \"1s\""),
+        7,
+        "workload.breaker_open",
+        "expected `breaker`",
+    );
+    assert_error(&w("breaker = 0"), 7, "workload.breaker", "out of range");
+    assert_error(
+        &w("idempotency_keys = \"yes\""),
+        7,
+        "workload.idempotency_keys",
+        "expected true or false",
+    );
+}
+
+#[test]
+fn capacity_keys_say_what_they_need() {
+    let text = format!("{BASE}queue_limit = 10\n");
+    assert_error(&text, 5, "cluster.queue_limit", "expected `service_time`");
+    let text = format!("{BASE}service_time = \"0s\"\n");
+    assert_error(&text, 5, "cluster.service_time", "the service time is zero");
+    let text = format!("{BASE}service_time = \"1ms\"\nqueue_limit = 0\n");
+    assert_error(&text, 6, "cluster.queue_limit", "out of range");
+}

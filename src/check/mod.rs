@@ -19,6 +19,7 @@ pub mod ladder;
 pub mod linear;
 mod liveness;
 mod plan;
+mod recovery;
 mod selfcheck;
 
 pub use committed::check_committed_log;
@@ -73,6 +74,7 @@ pub const CHECKERS: &[&dyn Checker] = &[
     &durability::Durability,
     &committed::CommittedLog,
     &liveness::Liveness,
+    &recovery::Recovery,
     &convergence::Convergence,
     &linear::Linearizable,
     &isolation::Isolation,

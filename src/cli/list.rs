@@ -101,10 +101,20 @@ pub(super) fn explain(file: &Path) -> Result<i32, BadInput> {
         s.seed
     );
     if let Some(w) = &s.workload {
-        let retry = w
+        let mut retry = w
             .retry
-            .map(|r| format!(", retry after {}", format_duration(r)))
+            .map(|r| format!(", {}", r.describe()))
             .unwrap_or_default();
+        if !w.idempotency_keys {
+            retry.push_str(" (each resend a new request: no idempotency keys)");
+        }
+        if let Some(b) = w.breaker {
+            retry.push_str(&format!(
+                ", circuit breaker opens after {} unanswered in a row for {}",
+                b.failures,
+                format_duration(b.open_for)
+            ));
+        }
         let mix = if w.kind.transactional() {
             format!(
                 "transactions of {} to {} micro-ops, {:.0}% reads",

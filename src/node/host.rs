@@ -52,6 +52,8 @@ pub struct NodeHost<P: Protocol, E> {
     pub last_reading: Nanos,
     /// When (global time) the node last crashed or paused.
     pub down_since: Nanos,
+    /// Client requests in service and waiting (with `[cluster] service_time`).
+    pub service: super::ServiceQueue,
 }
 
 impl<P: Protocol, E> NodeHost<P, E> {
@@ -74,6 +76,7 @@ impl<P: Protocol, E> NodeHost<P, E> {
             backlog: Vec::new(),
             pause_id: 0,
             last_reading: 0,
+            service: Default::default(),
         }
     }
 
@@ -116,7 +119,7 @@ impl<P: Protocol, E> NodeHost<P, E> {
         self.protocol = None;
         self.timers.clear();
         self.in_progress.clear();
-        let dropped = self.backlog.len();
+        let dropped = self.backlog.len() + self.service.clear();
         self.backlog.clear();
         dropped
     }

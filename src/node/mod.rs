@@ -3,6 +3,8 @@
 
 mod clock;
 mod host;
+mod service;
 
 pub use clock::LocalClock;
 pub use host::{NodeHost, Status};
+pub use service::ServiceQueue;

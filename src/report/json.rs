@@ -36,6 +36,11 @@ pub fn json_report(scenario: &Scenario, outcome: &Outcome) -> Value {
         "timers_fired": n.timers_fired,
         "writes_completed": n.writes_completed,
         "ops": { "ok": out.ops.ok, "fail": out.ops.fail, "info": out.ops.info, "history_entries": out.history.ops.len() },
+        "requests": {
+            "sent": out.ops.sends, "resends": out.ops.resends, "served": n.served,
+            "served_stale": n.served_stale, "overloaded": n.overloaded,
+            "breaker_fast_fails": out.ops.breaker_fast_fails,
+        },
         "latency_ns": { "p50": lat.p50, "p90": lat.p90, "p99": lat.p99, "max": lat.max },
         "faults": out.faults.iter().map(|f| json!({ "time_ns": f.time, "source": f.source, "what": f.what })).collect::<Vec<_>>(),
         "checks": outcome.checks.iter().map(|c| {

@@ -73,6 +73,9 @@ pub fn text_report(scenario: &Scenario, outcome: &Outcome) -> String {
             format_approx(lat.max)
         );
     }
+    if let Some(line) = requests_line(out) {
+        let _ = writeln!(s, "{line}");
+    }
     if !out.suspicions.is_empty() {
         let _ = writeln!(s, "{}", detector_line(&detection(out)));
     }
@@ -196,4 +199,33 @@ fn detector_line(d: &Detection) -> String {
         d.of_cut_off,
         d.of_up
     )
+}
+
+/// `requests …`: what retries, request queues and breakers did, when any of them did anything.
+fn requests_line(out: &crate::sim::RunOutput) -> Option<String> {
+    let (ops, net) = (&out.ops, &out.net);
+    if ops.resends == 0 && net.served == 0 && ops.breaker_fast_fails == 0 {
+        return None;
+    }
+    let total = ops.outcomes.len().max(1) as f64;
+    let mut line = format!(
+        "requests  {} sent for {} ops ({:.1} per op, {} resends)",
+        ops.sends,
+        ops.outcomes.len(),
+        ops.sends as f64 / total,
+        ops.resends
+    );
+    if net.served > 0 {
+        line.push_str(&format!(
+            "; nodes served {}, {} after their client stopped waiting; {} turned away by full queues",
+            net.served, net.served_stale, net.overloaded
+        ));
+    }
+    if ops.breaker_fast_fails > 0 {
+        line.push_str(&format!(
+            "; {} failed at once by open circuit breakers",
+            ops.breaker_fast_fails
+        ));
+    }
+    Some(line)
 }

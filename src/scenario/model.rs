@@ -62,6 +62,19 @@ pub struct Cluster {
     pub nodes: Vec<String>,
     /// `[cluster.params]`, already checked to deserialize into the protocol's parameters.
     pub params: toml::Table,
+    /// How nodes serve client requests (`service_time`, `queue_limit`); `None`: at once,
+    /// without limit.
+    pub service: Option<Service>,
+}
+
+/// The capacity model of `[cluster]`: each node serves client requests one at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Service {
+    /// How long one client request occupies a node.
+    pub time: Nanos,
+    /// Requests that may wait behind the one in service; more are turned away (`None`: no
+    /// bound).
+    pub queue_limit: Option<u32>,
 }
 
 /// A per-message delay distribution. All parameters in nanoseconds.
@@ -320,6 +333,11 @@ pub struct Limits {
     pub max_in_flight: u64,
     /// Virtual time allowed after `duration + settle` for final reads to finish.
     pub final_read_window: Nanos,
+    /// Time allowed after the last fault heals before the `recovery` check judges the
+    /// service.
+    pub recovery_window: Nanos,
+    /// Share of operations the `recovery` check requires answered after that.
+    pub recovery_answered: crate::des::rng::Probability,
     /// Most search states the linearizability check of a run may store per key; past it the
     /// verdict is `unknown`. A count, not a time, so the verdict is the same on every machine.
     pub check_states: u64,

@@ -105,6 +105,8 @@ pub(crate) struct RawCluster {
     pub protocol: String,
     pub nodes: NodeNames,
     pub params: Option<toml::Table>,
+    pub service_time: Option<Dur>,
+    pub queue_limit: Option<Whole<1, 10_000_000>>,
 }
 
 /// Link behaviour keys shared by `[network]`, `[[network.links]]` and `link` faults.
@@ -224,6 +226,14 @@ pub(crate) struct RawWorkload {
     pub targets: Option<Vec<String>>,
     pub max_redirects: Option<Whole<0, 100>>,
     pub retry: Option<Dur>,
+    pub retry_backoff: Option<Dur>,
+    pub retry_multiplier: Option<Exponent>,
+    pub retry_cap: Option<Dur>,
+    pub retry_jitter: Option<crate::workload::retry::Jitter>,
+    pub retry_limit: Option<Whole<1, 1_000>>,
+    pub idempotency_keys: Option<bool>,
+    pub breaker: Option<Whole<1, 1_000>>,
+    pub breaker_open: Option<Dur>,
     pub colocated: Option<bool>,
     pub final_reads: Option<bool>,
 }
@@ -353,6 +363,8 @@ pub(crate) struct RawLimits {
     pub stop_after_deliveries: Option<Whole<1, { i64::MAX }>>,
     pub max_in_flight: Option<Whole<1, 100_000_000>>,
     pub final_read_window: Option<Dur>,
+    pub recovery_window: Option<Dur>,
+    pub recovery_answered: Option<Prob>,
     pub check_states: Option<Whole<1, 10_000_000_000>>,
     pub memory: Option<Bytes>,
 }

@@ -190,10 +190,32 @@ fn cluster(src: &Source<'_>, raw: RawCluster) -> Result<Cluster, ScenarioError> 
         let msg = format!("{msg} (parameters of protocol `{}`)", raw.protocol);
         return Err(src.error(&at, msg));
     }
+    let service = match (raw.service_time, raw.queue_limit) {
+        (None, None) => None,
+        (None, Some(_)) => {
+            return Err(src.error(
+                &path.key("queue_limit"),
+                "a queue limit needs a capacity model; expected `service_time` (how long one client request occupies a node, such as \"2ms\") too",
+            ))
+        }
+        (Some(t), limit) => {
+            if t.0 == 0 {
+                return Err(src.error(
+                    &path.key("service_time"),
+                    "the service time is zero; expected a duration above 0 such as \"2ms\" (or no `service_time` for unlimited capacity)",
+                ));
+            }
+            Some(Service {
+                time: t.0,
+                queue_limit: limit.map(|l| l.count() as u32),
+            })
+        }
+    };
     Ok(Cluster {
         protocol: raw.protocol,
         nodes: raw.nodes.0,
         params,
+        service,
     })
 }
 
@@ -333,6 +355,8 @@ fn limits(raw: RawLimits) -> Limits {
         stop_after_deliveries: raw.stop_after_deliveries.map(|n| n.count()),
         max_in_flight: raw.max_in_flight.map_or(1_000_000, |n| n.count()),
         final_read_window: raw.final_read_window.map_or(5 * SECS, |d| d.0),
+        recovery_window: raw.recovery_window.map_or(2 * SECS, |d| d.0),
+        recovery_answered: raw.recovery_answered.map_or(prob(0.9), |p| p.0),
         check_states: raw.check_states.map_or(1_000_000, |n| n.count()),
         memory: raw.memory.map_or(DEFAULT_MEMORY, |b| b.0),
     }

@@ -6,8 +6,10 @@ use super::model::*;
 use super::raw::*;
 use super::source::KeyPath;
 use super::validate::{positive_duration, prob, Ctx};
-use crate::des::time::{MILLIS, SECS};
+use crate::des::time::{Nanos, MILLIS, SECS};
 use crate::protocol::registry::{visit, Serves};
+use crate::workload::breaker::BreakerPolicy;
+use crate::workload::retry::{Jitter, RetryPolicy};
 
 /// Builds `[workload]` for a cluster running `protocol`.
 pub(crate) fn workload(
@@ -88,6 +90,7 @@ pub(crate) fn workload(
         }
         (RawKeyDist::Zipf, s) => KeyDist::Zipf(s.map_or(1.0, |s| s.0)),
     };
+    let retry = retry_policy(ctx, &raw, timeout)?;
     let targets = match raw.targets {
         None => Targets::RoundRobin,
         Some(names) if names.is_empty() => {
@@ -104,21 +107,27 @@ pub(crate) fn workload(
                 .collect::<Result<_, _>>()?,
         ),
     };
-    let retry = match raw.retry {
-        None => None,
-        Some(d) => {
-            let d = positive_duration(ctx, d.0, &path.key("retry"))?;
-            if d >= timeout {
-                return Err(ctx.err(
-                    &path.key("retry"),
-                    "retry must be shorter than the timeout; expected a smaller duration",
-                ));
-            }
-            Some(d)
+    let breaker = match (raw.breaker, raw.breaker_open) {
+        (None, Some(_)) => {
+            return Err(ctx.err(
+                &path.key("breaker_open"),
+                "breaker_open applies to a circuit breaker; expected `breaker` (unanswered operations in a row that open it) too",
+            ))
         }
+        (None, None) => None,
+        (Some(n), open) => Some(BreakerPolicy {
+            failures: n.count() as u32,
+            open_for: positive_duration(
+                ctx,
+                open.map_or(SECS, |d| d.0),
+                &path.key("breaker_open"),
+            )?,
+        }),
     };
     let spec = Workload {
         retry,
+        idempotency_keys: raw.idempotency_keys.unwrap_or(true),
+        breaker,
         colocated: raw.colocated.unwrap_or(true),
         kind,
         clients,
@@ -154,6 +163,76 @@ pub(crate) fn workload(
         return Err(ctx.err(&path.key("model"), msg));
     }
     Ok(spec)
+}
+
+/// The retry policy of `[workload]`: `retry` (the attempt timeout) and the keys that shape
+/// the backoff, which need it.
+fn retry_policy(
+    ctx: &Ctx<'_>,
+    raw: &RawWorkload,
+    timeout: Nanos,
+) -> Result<Option<RetryPolicy>, ScenarioError> {
+    let path = KeyPath::root("workload");
+    let given = |needs: &str, keys: &[(&'static str, bool)]| -> Result<(), ScenarioError> {
+        match keys.iter().find(|(_, given)| *given) {
+            Some((key, _)) => Err(ctx.err(&path.key(key), format!("`{key}` {needs}"))),
+            None => Ok(()),
+        }
+    };
+    let Some(first) = raw.retry else {
+        given(
+            "shapes retries, but clients never resend; expected `retry` (the attempt timeout, such as \"50ms\") too",
+            &[
+                ("retry_backoff", raw.retry_backoff.is_some()),
+                ("retry_multiplier", raw.retry_multiplier.is_some()),
+                ("retry_cap", raw.retry_cap.is_some()),
+                ("retry_jitter", raw.retry_jitter.is_some()),
+                ("retry_limit", raw.retry_limit.is_some()),
+            ],
+        )?;
+        return Ok(None);
+    };
+    let first = positive_duration(ctx, first.0, &path.key("retry"))?;
+    if first >= timeout {
+        return Err(ctx.err(
+            &path.key("retry"),
+            "retry must be shorter than the timeout; expected a smaller duration",
+        ));
+    }
+    let mut policy = RetryPolicy::fixed(first);
+    policy.limit = raw.retry_limit.map(|l| l.count() as u32);
+    let Some(backoff) = raw.retry_backoff else {
+        given(
+            "shapes the backoff sleep, but there is none; expected `retry_backoff` (the first sleep before a resend, such as \"25ms\") too",
+            &[
+                ("retry_multiplier", raw.retry_multiplier.is_some()),
+                ("retry_cap", raw.retry_cap.is_some()),
+                ("retry_jitter", raw.retry_jitter.is_some()),
+            ],
+        )?;
+        return Ok(Some(policy));
+    };
+    policy.backoff = positive_duration(ctx, backoff.0, &path.key("retry_backoff"))?;
+    if let Some(m) = raw.retry_multiplier {
+        if !(1.0..=100.0).contains(&m.0) {
+            return Err(ctx.err(
+                &path.key("retry_multiplier"),
+                "the multiplier scales each sleep from the last; expected a number from 1 (a constant sleep) to 100, such as 2",
+            ));
+        }
+        policy.multiplier = m.0;
+    }
+    if let Some(cap) = raw.retry_cap {
+        if cap.0 < policy.backoff {
+            return Err(ctx.err(
+                &path.key("retry_cap"),
+                "the cap is shorter than the first sleep (`retry_backoff`); expected a duration at least as long",
+            ));
+        }
+        policy.cap = cap.0;
+    }
+    policy.jitter = raw.retry_jitter.unwrap_or(Jitter::None);
+    Ok(Some(policy))
 }
 
 /// Builds `[nemesis]`.

@@ -277,7 +277,8 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                     self.queue
                         .push(self.now + timeout, Event::ClientTimeout { client, seq });
                 }
-                if let Some(retry) = self.clients.as_ref().and_then(|c| c.retry()) {
+                let c = client as usize;
+                if let Some(retry) = self.clients.as_mut().and_then(|cl| cl.retry_wait(c)) {
                     let ev = Event::ClientRetry {
                         client,
                         seq,
@@ -288,6 +289,14 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
             }
             Next::NextOpAt(at) => {
                 self.queue.push(at, Event::ClientStart { client });
+            }
+            Next::ResendAt { at, seq, attempt } => {
+                let ev = Event::ClientRetry {
+                    client,
+                    seq,
+                    attempt,
+                };
+                self.queue.push(at, ev);
             }
             Next::Nothing | Next::Done => {}
         }
@@ -302,27 +311,77 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
     ) {
         self.hash_client(5, node, client, request.id.seq);
         let (c, seq) = (client as usize, request.id.seq);
-        let crashed = self.nodes[node.index()].status == Status::Crashed;
+        let host = &self.nodes[node.index()];
+        let crashed = host.status == Status::Crashed;
         let cut = self.client_cut_off(client, node, true);
+        let service = self.scenario.cluster.service;
+        let full = service
+            .and_then(|s| s.queue_limit)
+            .is_some_and(|limit| host.service.waiting() >= limit as usize);
+        let turned_away = !crashed && !cut && full;
         if let Some(clients) = self.clients.as_mut() {
-            clients.arrived(c, seq, node, !crashed && !cut);
+            clients.arrived(c, seq, node, !crashed && !cut && !turned_away);
         }
         if cut {
             self.stats.client_unreachable += 1;
             return;
         }
-        if crashed {
+        if crashed || turned_away {
+            let outcome = if crashed {
+                Outcome::Refused
+            } else {
+                self.stats.overloaded += 1;
+                Outcome::Overloaded
+            };
             let delay = self.client_delay(client);
             let ev = Event::Response {
                 client,
                 node,
                 seq: request.id.seq,
-                outcome: Outcome::Refused,
+                outcome,
                 token: 0,
             };
             self.queue.push(self.now + delay, ev);
             return;
         }
+        match service {
+            None => self.call(node, "on_client", |p, ctx| p.on_client(ctx, request)),
+            Some(s) => {
+                let host = &mut self.nodes[node.index()];
+                if host.service.push(client, request) {
+                    let incarnation = host.incarnation;
+                    self.queue
+                        .push(self.now + s.time, Event::Serve { node, incarnation });
+                }
+            }
+        }
+    }
+
+    /// `node` finishes serving the request at the head of its queue: its protocol handles it
+    /// now, and the next one, if any, goes into service.
+    pub(crate) fn serve(&mut self, node: NodeId, incarnation: u32) {
+        let host = &mut self.nodes[node.index()];
+        if host.status != Status::Up || host.incarnation != incarnation {
+            return;
+        }
+        let Some(((client, request), more)) = host.service.finish() else {
+            return;
+        };
+        if more {
+            let time = self.scenario.cluster.service.map_or(0, |s| s.time);
+            self.queue
+                .push(self.now + time, Event::Serve { node, incarnation });
+        }
+        self.stats.served += 1;
+        let (c, seq) = (client as usize, request.id.seq);
+        if !self
+            .clients
+            .as_ref()
+            .is_some_and(|cl| cl.waiting_for(c, seq))
+        {
+            self.stats.served_stale += 1;
+        }
+        self.hash_client(18, node, client, seq);
         self.call(node, "on_client", |p, ctx| p.on_client(ctx, request));
     }
 
@@ -352,6 +411,7 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
             6 => "response",
             7 => "client-timeout",
             17 => "client-retry",
+            18 => "serve",
             _ => "client-start",
         };
         self.end_event(ev, Some(node), |_| format!("client {client} seq {seq}"));

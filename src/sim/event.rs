@@ -37,6 +37,9 @@ pub(crate) enum Event<P: Protocol> {
         client: u32,
         request: ClientRequest,
     },
+    /// `node` finishes serving the client request at the head of its queue (life
+    /// `incarnation`; with `[cluster] service_time`).
+    Serve { node: NodeId, incarnation: u32 },
     /// A response arrives back at a client.
     Response {
         client: u32,
@@ -87,7 +90,8 @@ impl<P: Protocol> Event<P> {
             Event::Deliver { to, .. } => Some(*to),
             Event::Timer { node, .. }
             | Event::Persisted { node, .. }
-            | Event::Request { node, .. } => Some(*node),
+            | Event::Request { node, .. }
+            | Event::Serve { node, .. } => Some(*node),
             _ => None,
         }
     }
@@ -118,6 +122,12 @@ pub struct NetStats {
     pub clock_jumps: u64,
     /// Client requests and replies lost because a partition cut the client off.
     pub client_unreachable: u64,
+    /// Client requests served under the capacity model (`[cluster] service_time`).
+    pub served: u64,
+    /// Of those, the ones whose client had stopped waiting for that send: wasted work.
+    pub served_stale: u64,
+    /// Client requests turned away by a full queue (`[cluster] queue_limit`).
+    pub overloaded: u64,
     /// Timers that fired.
     pub timers_fired: u64,
     /// Durable writes completed.

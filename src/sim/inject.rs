@@ -25,6 +25,7 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                 client,
                 request,
             } => self.request_arrives(node, client, request),
+            Event::Serve { node, incarnation } => self.serve(node, incarnation),
             Event::Response {
                 client,
                 node,

@@ -5,8 +5,10 @@
 //! every key until they succeed. This module decides; the engine schedules. What each
 //! workload draws and how it is written into the history is in [`kinds`], one file each.
 
+pub mod breaker;
 pub mod kinds;
 mod respond;
+pub mod retry;
 pub mod spec;
 
 pub use kinds::{workload, Gen, Seen, WorkloadKind, WORKLOADS};
@@ -18,6 +20,7 @@ use crate::des::time::{Nanos, MILLIS};
 use crate::history::{History, Op, OpType, Process};
 use crate::ops::{Datum, Results, Txn};
 use crate::protocol::{ClientRequest, Reply};
+use breaker::Breaker;
 
 /// How a request ended, as the client sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,6 +29,9 @@ pub enum Outcome {
     Reply(Reply),
     /// The node was down when the request arrived (connection refused: certainly not done).
     Refused,
+    /// The node's request queue was full (`[cluster] queue_limit`): turned away unexecuted,
+    /// like an HTTP 503.
+    Overloaded,
 }
 
 /// What the engine must do after a client event.
@@ -44,6 +50,16 @@ pub enum Next {
     },
     /// Start the client's next operation at this time.
     NextOpAt(Nanos),
+    /// Resend (if `attempt` is still the latest send of request `seq`) at this time: the
+    /// backoff after a refused send.
+    ResendAt {
+        /// When.
+        at: Nanos,
+        /// The request's id number.
+        seq: u64,
+        /// The send it follows.
+        attempt: u32,
+    },
     /// The client is finished.
     Done,
 }
@@ -51,6 +67,11 @@ pub enum Next {
 #[derive(Clone, Debug)]
 struct Pending {
     request: ClientRequest,
+    /// The id of the operation's first send: without idempotency keys every resend has a
+    /// new id, and any id from this one to `request.id` is this operation's.
+    first_seq: u64,
+    /// Resends after a timeout or a refusal (not redirects): the backoff exponent.
+    resends: u32,
     invoked: Nanos,
     redirects: u32,
     /// Sends so far minus one: a resend makes older retry timers stale.
@@ -88,6 +109,10 @@ struct Client {
     seen: Seen,
     /// The session token: the highest token a reply handed this client (0: none).
     token: u64,
+    /// Jitter for retry waits (`client-retry/<i>`), apart from the operations' stream.
+    retry_rng: Stream,
+    /// The circuit breaker (used with `[workload] breaker`).
+    breaker: Breaker,
     /// `Some(key)` for a final reader.
     final_key: Option<u64>,
     done: bool,
@@ -108,6 +133,14 @@ pub struct OpStats {
     pub acked_writes: Vec<AckedWrite>,
     /// Every regular operation's end, in completion order (for availability per side).
     pub outcomes: Vec<OpOutcome>,
+    /// Requests sent, first sends, resends and redirects followed.
+    pub sends: u64,
+    /// Resends after a retry wait (`[workload] retry`).
+    pub resends: u64,
+    /// Sends turned away by a full request queue (`[cluster] queue_limit`).
+    pub overloaded: u64,
+    /// Operations failed at once by an open circuit breaker, never sent.
+    pub breaker_fast_fails: u64,
 }
 
 /// How one regular operation ended, and where its client sits.
@@ -178,6 +211,8 @@ impl Clients {
                     last_issue: 0,
                     seen: Seen::new(),
                     token: 0,
+                    retry_rng: Stream::new(seed, &format!("client-retry/{i}")),
+                    breaker: Breaker::default(),
                     final_key: None,
                     done: false,
                 }
@@ -231,6 +266,8 @@ impl Clients {
                     last_issue: 0,
                     seen: Seen::new(),
                     token: 0,
+                    retry_rng: Stream::new(seed, &format!("final-retry/{k}")),
+                    breaker: Breaker::default(),
                     final_key: Some(k as u64),
                     done: false,
                 });
@@ -278,6 +315,12 @@ impl Clients {
         if cl.done || cl.pending.is_some() {
             return Next::Nothing;
         }
+        if cl.final_key.is_none() && !self.stopped && self.spec.breaker.is_some() {
+            if let Some(until) = cl.breaker.open_until(now) {
+                let txn = self.spec.kind.next(&mut self.gen, &mut cl.rng, &cl.seen);
+                return self.fail_fast(c, &txn, now, until);
+            }
+        }
         let txn = match cl.final_key {
             Some(key) => Txn::one(crate::ops::MicroOp::Read { key }),
             None if self.stopped => {
@@ -296,7 +339,10 @@ impl Clients {
             txn,
             token: cl.token,
         };
+        self.stats.sends += 1;
         cl.pending = Some(Pending {
+            first_seq: cl.seq,
+            resends: 0,
             request: request.clone(),
             invoked: now,
             redirects: 0,
@@ -323,17 +369,64 @@ impl Clients {
         self.spec.colocated
     }
 
-    /// The retry interval, if clients resend unanswered requests.
-    pub fn retry(&self) -> Option<Nanos> {
-        self.spec.retry
+    /// How long client `c` waits after the send it just made before resending, if it resends
+    /// at all: the attempt timeout plus the backoff sleep (`[workload] retry`; `None` also
+    /// once `retry_limit` is spent).
+    pub fn retry_wait(&mut self, c: usize) -> Option<Nanos> {
+        let policy = self.spec.retry.as_ref()?;
+        Some(policy.timeout + self.backoff(c)?)
     }
 
-    /// The current request of client `c`, if it is waiting for `seq`.
+    /// The backoff sleep before client `c`'s next resend, if its policy allows one.
+    fn backoff(&mut self, c: usize) -> Option<Nanos> {
+        let policy = self.spec.retry.as_ref()?;
+        let cl = &mut self.clients[c];
+        let resends = cl.pending.as_ref()?.resends;
+        policy
+            .may_resend(resends)
+            .then(|| policy.sleep(resends, &mut cl.retry_rng))
+    }
+
+    /// Whether client `c` is waiting for an answer to request `seq` (one of its current
+    /// operation's sends).
     pub fn waiting_for(&self, c: usize, seq: u64) -> bool {
         self.clients[c]
             .pending
             .as_ref()
-            .is_some_and(|p| p.request.id.seq == seq)
+            .is_some_and(|p| (p.first_seq..=p.request.id.seq).contains(&seq))
+    }
+
+    /// Client `c`'s open breaker fails the operation `txn` at `now`, unsent: it is recorded
+    /// `fail` at once, and a closed-loop client waits until the breaker half-opens at `until`.
+    fn fail_fast(&mut self, c: usize, txn: &Txn, now: Nanos, until: Nanos) -> Next {
+        self.record(c, OpType::Invoke, txn, None, now, None);
+        self.record(c, OpType::Fail, txn, None, now, None);
+        self.stats.fail += 1;
+        self.stats.breaker_fast_fails += 1;
+        self.stats.outcomes.push(OpOutcome {
+            home: self.clients[c].home,
+            invoked: now,
+            kind: OpType::Fail,
+            answered: false,
+        });
+        self.clients[c].last_issue = now;
+        let at = match self.spec.pace {
+            Pace::Closed => until,
+            Pace::Rate(_) => self.next_start(c, now),
+        };
+        Next::NextOpAt(at)
+    }
+
+    /// When client `c`, whose operation ended at `now`, starts its next one.
+    fn next_start(&mut self, c: usize, now: Nanos) -> Nanos {
+        let cl = &mut self.clients[c];
+        match self.spec.pace {
+            Pace::Closed => now,
+            Pace::Rate(rate) => {
+                let gap = -libm::log(cl.rng.open01()) / rate * 1e9;
+                now.max(cl.last_issue.saturating_add(gap as Nanos))
+            }
+        }
     }
 
     /// Records how client `c`'s operation ended and schedules its next one. `answered`:
@@ -375,6 +468,9 @@ impl Clients {
             kind,
             answered,
         });
+        if let Some(policy) = &self.spec.breaker {
+            cl.breaker.record(policy, answered, now);
+        }
         match kind {
             OpType::Ok => {
                 self.stats.ok += 1;
@@ -391,14 +487,7 @@ impl Clients {
             OpType::Fail => self.stats.fail += 1,
             _ => self.stats.info += 1,
         }
-        let at = match self.spec.pace {
-            Pace::Closed => now,
-            Pace::Rate(rate) => {
-                let gap = -libm::log(cl.rng.open01()) / rate * 1e9;
-                now.max(cl.last_issue.saturating_add(gap as Nanos))
-            }
-        };
-        Next::NextOpAt(at)
+        Next::NextOpAt(self.next_start(c, now))
     }
 
     /// The timeout of every request.

@@ -45,11 +45,27 @@ impl Clients {
         if p.attempt != attempt {
             return Next::Nothing;
         }
+        p.resends += 1;
+        self.stats.resends += 1;
+        cl.node = NodeId((cl.node.0 + 1) % nodes);
+        let node = cl.node;
+        self.resend(c, node)
+    }
+
+    /// Sends client `c`'s pending request again, to `node`: the same request, or without
+    /// idempotency keys a new one (a new id) carrying the same operation.
+    fn resend(&mut self, c: usize, node: NodeId) -> Next {
+        let cl = &mut self.clients[c];
+        let p = cl.pending.as_mut().expect("pending");
+        if !self.spec.idempotency_keys {
+            cl.seq += 1;
+            p.request.id.seq = cl.seq;
+        }
         p.attempt += 1;
         p.in_flight += 1;
-        cl.node = NodeId((cl.node.0 + 1) % nodes);
+        self.stats.sends += 1;
         Next::Send {
-            node: cl.node,
+            node,
             request: p.request.clone(),
             attempt: p.attempt,
         }
@@ -70,6 +86,8 @@ impl Clients {
         match outcome {
             Outcome::Reply(Reply::Ok(results)) => {
                 let cl = &mut self.clients[c];
+                // Without idempotency keys, the send that was answered names the operation.
+                cl.pending.as_mut().expect("pending").request.id.seq = seq;
                 let txn = &cl.pending.as_ref().expect("pending").request.txn;
                 // What the client now knows of each register it touched (a cas expects it).
                 for (i, op) in txn.ops().iter().enumerate() {
@@ -96,7 +114,7 @@ impl Clients {
             Outcome::Reply(Reply::Fail) => {
                 self.finish(c, (OpType::Fail, true), None, now, Some(node))
             }
-            Outcome::Refused | Outcome::Reply(Reply::Redirect(_)) => {
+            Outcome::Refused | Outcome::Overloaded | Outcome::Reply(Reply::Redirect(_)) => {
                 // A redirect refuses one copy; the node may still execute a copy it got
                 // earlier (as leader, before a step-down). A refusal from a crashed node
                 // refused a copy that was never counted.
@@ -113,6 +131,22 @@ impl Clients {
                 if node != cl.node {
                     return Next::Nothing; // an older attempt's answer; a newer one is out
                 }
+                if outcome == Outcome::Overloaded {
+                    self.stats.overloaded += 1;
+                }
+                let refused = matches!(outcome, Outcome::Refused | Outcome::Overloaded);
+                if refused {
+                    if let Some(sleep) = self.backoff(c) {
+                        let p = self.clients[c].pending.as_ref().expect("pending");
+                        return Next::ResendAt {
+                            at: now + sleep,
+                            seq,
+                            attempt: p.attempt,
+                        };
+                    }
+                }
+                let cl = &mut self.clients[c];
+                let p = cl.pending.as_mut().expect("pending");
                 let hint = match outcome {
                     Outcome::Reply(Reply::Redirect(hint)) => hint,
                     _ => None,
@@ -123,18 +157,13 @@ impl Clients {
                     Some(n) if n.0 < nodes => n,
                     _ => NodeId((node.0 + 1) % nodes),
                 };
-                if outcome == Outcome::Refused || p.redirects >= max {
+                if refused || p.redirects >= max {
                     let kind = p.unanswered();
                     return self.finish(c, (kind, false), None, now, Some(node));
                 }
                 p.redirects += 1;
-                p.attempt += 1;
-                p.in_flight += 1;
-                Next::Send {
-                    node: cl.node,
-                    request: p.request.clone(),
-                    attempt: p.attempt,
-                }
+                let node = cl.node;
+                self.resend(c, node)
             }
         }
     }

@@ -2,7 +2,9 @@
 //! the operation mix, pacing, timeouts and where clients sit. The scenario parser builds it;
 //! the clients run it.
 
+use super::breaker::BreakerPolicy;
 use super::kinds::WorkloadKind;
+use super::retry::RetryPolicy;
 use crate::des::ids::NodeId;
 use crate::des::rng::Probability;
 use crate::des::time::Nanos;
@@ -69,9 +71,13 @@ pub struct Workload {
     pub targets: Targets,
     /// Redirects followed for one operation before it is recorded as `fail`.
     pub max_redirects: u32,
-    /// Resend an unanswered request (same id) to the next node after this long; `None`
-    /// never resends.
-    pub retry: Option<Nanos>,
+    /// When to resend an unanswered request to the next node; `None` never resends.
+    pub retry: Option<RetryPolicy>,
+    /// A resend carries the same request id, so a server can deduplicate it (`false`: every
+    /// send is a new request, and a server may apply one operation twice).
+    pub idempotency_keys: bool,
+    /// The client-side circuit breaker, if any.
+    pub breaker: Option<BreakerPolicy>,
     /// Each client sits beside its home node (its first target): a partition cuts it off
     /// from the nodes on the other side, both ways.
     pub colocated: bool,

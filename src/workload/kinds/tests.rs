@@ -19,6 +19,8 @@ fn spec(kind: &'static dyn WorkloadKind, dist: KeyDist, keys: u32, rwc: [u32; 3]
         targets: Targets::RoundRobin,
         max_redirects: 3,
         retry: None,
+        idempotency_keys: true,
+        breaker: None,
         colocated: true,
         final_reads: true,
     }
