@@ -52,6 +52,8 @@ pub struct NodeHost<P: Protocol, E> {
     pub last_reading: Nanos,
     /// When (global time) the node last crashed or paused.
     pub down_since: Nanos,
+    /// Crashed for good (a `permanent` crash): nothing restarts it.
+    pub gone: bool,
 }
 
 impl<P: Protocol, E> NodeHost<P, E> {
@@ -71,6 +73,7 @@ impl<P: Protocol, E> NodeHost<P, E> {
             last_write_done: 0,
             next_token: 0,
             down_since: 0,
+            gone: false,
             backlog: Vec::new(),
             pause_id: 0,
             last_reading: 0,
