@@ -83,6 +83,7 @@ fn node(name: &str, state: NodeState, replica: Option<Store>) -> NodeFinal {
         committed: None,
         state_digest: replica.as_ref().map(Store::digest),
         replica,
+        replicates: None,
     }
 }
 
@@ -173,6 +174,71 @@ fn a_diverging_replica_fails_naming_the_key_and_each_value() {
             && r.summary.contains(&format!("n3 {:016x}", short.digest())),
         "{r:?}"
     );
+}
+
+/// `node`, replicating only `keys` (partial replication).
+fn owner(name: &str, replica: Store, keys: &[u64]) -> NodeFinal {
+    let mut f = node(name, NodeState::Up, Some(replica));
+    f.replicates = Some(keys.iter().copied().collect());
+    f
+}
+
+#[test]
+fn partial_replication_compares_each_key_on_its_replicas_only() {
+    // Key 1 lives on n1 and n2, key 2 on n2 and n3. n3 keeps a stale copy of key 1 it does
+    // not replicate (a hint, say): not compared.
+    let ops = vec![
+        write(0, 1, 10, 0, Some(OpType::Ok)),
+        write(0, 1, 11, 100, Some(OpType::Ok)),
+        write(1, 2, 20, 200, Some(OpType::Ok)),
+    ];
+    let w = |key, value| MicroOp::Write { key, value };
+    let finals = vec![
+        owner("n1", store(&[w(1, 11)]), &[1]),
+        owner("n2", store(&[w(1, 11), w(2, 20)]), &[1, 2]),
+        owner("n3", store(&[w(1, 10), w(2, 20)]), &[2]),
+    ];
+    let r = check_convergence(&run(ops.clone(), finals), SETTLE_END);
+    assert_eq!(r.verdict, Verdict::Pass, "{r:?}");
+    assert!(r.summary.contains("partial replication"), "{r:?}");
+    // The same states compared whole would differ everywhere.
+    let whole = vec![
+        node("n1", NodeState::Up, Some(store(&[w(1, 11)]))),
+        node("n2", NodeState::Up, Some(store(&[w(1, 11), w(2, 20)]))),
+        node("n3", NodeState::Up, Some(store(&[w(1, 10), w(2, 20)]))),
+    ];
+    let r = check_convergence(&run(ops, whole), SETTLE_END);
+    assert_eq!(r.verdict, Verdict::Fail, "{r:?}");
+}
+
+#[test]
+fn partial_replication_catches_a_replica_that_lacks_its_key() {
+    let ops = vec![write(0, 4, 40, 0, Some(OpType::Info))];
+    let w = |key, value| MicroOp::Write { key, value };
+    let finals = vec![
+        owner("n1", store(&[w(4, 40)]), &[4]),
+        owner("n2", store(&[]), &[4]),
+        owner("n3", store(&[]), &[]),
+    ];
+    let r = check_convergence(&run(ops, finals), SETTLE_END);
+    assert_eq!(r.verdict, Verdict::Fail, "{r:?}");
+    assert_eq!(
+        r.witness,
+        vec!["key 4 (replicated on n1 and n2): n1 has 40, n2 has nothing".to_string()],
+        "{r:?}"
+    );
+    // A crashed replica is skipped, and the summary says so.
+    let finals = vec![
+        owner("n1", store(&[w(4, 40)]), &[4]),
+        node("n2", NodeState::Crashed, None),
+        owner("n3", store(&[]), &[]),
+    ];
+    let r = check_convergence(
+        &run(vec![write(0, 4, 40, 0, Some(OpType::Ok))], finals),
+        SETTLE_END,
+    );
+    assert_eq!(r.verdict, Verdict::Pass, "{r:?}");
+    assert!(r.summary.contains("n2 (crashed)"), "{r:?}");
 }
 
 #[test]

@@ -170,6 +170,7 @@ fn logged(acked: &[(u32, u64)], committed: &[(u32, u64)]) -> RunOutput {
         committed,
         replica: None,
         state_digest: None,
+        replicates: None,
     };
     // n1 crashed (no log); n2 knows the most; n3 lags behind.
     let all: Vec<RequestId> = committed

@@ -47,7 +47,7 @@ fn every_command_in_the_eventual_consistency_lesson_runs_as_written() {
 
 #[test]
 fn every_command_in_the_cap_and_quorums_lesson_runs_as_written() {
-    assert!(run_lesson("docs/lessons/cap-and-quorums.md") >= 12);
+    assert!(run_lesson("docs/lessons/cap-and-quorums.md") >= 14);
 }
 
 /// The worked example of docs/protocols.md ("Writing your own protocol") is the code of

@@ -266,8 +266,23 @@ fn unknown_key_for_the_fault_kind() {
         &text,
         9,
         "faults[0].duration",
-        "unknown key `duration` for a `crash` fault; expected one of: at, kind, target, restart_after",
+        "unknown key `duration` for a `crash` fault; expected one of: at, kind, target, restart_after, permanent",
     );
+}
+
+#[test]
+fn a_permanent_crash_takes_no_restart() {
+    let text = with(
+        "[[faults]]\nat = \"1s\"\nkind = \"crash\"\ntarget = \"n1\"\nrestart_after = \"1s\"\npermanent = true\n",
+    );
+    assert_error(
+        &text,
+        10,
+        "faults[0].permanent",
+        "a permanent crash never restarts",
+    );
+    let text = with("[[faults]]\nat = \"1s\"\nkind = \"crash\"\ntarget = \"n1\"\npermanent = 1\n");
+    assert!(error(&text).contains("permanent"), "{}", error(&text));
 }
 
 #[test]

@@ -29,7 +29,7 @@ pub(super) fn list() -> i32 {
         ("heal", "remove every partition, isolation and block"),
         (
             "crash",
-            "target, restart_after?: crash (volatile state and timers lost), restart later",
+            "target, restart_after?, permanent?: crash (volatile state and timers lost), restart later (permanent: never)",
         ),
         ("restart", "target: restart a crashed node now"),
         (

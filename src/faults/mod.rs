@@ -75,6 +75,7 @@ pub fn draw(spec: &Nemesis, rng: &mut Stream, link_spec: &LinkSpec) -> Drawn {
         NemesisKind::Crash => FaultKind::Crash {
             target: who,
             restart_after: Some(duration),
+            permanent: false,
         },
         NemesisKind::Pause => FaultKind::Pause {
             target: who,

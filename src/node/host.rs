@@ -54,6 +54,8 @@ pub struct NodeHost<P: Protocol, E> {
     pub down_since: Nanos,
     /// Client requests in service and waiting (with `[cluster] service_time`).
     pub service: super::ServiceQueue,
+    /// Crashed for good (a `permanent` crash): nothing restarts it.
+    pub gone: bool,
 }
 
 impl<P: Protocol, E> NodeHost<P, E> {
@@ -73,6 +75,7 @@ impl<P: Protocol, E> NodeHost<P, E> {
             last_write_done: 0,
             next_token: 0,
             down_since: 0,
+            gone: false,
             backlog: Vec::new(),
             pause_id: 0,
             last_reading: 0,

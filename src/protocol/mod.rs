@@ -11,6 +11,7 @@ pub mod detector;
 pub mod dynamo;
 pub mod gossip;
 mod log_view;
+pub mod membership;
 pub mod multi_leader;
 mod params_serde;
 pub mod phold;
@@ -112,6 +113,16 @@ pub trait Protocol: Sized + 'static {
     /// `convergence` check. Like [`Protocol::observe`], it must not change behaviour.
     fn replica_state(&self) -> Option<&crate::ops::Store> {
         None
+    }
+
+    /// Whether this node is meant to hold `key` (partial replication): the `convergence`
+    /// check compares each key only across the live nodes that replicate it, and a node that
+    /// should hold a key but lacks it diverges. The default, every node replicates every key,
+    /// suits protocols that copy the whole state everywhere. Stand-in copies (a sloppy
+    /// quorum's hints) are not replicas. The engine asks once per running node and key when
+    /// the run ends; it must not change behaviour.
+    fn replicates_key(&self, _key: crate::ops::Key) -> bool {
+        true
     }
 }
 

@@ -51,9 +51,11 @@ pub fn fault_with(
         FaultKind::Crash {
             target,
             restart_after,
-        } => match restart_after {
-            Some(d) => format!("crash {}, restart after {}", t(target), format_duration(*d)),
-            None => format!("crash {} (no restart)", t(target)),
+            permanent,
+        } => match (restart_after, permanent) {
+            (Some(d), _) => format!("crash {}, restart after {}", t(target), format_duration(*d)),
+            (None, true) => format!("crash {} for good (never restarted)", t(target)),
+            (None, false) => format!("crash {} (no restart)", t(target)),
         },
         FaultKind::Restart(x) => format!("restart {}", t(x)),
         FaultKind::Pause { target, duration } => {

@@ -17,7 +17,7 @@ const KINDS: [(&str, &[&str]); 9] = [
     ("isolate", &["target"]),
     ("block", &["from", "to"]),
     ("heal", &[]),
-    ("crash", &["target", "restart_after"]),
+    ("crash", &["target", "restart_after", "permanent"]),
     ("restart", &["target"]),
     ("pause", &["target", "duration"]),
     ("clock", &["target", "jump", "drift_ppm"]),
@@ -181,10 +181,20 @@ fn fault_kind(
             FaultKind::Block { from, to }
         }
         "heal" => FaultKind::Heal,
-        "crash" => FaultKind::Crash {
-            target: target(ctx)?,
-            restart_after: f.restart_after.map(|d| d.0),
-        },
+        "crash" => {
+            let permanent = f.permanent.unwrap_or(false);
+            if permanent && f.restart_after.is_some() {
+                return Err(ctx.err(
+                    &path.key("permanent"),
+                    "a permanent crash never restarts; expected either `permanent = true` or `restart_after`, not both",
+                ));
+            }
+            FaultKind::Crash {
+                target: target(ctx)?,
+                restart_after: f.restart_after.map(|d| d.0),
+                permanent,
+            }
+        }
         "restart" => FaultKind::Restart(target(ctx)?),
         "pause" => FaultKind::Pause {
             target: target(ctx)?,

@@ -219,12 +219,16 @@ pub enum FaultKind {
     },
     /// Remove every partition, isolation and block.
     Heal,
-    /// Crash the target; restart it after `restart_after` (never if `None`).
+    /// Crash the target; restart it after `restart_after` (if `None`, only when the workload
+    /// ends, so that settle can show convergence).
     Crash {
         /// Who.
         target: Target,
         /// Delay before restart.
         restart_after: Option<Nanos>,
+        /// The node never comes back: no `restart` fault and not the end of the workload
+        /// restarts it (a machine lost with its disk). Never with `restart_after`.
+        permanent: bool,
     },
     /// Restart a crashed node now.
     Restart(Target),

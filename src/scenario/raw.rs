@@ -250,6 +250,7 @@ pub(crate) struct RawFault {
     pub from: Option<String>,
     pub to: Option<String>,
     pub restart_after: Option<Dur>,
+    pub permanent: Option<bool>,
     pub duration: Option<Dur>,
     pub jump: Option<SignedDur>,
     pub drift_ppm: Option<Ppm>,

@@ -271,7 +271,8 @@ fn full_scenario() {
         s.faults[0].kind,
         FaultKind::Crash {
             target: Target::Leader,
-            restart_after: Some(2_000_000_000)
+            restart_after: Some(2_000_000_000),
+            permanent: false,
         }
     ));
     match &s.faults[1].kind {

@@ -13,12 +13,14 @@ use crate::des::queue::EventQueue;
 use crate::des::rng::Stream;
 use crate::des::time::Nanos;
 use crate::des::trace::Trace;
+use crate::history::{History, Value};
 use crate::net::Links;
 use crate::node::{LocalClock, NodeHost, Status};
-use crate::ops::Store;
+use crate::ops::{Key, Store};
 use crate::protocol::{Effect, Protocol};
 use crate::scenario::Scenario;
 use crate::workload::Clients;
+use std::collections::BTreeSet;
 use std::hash::Hash;
 
 /// How often (in loop steps) the run's memory estimate is compared with `[limits] memory`.
@@ -431,9 +433,40 @@ impl<'s, 't, P: Protocol, O: Observer> Sim<'s, 't, P, O> {
                 committed,
                 replica,
                 state_digest,
+                replicates: None,
             });
         }
         finals
+    }
+
+    /// Fills [`NodeFinal::replicates`] for protocols with partial replication: asks each
+    /// running node, for every key the run touched (the workload's keys and every key a
+    /// replica holds), whether it replicates it; leaves `None` where it replicates all.
+    fn replicated_keys(&mut self, finals: &mut [NodeFinal], history: &History, read: usize) {
+        let mut keys: BTreeSet<Key> = (0..read as Key).collect();
+        keys.extend(touched_keys(history));
+        for f in finals.iter() {
+            if let Some(store) = &f.replica {
+                keys.extend(store.iter().map(|(k, _)| k));
+            }
+        }
+        for (i, f) in finals.iter_mut().enumerate() {
+            let Some(p) = self.nodes[i].protocol.as_ref() else {
+                continue;
+            };
+            match panics::catch(|| keys.iter().filter(|&&k| p.replicates_key(k)).count()) {
+                Ok(n) if n == keys.len() => {}
+                Ok(_) => {
+                    f.replicates = Some(
+                        keys.iter()
+                            .copied()
+                            .filter(|&k| p.replicates_key(k))
+                            .collect(),
+                    );
+                }
+                Err(caught) => self.protocol_panicked(NodeId(i as u32), "replicates_key", caught),
+            }
+        }
     }
 
     /// Called after every fault: closes the current partition window if the sides changed,
@@ -485,7 +518,9 @@ impl<'s, 't, P: Protocol, O: Observer> Sim<'s, 't, P, O> {
             None => Default::default(),
         };
         let finals = if self.panic.is_none() {
-            self.node_finals()
+            let mut finals = self.node_finals();
+            self.replicated_keys(&mut finals, &history, final_values.len());
+            finals
         } else {
             Vec::new()
         };
@@ -520,4 +555,27 @@ impl<'s, 't, P: Protocol, O: Observer> Sim<'s, 't, P, O> {
         };
         (out, self.observer, trace_error)
     }
+}
+
+/// The keys a history's operations name: an operation's `key`, and the key of each
+/// micro-operation of a transaction (`[:f key value]`).
+fn touched_keys(history: &History) -> BTreeSet<Key> {
+    let mut keys = BTreeSet::new();
+    for op in &history.ops {
+        if let Some(k) = op.key.as_ref().and_then(Value::as_int) {
+            keys.insert(k as Key);
+        }
+        if let Value::List(micros) = &op.value {
+            for m in micros {
+                if let Value::List(p) = m {
+                    if let (Some(Value::Keyword(_)), Some(k)) =
+                        (p.first(), p.get(1).and_then(Value::as_int))
+                    {
+                        keys.insert(k as Key);
+                    }
+                }
+            }
+        }
+    }
+    keys
 }

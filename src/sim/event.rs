@@ -317,4 +317,8 @@ pub struct NodeFinal {
     /// [`Observation`], which the invariant monitor and fault targets read after every
     /// step: a digest costs a pass over the whole state, so it is computed once, at the end.
     pub state_digest: Option<u64>,
+    /// Partial replication ([`Protocol::replicates_key`]): the keys this node replicates among
+    /// those the run touched (the workload's keys and every key a replica holds); `None`
+    /// when it replicates all of them (or is crashed).
+    pub replicates: Option<std::collections::BTreeSet<crate::ops::Key>>,
 }

@@ -276,6 +276,7 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
             FaultKind::Crash {
                 target,
                 restart_after,
+                permanent,
             } => {
                 let hit: Vec<NodeId> = self
                     .resolve(target, nemesis)
@@ -292,6 +293,7 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                     self.stats.dropped_crashed += dropped;
                     self.in_flight -= dropped;
                     host.crash();
+                    host.gone = *permanent;
                     host.down_since = self.now;
                     self.observer.crashed(node);
                     let incarnation = host.incarnation;
@@ -391,6 +393,9 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
     }
 
     fn restart(&mut self, node: NodeId, source: &'static str) {
+        if self.nodes[node.index()].gone {
+            return; // crashed for good: nothing restarts it
+        }
         self.hash_event(13, u64::from(node.0), 0);
         self.end_event("restart", Some(node), |_| String::new());
         self.record_fault(&FaultKind::Restart(Target::Node(node)), &[], source);

@@ -37,16 +37,16 @@
 //!   compares a Merkle tree of the keys it shares with one peer (round robin) and the two
 //!   exchange only the keys of differing leaves.
 //!
-//! `replica_state()` is the winning value of every key a node replicates (not its hints).
-//! With `n` below the node count, nodes replicate different keys, so the `convergence` check
-//! is meaningful only with `n` equal to the node count (the scenarios that check it say so).
+//! `replica_state()` is the winning value of every key a node replicates (not its hints), and
+//! `replicates_key()` says which keys those are (the key's preference list): with `n` below
+//! the node count the `convergence` check compares each key across its `n` home replicas
+//! only, and a home replica that lacks a key the others hold diverges.
 //! Deletes and tombstones are not modelled: the workloads have no delete.
 //!
 //! All time is the node's local clock; every collection iterated is a `BTreeMap` or a `Vec`.
 
 mod antientropy;
 mod coordinator;
-mod detector;
 mod handoff;
 mod merkle;
 mod messages;
@@ -57,7 +57,8 @@ mod ring;
 mod tests;
 mod version;
 
-pub use detector::Detector;
+/// The failure detector every node watches its peers with (shared with `gossip`).
+pub use super::membership::Membership as Detector;
 pub use merkle::Tree;
 pub use messages::{Msg, Timer};
 pub use params::{Coordinator, DynamoParams, ReadRepair, Versioning, PARAMS_DOC};
@@ -284,5 +285,10 @@ impl Protocol for Dynamo {
 
     fn replica_state(&self) -> Option<&crate::ops::Store> {
         Some(self.replica.store())
+    }
+
+    /// The key's `n` home replicas (its preference list) replicate it; a hint holder does not.
+    fn replicates_key(&self, key: Key) -> bool {
+        self.ring.preference_list(key, self.n).contains(&self.me)
     }
 }

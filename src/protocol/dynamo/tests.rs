@@ -52,6 +52,12 @@ fn quorum_write_then_read_on_five_nodes() {
         let mut expected = pref(5, key, 3);
         expected.sort();
         assert_eq!(holders, expected, "key {key}");
+        // Those nodes, and only they, say they replicate it (what `convergence` compares).
+        let owners: Vec<NodeId> = (0..5)
+            .map(n)
+            .filter(|&m| net.node(m).replicates_key(key))
+            .collect();
+        assert_eq!(owners, expected, "key {key}");
     }
     assert_eq!(value(net.request(n(1), read(99))), None);
 }

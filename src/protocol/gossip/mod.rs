@@ -22,6 +22,15 @@
 //!   with its own ([`Msg::Pull`]), which the first merges. Merges are joins, so lost,
 //!   duplicated and reordered messages do no harm, and after the faults heal every replica
 //!   that is up reaches the same state (strong eventual consistency).
+//! - **Membership** (`detector`, [`crate::protocol::membership`]). With `detector = "none"`
+//!   (the default) partners are drawn from every peer, dead or alive. Otherwise each node
+//!   watches every peer with a failure detector (`fixed`, `heartbeat` or `phi`) fed by the
+//!   pushes and pulls it receives from that peer, reports each new suspicion
+//!   (`ctx.suspect`), and draws its `fanout` partners from the peers it trusts only; then,
+//!   as Cassandra's gossiper does, it probes one suspected peer with probability
+//!   `suspected / (trusted + 1)` (always when it suspects everyone), so that a peer that
+//!   recovers, or a side of a healed partition, is heard from again. Until it suspects
+//!   someone a node draws exactly as without membership.
 //! - **Unique tags.** An OR-set insert is tagged (node, life, sequence). The life is the
 //!   node's incarnation, persisted at start before the node serves any client, so a restarted
 //!   node never reuses a tag it may have gossiped before crashing.
@@ -55,6 +64,7 @@ mod tests;
 
 pub use params::{CounterKind, GossipParams, MergeKind, PARAMS_DOC};
 
+use super::membership::Membership;
 use super::{ClientRequest, Context, Observation, Protocol, Reply, Role};
 use crate::des::ids::{NodeId, RequestId};
 use crate::ops::{Key, Kind};
@@ -117,6 +127,8 @@ pub struct Gossip {
     early: Vec<ClientRequest>,
     /// Updates applied in this life (local ones and changed keys of merges).
     updates: u64,
+    /// Which peers this node trusts (`None`: no membership, every peer is a partner).
+    membership: Option<Membership>,
 }
 
 impl Gossip {
@@ -172,21 +184,39 @@ impl Gossip {
         self.replica.keys() != theirs
     }
 
-    /// Starts a push-pull exchange with `fanout` random peers and re-arms the timer.
+    /// Starts a push-pull exchange with `fanout` random peers (trusted ones, with
+    /// membership, and maybe one suspected probe) and re-arms the timer.
     fn gossip(&mut self, ctx: &mut Context<'_, Self>) {
         ctx.set_timer(Timer::Gossip, self.params.interval);
-        let mut peers: Vec<NodeId> = ctx.peers().collect();
-        let k = (self.params.fanout as usize).min(peers.len());
-        if k == 0 {
-            return;
-        }
+        let (mut peers, suspected): (Vec<NodeId>, Vec<NodeId>) = match &mut self.membership {
+            None => (ctx.peers().collect(), Vec::new()),
+            Some(m) => {
+                let now = ctx.now();
+                for peer in m.newly_suspected(now) {
+                    ctx.suspect(peer);
+                }
+                ctx.peers().partition(|&p| m.is_up(p, now))
+            }
+        };
+        let trusted = peers.len();
+        let k = (self.params.fanout as usize).min(trusted);
         // A partial Fisher-Yates shuffle: the first k are a uniform sample.
         for i in 0..k {
             let j = i + ctx.rng().below((peers.len() - i) as u64) as usize;
             peers.swap(i, j);
         }
+        peers.truncate(k);
+        // Cassandra's rule: probe a suspected peer with probability suspected / (trusted + 1).
+        if !suspected.is_empty() && (ctx.rng().below(trusted as u64 + 1) as usize) < suspected.len()
+        {
+            let pick = ctx.rng().below(suspected.len() as u64) as usize;
+            peers.push(suspected[pick]);
+        }
+        if peers.is_empty() {
+            return;
+        }
         let state = Arc::new(self.replica.keys().clone());
-        for &to in &peers[..k] {
+        for &to in &peers {
             ctx.send(to, Msg::Push(Arc::clone(&state)));
         }
     }
@@ -230,6 +260,9 @@ impl Protocol for Gossip {
         let life_token = ctx.persist(Write::Life(life));
         let first = 1 + ctx.rng().below(params.interval);
         ctx.set_timer(Timer::Gossip, first);
+        let membership = params
+            .detector_config()
+            .map(|c| Membership::new(ctx.id(), ctx.members().len(), ctx.now(), c));
         Gossip {
             params: *params,
             life,
@@ -242,10 +275,14 @@ impl Protocol for Gossip {
             held: VecDeque::new(),
             early: Vec::new(),
             updates: 0,
+            membership,
         }
     }
 
     fn on_message(&mut self, ctx: &mut Context<'_, Self>, from: NodeId, msg: Msg) {
+        if let Some(m) = &mut self.membership {
+            m.heard(from, ctx.now());
+        }
         match msg {
             Msg::Push(theirs) => {
                 if self.absorb(ctx, from, &theirs) {

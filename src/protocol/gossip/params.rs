@@ -1,18 +1,28 @@
-//! `[cluster.params]` of `gossip`: the parameter struct, its defaults, the teaching switches
-//! and the one-line documentation `faultline list` prints. Owns no protocol behaviour.
+//! `[cluster.params]` of `gossip`: the parameter struct, its defaults, the teaching switches,
+//! the membership failure detector's tuning and the one-line documentation `faultline list`
+//! prints. Owns no protocol behaviour.
 
 use crate::des::time::{Nanos, MILLIS};
 use crate::des::words::word_enum;
-use crate::protocol::params_serde::positive_duration;
+use crate::protocol::detector::{DetectorConfig, DetectorKind};
+use crate::protocol::params_serde::{
+    detector_or_none, detector_tuning_doc, positive_duration, positive_level, window_size,
+};
 use serde::de::{self, Deserializer};
 use serde::Deserialize;
 
 /// The parameters, one `key = default  # meaning` per line, as `faultline list` shows them.
-pub const PARAMS_DOC: &str = "\
+pub const PARAMS_DOC: &str = concat!(
+    "\
 interval = \"50ms\"  # each node starts a push-pull exchange this often (local time)
 fanout = 2  # peers, drawn at random, each exchange goes to
 counter = \"crdt\"  # \"crdt\": counters are PN-counters; \"plain\": one integer per key merged by max (teaching: loses concurrent increments)
-merge = \"idempotent\"  # \"idempotent\": counter merge takes the maximum per node; \"additive\": adds counts (teaching: double-counts state gossiped again or duplicated)";
+merge = \"idempotent\"  # \"idempotent\": counter merge takes the maximum per node; \"additive\": adds counts (teaching: double-counts state gossiped again or duplicated)
+detector = \"none\"  # membership: \"none\" (partners drawn from every peer, nobody suspected), or partners drawn from the peers a failure detector trusts, on the gossip it receives: \"fixed\" (silent for suspect_after), \"heartbeat\" (Chen et al. 2002), \"phi\" (Hayashibara et al. 2004)
+suspect_after = \"500ms\"  # fixed detector: the silence after which a peer is suspected (the adaptive ones until they have data)
+",
+    detector_tuning_doc!()
+);
 
 word_enum! {
     /// How a key that clients `add` to is replicated.
@@ -46,7 +56,7 @@ word_enum! {
 }
 
 /// `[cluster.params]` of `gossip`. See [`PARAMS_DOC`] for the keys and defaults.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct GossipParams {
     /// Time between a node's push-pull exchanges, in local time.
@@ -59,6 +69,25 @@ pub struct GossipParams {
     pub counter: CounterKind,
     /// Idempotent counter merge, or the additive teaching switch.
     pub merge: MergeKind,
+    /// Membership: the failure detector that decides which peers are gossip partners
+    /// (`None`: every peer is, and nobody is suspected).
+    #[serde(deserialize_with = "detector_or_none")]
+    pub detector: Option<DetectorKind>,
+    /// `fixed` detector: silence after which a peer is suspected.
+    #[serde(deserialize_with = "positive_duration")]
+    pub suspect_after: Nanos,
+    /// `heartbeat` detector: the margin past the expected message.
+    #[serde(deserialize_with = "positive_duration")]
+    pub detector_margin: Nanos,
+    /// `phi` detector: the suspicion level at which a peer is suspected.
+    #[serde(deserialize_with = "positive_level")]
+    pub phi_threshold: f64,
+    /// `phi` detector: the smallest standard deviation of intervals assumed.
+    #[serde(deserialize_with = "positive_duration")]
+    pub phi_min_std: Nanos,
+    /// `heartbeat` and `phi` detectors: how many recent intervals they keep.
+    #[serde(deserialize_with = "window_size")]
+    pub detector_window: u32,
 }
 
 impl Default for GossipParams {
@@ -68,7 +97,28 @@ impl Default for GossipParams {
             fanout: 2,
             counter: CounterKind::Crdt,
             merge: MergeKind::Idempotent,
+            detector: None,
+            suspect_after: 500 * MILLIS,
+            detector_margin: 100 * MILLIS,
+            phi_threshold: 8.0,
+            phi_min_std: 20 * MILLIS,
+            detector_window: 100,
         }
+    }
+}
+
+impl GossipParams {
+    /// The failure detector each node watches its peers with, if membership is on.
+    pub fn detector_config(&self) -> Option<DetectorConfig> {
+        self.detector.map(|kind| DetectorConfig {
+            kind,
+            timeout: self.suspect_after,
+            margin: self.detector_margin,
+            phi_threshold: self.phi_threshold,
+            window: self.detector_window as usize,
+            min_std: self.phi_min_std,
+            acceptable_pause: 0,
+        })
     }
 }
 
@@ -116,5 +166,42 @@ mod tests {
             .unwrap_err()
             .contains("\"crdt\" or \"plain\""));
         assert!(parse("merge = \"max\"").unwrap_err().contains("additive"));
+        assert!(parse("detector = \"swim\"")
+            .unwrap_err()
+            .contains("\"none\""));
+        assert!(parse("phi_threshold = 0").unwrap_err().contains("above 0"));
+        assert!(parse("detector_window = 0")
+            .unwrap_err()
+            .contains("1 to 10000"));
+        assert!(parse("suspect_after = \"0s\"").is_err());
+    }
+
+    #[test]
+    fn membership_is_off_by_default_and_tuned_like_the_other_detectors() {
+        assert_eq!(GossipParams::default().detector_config(), None);
+        let p = parse("detector = \"phi\"\nphi_threshold = 12.0\ndetector_window = 20").unwrap();
+        let c = p.detector_config().unwrap();
+        assert_eq!(c.kind, DetectorKind::Phi);
+        assert_eq!((c.phi_threshold, c.window), (12.0, 20));
+        assert_eq!(c.timeout, 500 * MILLIS);
+        let doc_keys: Vec<&str> = PARAMS_DOC
+            .lines()
+            .map(|l| l.split(" = ").next().unwrap())
+            .collect();
+        assert_eq!(
+            doc_keys,
+            [
+                "interval",
+                "fanout",
+                "counter",
+                "merge",
+                "detector",
+                "suspect_after",
+                "detector_margin",
+                "phi_threshold",
+                "phi_min_std",
+                "detector_window"
+            ]
+        );
     }
 }

@@ -1,10 +1,11 @@
 //! Protocol tests of `gossip` on the hand-driven test kit: anti-entropy convergence, the
 //! durability of acknowledged updates across crashes, partitions healing, refusals, and the
-//! two teaching switches' anomalies.
+//! two teaching switches' anomalies, and membership (partners drawn from trusted peers).
 
 use super::{CounterKind, Gossip, GossipParams, MergeKind, Msg};
 use crate::des::time::MILLIS;
 use crate::ops::{Datum, MicroOp, Results, Stored, Txn};
+use crate::protocol::detector::DetectorKind;
 use crate::protocol::testkit::{n, read, write, Net};
 use crate::protocol::{Protocol, Reply, Role};
 
@@ -258,4 +259,114 @@ fn additive_merge_double_counts() {
             .all(|c| matches!(c, Some(Stored::Counter(v)) if *v > 1)),
         "one increment, counted many times: {counts:?}"
     );
+}
+
+/// Fires `firings` timers (of any node), settling after each; counts the pushes `from` sent
+/// meanwhile to `to` (to anyone if `None`).
+fn pushes(net: &mut G, firings: usize, from: u32, to: Option<u32>) -> usize {
+    let mut count = 0;
+    for _ in 0..firings {
+        net.fire_next_timer();
+        count += net
+            .msgs
+            .iter()
+            .filter(|(f, t, m)| {
+                *f == n(from) && to.map_or(true, |to| *t == n(to)) && matches!(m, Msg::Push(_))
+            })
+            .count();
+        net.settle();
+    }
+    count
+}
+
+fn with_membership(fanout: u32) -> GossipParams {
+    GossipParams {
+        fanout,
+        detector: Some(DetectorKind::Fixed),
+        suspect_after: 1_000 * MILLIS,
+        ..GossipParams::default()
+    }
+}
+
+#[test]
+fn membership_stops_choosing_a_dead_peer_and_reports_it() {
+    // Without membership a dead peer keeps its share of the rounds: fanout 1 of 3 peers.
+    let mut plain = cluster(
+        4,
+        GossipParams {
+            fanout: 1,
+            ..GossipParams::default()
+        },
+    );
+    plain.advance(300 * MILLIS);
+    plain.crash(n(3));
+    let wasted = pushes(&mut plain, 400, 0, Some(3));
+    assert!(
+        (20..=55).contains(&wasted),
+        "about a third of n0's ~100 rounds: {wasted}"
+    );
+    assert!(plain.suspicions.is_empty(), "no detector, no suspicions");
+    // With a fixed detector each survivor suspects n3 once, then only probes it: with 2
+    // trusted peers and 1 suspected, with probability 1 / 3 a round, on top of its partner.
+    let mut net = cluster(4, with_membership(1));
+    net.advance(300 * MILLIS);
+    net.crash(n(3));
+    net.advance(1_500 * MILLIS);
+    for i in 0..3 {
+        assert_eq!(
+            net.suspicions
+                .iter()
+                .filter(|s| **s == (n(i), n(3)))
+                .count(),
+            1,
+            "n{i} reported n3 once: {:?}",
+            net.suspicions
+        );
+    }
+    let probes = pushes(&mut net, 400, 0, Some(3));
+    assert!((15..=55).contains(&probes), "probes only: {probes}");
+    assert!(
+        net.suspicions.iter().all(|&(_, of)| of == n(3)),
+        "live peers keep gossiping, so nobody suspects them: {:?}",
+        net.suspicions
+    );
+}
+
+#[test]
+fn a_node_that_suspects_everyone_still_probes_and_recovers() {
+    let mut net = cluster(3, with_membership(2));
+    net.advance(300 * MILLIS);
+    // n0 is cut off from both peers long enough to suspect them.
+    net.cut(n(0), &[n(1), n(2)], true);
+    net.advance(2_000 * MILLIS);
+    assert!(net.suspicions.contains(&(n(0), n(1))) && net.suspicions.contains(&(n(0), n(2))));
+    // Suspecting everyone, n0 still pushes to one of them every round (a third of the
+    // timer firings are its own).
+    let probes = pushes(&mut net, 90, 0, None);
+    assert!((25..=35).contains(&probes), "{probes}");
+    // After the heal an update on n0 reaches everyone.
+    net.cut(n(0), &[n(1), n(2)], false);
+    assert_eq!(net.request(n(0), add(7, 5)), ok_none());
+    net.advance(1_000 * MILLIS);
+    assert!(converged(&net, 3));
+    assert_eq!(stored(&net, 2, 7), Some(Stored::Counter(5)));
+}
+
+#[test]
+fn without_suspicions_membership_draws_exactly_as_without_it() {
+    // No crash, no cut: nobody is suspected (the timeout is far above the gossip interval),
+    // so both clusters send the same pushes to the same peers.
+    let trace = |params: GossipParams| {
+        let mut net = cluster(5, params);
+        let mut sent = Vec::new();
+        for _ in 0..200 {
+            net.fire_next_timer();
+            sent.extend(net.msgs.iter().map(|(f, t, _)| (*f, *t)));
+            net.settle();
+        }
+        (sent, net.suspicions.clone())
+    };
+    let (with, suspicions) = trace(with_membership(2));
+    assert!(suspicions.is_empty());
+    assert_eq!(with, trace(GossipParams::default()).0);
 }

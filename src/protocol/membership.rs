@@ -1,8 +1,11 @@
-//! The failure detector of `dynamo`: whether a peer is up, for sloppy quorums, forwarding to
-//! a coordinator and hand-off. Any message from a peer counts as a sign of life; quiet peers
-//! are pinged every `ping_interval`. `detector = "fixed"` suspects a peer not heard from for
-//! `suspect_after`; `"heartbeat"` and `"phi"` use the shared adaptive detectors of
-//! [`crate::protocol::detector`], one per peer, on the intervals between its messages.
+//! Membership by failure detection, shared by the protocols that watch every peer (`dynamo`
+//! for sloppy quorums, forwarding and hand-off; `gossip` for choosing its exchange partners):
+//! whether each member is trusted, on this node's local clock. Any message from a peer counts
+//! as a sign of life (the protocol decides whether it also sends pings or heartbeats).
+//! `fixed` suspects a peer not heard from for the configured timeout; `heartbeat` and `phi`
+//! use the shared adaptive detectors of [`crate::protocol::detector`], one per peer, on the
+//! intervals between its messages. [`Membership::newly_suspected`] gives the suspicions to
+//! report with [`crate::protocol::Context::suspect`]. Sends nothing and sets no timer.
 
 use crate::des::ids::NodeId;
 use crate::des::time::Nanos;
@@ -11,19 +14,19 @@ use crate::protocol::detector::{self as shared, DetectorConfig, DetectorKind};
 /// When each member was last heard from, on this node's local clock, and (for the adaptive
 /// detectors) each member's detector.
 #[derive(Clone, Debug)]
-pub struct Detector {
+pub struct Membership {
     me: NodeId,
     heard: Vec<Nanos>,
     suspect_after: Nanos,
     /// `heartbeat` or `phi`: one shared detector per member; `None` for `fixed`.
     adaptive: Option<Vec<shared::Detector>>,
-    /// Whether each member was suspected at the last [`Detector::newly_suspected`].
+    /// Whether each member was suspected at the last [`Membership::newly_suspected`].
     suspected: Vec<bool>,
 }
 
-impl Detector {
+impl Membership {
     /// A detector for `members` nodes that trusts everyone as of `now`.
-    pub fn new(me: NodeId, members: usize, now: Nanos, config: DetectorConfig) -> Detector {
+    pub fn new(me: NodeId, members: usize, now: Nanos, config: DetectorConfig) -> Membership {
         let adaptive = (config.kind != DetectorKind::Fixed).then(|| {
             (0..members)
                 .map(|_| {
@@ -33,7 +36,7 @@ impl Detector {
                 })
                 .collect()
         });
-        Detector {
+        Membership {
             me,
             heard: vec![now; members],
             suspect_after: config.timeout,
@@ -113,20 +116,20 @@ mod tests {
 
     #[test]
     fn an_adaptive_detector_suspects_by_the_rhythm_of_a_peers_messages() {
-        let mut d = Detector::new(NodeId(0), 2, 0, config(DetectorKind::Heartbeat, 500));
+        let mut d = Membership::new(NodeId(0), 2, 0, config(DetectorKind::Heartbeat, 500));
         for t in (10..=200).step_by(10) {
             d.heard(NodeId(1), t);
         }
         // Messages every 10: expected at 210, suspected 20 (the margin) later.
         assert!(d.is_up(NodeId(1), 229));
         assert!(!d.is_up(NodeId(1), 230));
-        let fixed = Detector::new(NodeId(0), 2, 0, config(DetectorKind::Fixed, 500));
+        let fixed = Membership::new(NodeId(0), 2, 0, config(DetectorKind::Fixed, 500));
         assert!(fixed.is_up(NodeId(1), 500) && !fixed.is_up(NodeId(1), 501));
     }
 
     #[test]
     fn a_suspicion_is_reported_once_until_the_peer_is_heard_again() {
-        let mut d = Detector::new(NodeId(0), 3, 0, config(DetectorKind::Fixed, 50));
+        let mut d = Membership::new(NodeId(0), 3, 0, config(DetectorKind::Fixed, 50));
         assert!(d.newly_suspected(40).is_empty());
         assert_eq!(d.newly_suspected(60), [NodeId(1), NodeId(2)]);
         assert!(d.newly_suspected(70).is_empty(), "already reported");
@@ -137,7 +140,7 @@ mod tests {
 
     #[test]
     fn suspects_silence_and_forgives_on_news() {
-        let mut d = Detector::new(NodeId(0), 3, 100, config(DetectorKind::Fixed, 50));
+        let mut d = Membership::new(NodeId(0), 3, 100, config(DetectorKind::Fixed, 50));
         assert!(d.is_up(NodeId(1), 150));
         assert!(!d.is_up(NodeId(1), 151));
         assert!(d.is_up(NodeId(0), 1_000), "a node trusts itself");

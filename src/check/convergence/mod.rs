@@ -25,6 +25,13 @@
 //!
 //! The verdict is `unknown` when the run stopped before `settle` ended, when no replica was
 //! up, or when the protocol exposes no state.
+//!
+//! **Partial replication** ([`crate::protocol::Protocol::replicates_key`], e.g. `dynamo` with
+//! `n` below the node count): each key is compared only across the live nodes that
+//! replicate it, and one of them lacking a key the others hold is a divergence
+//! ([`partial`]).
+
+mod partial;
 
 use super::durability::{
     counter_finding, describe, effects_by_key, element_findings, key_name, register_findings,
@@ -108,6 +115,14 @@ pub fn check_convergence(out: &RunOutput, settle_end: Nanos) -> CheckResult {
             format!("undecided: no replica was up at the end{skipped_note}")
         };
         return result(Verdict::Unknown, summary, Vec::new());
+    }
+    if out
+        .finals
+        .iter()
+        .any(|f| f.state == NodeState::Up && f.replicates.is_some())
+    {
+        let (verdict, summary, witness) = partial::per_key(out);
+        return result(verdict, format!("{summary}{skipped_note}"), witness);
     }
     let groups = group(&replicas);
     let mut witness = Vec::new();
