@@ -211,7 +211,11 @@ mod tests {
         assert!(p.offer(after));
         assert!(p.offer(u(2, 3)));
         let order: Vec<(u32, u64)> = p.drain().iter().map(|(x, _)| (x.origin, x.seq)).collect();
-        assert_eq!(order, vec![(2, 1)], "before its cause, but not past the gap at 2");
+        assert_eq!(
+            order,
+            vec![(2, 1)],
+            "before its cause, but not past the gap at 2"
+        );
         assert_eq!(p.gap(2, 3), Some(2));
     }
 
@@ -221,7 +225,11 @@ mod tests {
         assert!(p.offer(u(1, 2)));
         assert!(p.offer(u(1, 4)));
         let got: Vec<(u64, u64)> = p.drain().iter().map(|(x, t)| (x.seq, *t)).collect();
-        assert_eq!(got, vec![(2, 0), (4, 0)], "applied ahead; the prefix is still empty");
+        assert_eq!(
+            got,
+            vec![(2, 0), (4, 0)],
+            "applied ahead; the prefix is still empty"
+        );
         assert_eq!(p.applied().get(1), 0);
         assert!(!p.offer(u(1, 2)), "already applied, ahead of the prefix");
         assert_eq!(p.gap(1, 4), Some(1), "1 is missing");
@@ -230,7 +238,10 @@ mod tests {
         assert_eq!(got, vec![(1, 2)], "the prefix closes over 2");
         assert_eq!(p.gap(1, 4), Some(3));
         assert!(p.offer(u(1, 3)));
-        assert_eq!(p.drain().iter().map(|(_, t)| *t).collect::<Vec<_>>(), vec![4]);
+        assert_eq!(
+            p.drain().iter().map(|(_, t)| *t).collect::<Vec<_>>(),
+            vec![4]
+        );
         assert_eq!((p.applied().get(1), p.pending()), (4, 0));
         assert_eq!(p.gap(1, 4), None);
     }

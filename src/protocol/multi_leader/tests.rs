@@ -177,14 +177,22 @@ fn unordered_delivery_applies_a_later_update_before_an_earlier_one() {
     net.request(n(0), write(0, 1));
     net.request(n(0), write(1, 2));
     ship(&mut net, 0, 1, &[1]);
-    assert_eq!(stored(&net, 1, 1), Some(Stored::Register(2)), "applied at once");
+    assert_eq!(
+        stored(&net, 1, 1),
+        Some(Stored::Register(2)),
+        "applied at once"
+    );
     assert_eq!(stored(&net, 1, 0), None, "without the write before it");
     assert!(
         matches!(net.msgs.back(), Some((_, _, Msg::Request { from: 1 }))),
         "and the gap is asked for"
     );
     net.persist_on(n(1));
-    assert_eq!(net.disk(n(1)).applied.get(0), 0, "the prefix is what persists");
+    assert_eq!(
+        net.disk(n(1)).applied.get(0),
+        0,
+        "the prefix is what persists"
+    );
     net.crash(n(1));
     net.restart(n(1));
     ship(&mut net, 0, 1, &[0, 1]);
@@ -213,7 +221,11 @@ fn fifo_delivery_applies_a_write_before_the_write_it_followed() {
         ship(&mut net, 0, 2, &[0]);
         let seen = stored(&net, 2, 1) == Some(Stored::Register(2));
         assert_eq!(seen, applied, "{d:?}");
-        assert_eq!(stored(&net, 2, 0), None, "{d:?}: the write it followed is not there");
+        assert_eq!(
+            stored(&net, 2, 0),
+            None,
+            "{d:?}: the write it followed is not there"
+        );
         ship(&mut net, 1, 2, &[0]);
         assert_eq!(stored(&net, 2, 0), Some(Stored::Register(1)));
         assert_eq!(stored(&net, 2, 1), Some(Stored::Register(2)), "{d:?}");
