@@ -25,7 +25,7 @@
 //!   accepted the update), holding those that arrive early; when an origin's `head` shows updates that are
 //!   neither applied nor held, it asks the origin again from the gap ([`Msg::Request`]).
 //!   So lost, duplicated and reordered messages do no harm, and after the faults heal every
-//!   replica applies every durable update.
+//!   replica applies every durable update. (`delivery` relaxes the order, see below.)
 //! - **Conflicts** ([`entry`]): `lww` (tagged with the accepting node's local clock and id;
 //!   clock skew loses acknowledged writes), `version-vector` (siblings), `crdt` (counters and
 //!   sets as gossip's CRDTs, registers as LWW). Each is a join, so replicas that applied the
@@ -42,6 +42,25 @@
 //! leaders that accept concurrent writes of one key each apply the other's last: **the
 //! replicas diverge forever**, which the `convergence` check catches.
 //!
+//! # Delivery orders (consistency ladder teaching)
+//!
+//! `delivery = "causal"` (the default) is described above. Two weaker orders, each breaking
+//! one session guarantee of Terry et al. 1994 for readers on other replicas, while the
+//! replicas still converge:
+//!
+//! - `"fifo"`: each origin's updates in log order, without waiting for their dependencies
+//!   on other origins (independent per-source channels). A client that reads another
+//!   leader's write and then writes can have its write applied at a third replica first:
+//!   **writes-follow-reads** breaks.
+//! - `"unordered"`: each update applied as soon as it arrives, ahead of its origin's
+//!   earlier ones when a shipment overtakes another (parallel appliers that do not preserve
+//!   the origin's commit order). A client's later write can be visible at another replica
+//!   without its earlier one: **monotonic writes** breaks.
+//!
+//! No delivery order gives consistent prefix: two leaders accept concurrent writes, and
+//! each applies its own first, so two readers can see them in orders no single order
+//! explains. That needs one order of all writes (a single primary's log).
+//!
 //! Nothing iterates a hashed collection; all time is the node's local clock; all randomness
 //! comes from the node's own stream.
 
@@ -54,7 +73,7 @@ mod tests;
 pub mod version_vector;
 
 pub use entry::Entry;
-pub use params::{Conflict, MultiLeaderParams, Route, PARAMS_DOC};
+pub use params::{Conflict, Delivery, MultiLeaderParams, Route, PARAMS_DOC};
 pub use progress::Update;
 
 use super::{ClientRequest, Context, Observation, Protocol, Reply, Role};
@@ -127,7 +146,13 @@ pub enum Write {
     /// An update this node accepted.
     Local(Arc<Update>),
     /// An update applied from another leader.
-    Remote(Arc<Update>),
+    Remote {
+        /// The update.
+        update: Arc<Update>,
+        /// How many of its origin's updates are applied in a row once it is (its sequence
+        /// number, except under `delivery = "unordered"`, which applies some ahead of it).
+        through: u64,
+    },
 }
 
 /// Where an answer goes.
@@ -256,10 +281,10 @@ impl MultiLeader {
                 self.progress.offer(u);
             }
         }
-        for u in self.progress.drain() {
+        for (u, through) in self.progress.drain() {
             self.replica.merge(&u.keys);
             ctx.note(|| format!("applied {}:{}", u.origin, u.seq));
-            self.issued = ctx.persist(Write::Remote(u));
+            self.issued = ctx.persist(Write::Remote { update: u, through });
         }
         if let Some(gap) = self.progress.gap(origin, head) {
             ctx.send(from, Msg::Request { from: gap });
@@ -293,9 +318,9 @@ impl Protocol for MultiLeader {
                 merge_into(&mut durable.entries, &u);
                 durable.log.push(u);
             }
-            Write::Remote(u) => {
-                durable.applied.set(u.origin, u.seq);
-                merge_into(&mut durable.entries, &u);
+            Write::Remote { update, through } => {
+                durable.applied.set(update.origin, through);
+                merge_into(&mut durable.entries, &update);
             }
         }
     }
@@ -326,7 +351,7 @@ impl Protocol for MultiLeader {
             log: d.log,
             durable_seq: len,
             shipped: len,
-            progress: Progress::from_applied(d.applied),
+            progress: Progress::from_applied(d.applied, params.delivery),
             last_stamp: 0,
             issued: 0,
             durable: 0,

@@ -1,6 +1,6 @@
 //! `[cluster.params]` of `multi-leader`: the parameter struct, its defaults, the conflict
-//! resolution choice, the teaching switch and the one-line documentation `faultline list`
-//! prints. Owns no protocol behaviour.
+//! resolution, routing and delivery choices, the teaching switch and the one-line
+//! documentation `faultline list` prints. Owns no protocol behaviour.
 
 use crate::des::time::{Nanos, MILLIS};
 use crate::des::words::word_enum;
@@ -12,7 +12,8 @@ pub const PARAMS_DOC: &str = "\
 ship_interval = \"30ms\"  # each leader ships the updates it accepted to every other node this often (local time); also the heartbeat that lets receivers find gaps
 conflict = \"lww\"  # \"lww\": highest (local clock, node) tag wins (clock skew loses writes); \"version-vector\": concurrent writes kept as siblings; \"crdt\": counters and sets merge as CRDTs, registers as LWW
 apply_in_arrival_order = false  # teaching: apply each update as it arrives, overwriting blindly (replicas diverge forever)
-route = \"local\"  # \"local\": the node a client asks serves it; \"random\": it hands each request to a leader drawn at random (clients switch leaders)";
+route = \"local\"  # \"local\": the node a client asks serves it; \"random\": it hands each request to a leader drawn at random (clients switch leaders)
+delivery = \"causal\"  # how a receiver orders other leaders' updates: \"causal\": each origin's in log order, each after the updates its leader had applied when it accepted it; \"fifo\": each origin's in log order only (teaching: breaks writes-follow-reads); \"unordered\": each as it arrives (teaching: breaks monotonic writes)";
 
 word_enum! {
     /// How concurrent updates of one key are reconciled.
@@ -43,6 +44,27 @@ word_enum! {
     }
 }
 
+word_enum! {
+    /// In what order a receiver applies the updates other leaders ship it.
+    #[derive(Default)]
+    pub Delivery {
+        /// Each origin's updates in log order, each only once the updates its leader had
+        /// applied when it accepted it are applied here too (causal delivery).
+        #[default]
+        Causal = "causal",
+        /// Each origin's updates in log order, without waiting for other origins' updates
+        /// they depend on (independent per-origin channels). Teaching: a write made after
+        /// reading another leader's write can be applied before it, so writes-follow-reads
+        /// breaks.
+        Fifo = "fifo",
+        /// Each update as soon as it arrives, even ahead of its origin's earlier ones
+        /// (parallel appliers that do not preserve the origin's commit order). Teaching: a
+        /// session's later write can be applied before its earlier one, so monotonic writes
+        /// breaks.
+        Unordered = "unordered",
+    }
+}
+
 /// `[cluster.params]` of `multi-leader`. See [`PARAMS_DOC`] for the keys and defaults.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -56,6 +78,8 @@ pub struct MultiLeaderParams {
     pub apply_in_arrival_order: bool,
     /// Which leader serves a client request.
     pub route: Route,
+    /// In what order a receiver applies other leaders' updates.
+    pub delivery: Delivery,
 }
 
 impl Default for MultiLeaderParams {
@@ -65,6 +89,7 @@ impl Default for MultiLeaderParams {
             conflict: Conflict::Lww,
             apply_in_arrival_order: false,
             route: Route::Local,
+            delivery: Delivery::Causal,
         }
     }
 }
@@ -93,6 +118,15 @@ mod tests {
             parse("conflict = \"crdt\"").unwrap().conflict,
             Conflict::Crdt
         );
+        assert_eq!(p.delivery, Delivery::Causal, "causal by default");
+        assert_eq!(
+            parse("delivery = \"fifo\"").unwrap().delivery,
+            Delivery::Fifo
+        );
+        assert_eq!(
+            parse("delivery = \"unordered\"").unwrap().delivery,
+            Delivery::Unordered
+        );
     }
 
     #[test]
@@ -108,5 +142,8 @@ mod tests {
             .contains("version-vector"));
         assert!(parse("apply_in_arrival_order = 1").is_err());
         assert!(parse("route = \"sticky\"").unwrap_err().contains("random"));
+        assert!(parse("delivery = \"total\"")
+            .unwrap_err()
+            .contains("unordered"));
     }
 }

@@ -1,9 +1,9 @@
 //! Protocol tests of `multi-leader` on the hand-driven test kit: local acceptance and
 //! asynchronous shipping, durability across crashes, gap re-requests after loss, each
 //! conflict rule's outcome for concurrent writes, the arrival-order switch's divergence,
-//! forwarding, and refusals.
+//! the weaker delivery orders, forwarding, and refusals.
 
-use super::{Conflict, Msg, MultiLeader, MultiLeaderParams, Route};
+use super::{Conflict, Delivery, Msg, MultiLeader, MultiLeaderParams, Route};
 use crate::des::time::MILLIS;
 use crate::ops::{Datum, MicroOp, Results, Stored, Txn};
 use crate::protocol::testkit::{n, read, write, Net};
@@ -151,6 +151,85 @@ fn an_update_ahead_of_a_gap_waits_for_it() {
     );
     net.settle();
     assert_eq!(stored(&net, 1, 0), Some(Stored::Register(2)));
+}
+
+/// Ships `node`'s log entries `which` (indices) to `to` directly, as one shipment.
+fn ship(net: &mut M, node: u32, to: u32, which: &[usize]) {
+    let log = net.node(n(node)).log.clone();
+    let head = log.len() as u64;
+    let updates = which.iter().map(|&i| log[i].clone()).collect();
+    net.on(n(to), |p, ctx| {
+        p.on_message(ctx, n(node), Msg::Ship { head, updates })
+    });
+}
+
+fn delivery(d: Delivery) -> MultiLeaderParams {
+    MultiLeaderParams {
+        delivery: d,
+        ship_interval: 10_000 * MILLIS, // no shipping but by hand
+        ..MultiLeaderParams::default()
+    }
+}
+
+#[test]
+fn unordered_delivery_applies_a_later_update_before_an_earlier_one() {
+    let mut net = M::new(2, delivery(Delivery::Unordered));
+    net.request(n(0), write(0, 1));
+    net.request(n(0), write(1, 2));
+    ship(&mut net, 0, 1, &[1]);
+    assert_eq!(
+        stored(&net, 1, 1),
+        Some(Stored::Register(2)),
+        "applied at once"
+    );
+    assert_eq!(stored(&net, 1, 0), None, "without the write before it");
+    assert!(
+        matches!(net.msgs.back(), Some((_, _, Msg::Request { from: 1 }))),
+        "and the gap is asked for"
+    );
+    net.persist_on(n(1));
+    assert_eq!(
+        net.disk(n(1)).applied.get(0),
+        0,
+        "the prefix is what persists"
+    );
+    net.crash(n(1));
+    net.restart(n(1));
+    ship(&mut net, 0, 1, &[0, 1]);
+    net.persist_on(n(1));
+    assert_eq!(stored(&net, 1, 0), Some(Stored::Register(1)));
+    assert_eq!(stored(&net, 1, 1), Some(Stored::Register(2)));
+    assert_eq!(net.disk(n(1)).applied.get(0), 2);
+    // Under the default, the later update waits for the earlier.
+    let mut net = M::new(2, delivery(Delivery::Causal));
+    net.request(n(0), write(0, 1));
+    net.request(n(0), write(1, 2));
+    ship(&mut net, 0, 1, &[1]);
+    assert_eq!(stored(&net, 1, 1), None);
+}
+
+#[test]
+fn fifo_delivery_applies_a_write_before_the_write_it_followed() {
+    for (d, applied) in [(Delivery::Fifo, true), (Delivery::Causal, false)] {
+        let mut net = M::new(3, delivery(d));
+        net.request(n(1), write(0, 1));
+        ship(&mut net, 1, 0, &[0]);
+        // n0 has applied n1's write; a client reads it there, then writes key 1.
+        assert_eq!(read_int(&mut net, 0, 0), Some(1));
+        net.request(n(0), write(1, 2));
+        // n0's update reaches n2 before n1's does.
+        ship(&mut net, 0, 2, &[0]);
+        let seen = stored(&net, 2, 1) == Some(Stored::Register(2));
+        assert_eq!(seen, applied, "{d:?}");
+        assert_eq!(
+            stored(&net, 2, 0),
+            None,
+            "{d:?}: the write it followed is not there"
+        );
+        ship(&mut net, 1, 2, &[0]);
+        assert_eq!(stored(&net, 2, 0), Some(Stored::Register(1)));
+        assert_eq!(stored(&net, 2, 1), Some(Stored::Register(2)), "{d:?}");
+    }
 }
 
 #[test]
