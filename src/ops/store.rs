@@ -4,7 +4,7 @@
 //! meets a key of another type — none does.
 //!
 //! Applying returns the results (what the reads saw) and the [`Update`]: the transaction's
-//! effects alone (writes, appends, adds, inserts, removes; a successful cas as the write it
+//! effects alone (writes, deletes, appends, adds, inserts, removes; a successful cas as the write it
 //! made). Replicas that receive updates in the same order reach the same state, without
 //! re-deciding anything.
 //!
@@ -75,7 +75,9 @@ fn type_name(t: Option<Type>) -> &'static str {
 
 fn needs(op: &MicroOp) -> Option<Type> {
     match op {
-        MicroOp::Write { .. } | MicroOp::Cas { .. } => Some(Type::Register),
+        MicroOp::Write { .. } | MicroOp::Cas { .. } | MicroOp::Delete { .. } => {
+            Some(Type::Register)
+        }
         MicroOp::Append { .. } => Some(Type::List),
         MicroOp::Insert { .. } | MicroOp::Remove { .. } => Some(Type::Set),
         MicroOp::Add { .. } => Some(Type::Counter),
@@ -116,6 +118,11 @@ impl Update {
     /// The effects of writing `value` to register `key`.
     pub fn write(key: Key, value: i64) -> Update {
         Update(Txn::one(MicroOp::Write { key, value }))
+    }
+
+    /// The effects of deleting register `key`.
+    pub fn delete(key: Key) -> Update {
+        Update(Txn::one(MicroOp::Delete { key }))
     }
 
     /// The effects, in order.
@@ -367,6 +374,9 @@ impl Store {
         match *op {
             MicroOp::Write { key, value } => {
                 self.data.insert(key, Stored::Register(value));
+            }
+            MicroOp::Delete { key } => {
+                self.data.remove(&key);
             }
             MicroOp::Append { key, value } => {
                 if let Stored::List(items) =

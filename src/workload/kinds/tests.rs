@@ -10,6 +10,7 @@ fn spec(kind: &'static dyn WorkloadKind, dist: KeyDist, keys: u32, rwc: [u32; 3]
         read: rwc[0],
         write: rwc[1],
         cas: rwc[2],
+        delete: 0,
         txn_length: (1, 4),
         read_fraction: Probability::new(0.5).unwrap(),
         max_writes_per_key: None,
