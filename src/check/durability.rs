@@ -207,7 +207,9 @@ pub fn check_durability(out: &RunOutput) -> CheckResult {
         };
         let name = key_name(key);
         match (last, effects[0].change) {
-            (_, Change::Write(_) | Change::Delete) => registers(&name, last.as_ref(), effects, &mut witness),
+            (_, Change::Write(_) | Change::Delete) => {
+                registers(&name, last.as_ref(), effects, &mut witness)
+            }
             (Some(Datum::List(items)), Change::Append(_) | Change::Add(_)) => {
                 elements(&name, items, effects, &mut witness)
             }

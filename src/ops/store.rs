@@ -510,6 +510,38 @@ mod tests {
     }
 
     #[test]
+    fn a_delete_leaves_the_register_absent_until_written_again() {
+        let mut s = Store::new();
+        done(s.apply(&Txn::one(MicroOp::Write { key: 1, value: 5 })));
+        let (_, update) = done(s.apply(&Txn::one(MicroOp::Delete { key: 1 })));
+        assert_eq!(update, Some(Update::delete(1)));
+        assert_eq!((s.read(1), s.len()), (None, 0));
+        // A cas on a deleted key finds it absent; a write brings it back.
+        let cas = Txn::one(MicroOp::Cas {
+            key: 1,
+            expected: 5,
+            new: 6,
+        });
+        assert!(matches!(
+            s.apply(&cas),
+            Applied::Aborted(Abort::CasMismatch { found: None, .. })
+        ));
+        done(s.apply(&Txn::one(MicroOp::Write { key: 1, value: 7 })));
+        assert_eq!(s.register(1), Some(7));
+        // Deleting an absent key is a no-op; deleting a list is a type clash.
+        done(s.apply(&Txn::one(MicroOp::Delete { key: 9 })));
+        done(s.apply(&Txn::one(MicroOp::Append { key: 2, value: 1 })));
+        assert!(matches!(
+            s.apply(&Txn::one(MicroOp::Delete { key: 2 })),
+            Applied::Aborted(Abort::TypeMismatch { .. })
+        ));
+        // Replicas applying the update reach the same state.
+        let mut replica = Store::from_values([(1, Stored::Register(7))]);
+        replica.apply_update(&Update::delete(1));
+        assert!(replica.is_empty());
+    }
+
+    #[test]
     fn a_failed_cas_or_a_type_clash_aborts_everything() {
         let mut s = Store::new();
         done(s.apply(&Txn::one(MicroOp::Write { key: 1, value: 5 })));

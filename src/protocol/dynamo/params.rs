@@ -303,7 +303,9 @@ mod tests {
         assert!(parse("anti_entropy = \"never\"").is_err());
         assert_eq!(DynamoParams::default().tombstone_expiry, None);
         assert_eq!(
-            parse("tombstone_expiry = \"never\"").unwrap().tombstone_expiry,
+            parse("tombstone_expiry = \"never\"")
+                .unwrap()
+                .tombstone_expiry,
             None
         );
         assert_eq!(

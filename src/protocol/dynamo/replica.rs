@@ -330,7 +330,10 @@ mod tests {
         apply_write(&mut d, w);
         assert_eq!(r.store().register(1), None, "deleted");
         assert_eq!(r.store().register(2), Some(60));
-        assert!(!r.merge(1, &[v(8, 80)]).1, "an older value loses to the tombstone");
+        assert!(
+            !r.merge(1, &[v(8, 80)]).1,
+            "an older value loses to the tombstone"
+        );
         assert!(r.has_tombstones());
         // Recovery sees the tombstone.
         let back = Replica::recover(true, Some(&d));
@@ -339,7 +342,13 @@ mod tests {
         // Not yet expired at 10 + 100 - 1; expired at 10 + 100.
         assert!(r.purge(109, 100).is_empty());
         let writes = r.purge(110, 100);
-        assert_eq!(writes, vec![Write::Put { key: 1, set: vec![] }]);
+        assert_eq!(
+            writes,
+            vec![Write::Put {
+                key: 1,
+                set: vec![]
+            }]
+        );
         for w in writes {
             apply_write(&mut d, w);
         }
@@ -359,7 +368,11 @@ mod tests {
         t.vv.set(2, 1);
         r.merge(4, &[a, t]);
         assert_eq!(r.get(4).len(), 2, "concurrent siblings");
-        assert_eq!(r.store().register(4), None, "the tombstone has the higher stamp");
+        assert_eq!(
+            r.store().register(4),
+            None,
+            "the tombstone has the higher stamp"
+        );
         assert_eq!(r.purge(1_000, 10).len(), 1);
         assert_eq!(r.store().register(4), Some(50));
         assert!(!r.has_tombstones());

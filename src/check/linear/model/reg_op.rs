@@ -101,6 +101,7 @@ pub(crate) fn describe_reg_op(op: &RegOp) -> String {
     match op {
         RegOp::Read(Some(v)) => format!("read {}", fmt_value(v)),
         RegOp::Read(None) => "read ?".into(),
+        RegOp::Write(Value::Nil) => "delete".into(),
         RegOp::Write(v) => format!("write {}", fmt_value(v)),
         RegOp::Cas(a, b) => format!("cas {}→{}", fmt_value(a), fmt_value(b)),
         RegOp::Append(s) => format!("append {s:?}"),
