@@ -399,7 +399,7 @@ fn malformed_histories_are_bad_input_naming_file_and_line() {
         &frob,
         &reg,
         3,
-        &["no `frob` operation", ":read or :write"],
+        &["no `frob` operation", ":read, :write or :delete"],
     );
     // Even an op that failed (and so did not happen) must be one the model has.
     let failed = [

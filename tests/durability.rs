@@ -286,3 +286,41 @@ fn sets_keep_every_acknowledged_element_and_counters_stay_in_range() {
         assert_eq!(r.verdict, verdict, "{total}: {r:?}");
     }
 }
+
+fn delete(p: u64, t0: u64, t1: u64, kind: OpType) -> Vec<Op> {
+    let f = || Func::Other("delete".into());
+    vec![
+        op(p, OpType::Invoke, f(), Value::Nil, t0),
+        op(p, kind, f(), Value::Nil, t1),
+    ]
+}
+
+#[test]
+fn a_delete_is_a_write_of_absent() {
+    // Write 1, then an acknowledged delete: the key may read as absent.
+    let mut ops = write(0, 1, 0, 10, OpType::Ok);
+    ops.extend(delete(1, 20, 30, OpType::Ok));
+    let r = check_durability(&run(ops.clone(), Some(None)));
+    assert_eq!(r.verdict, Verdict::Pass, "{r:?}");
+    // The deleted 1 in the final read: the acknowledged delete is lost.
+    let r = check_durability(&run(ops, Some(Some(1))));
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert!(
+        r.witness[0].starts_with("delete by process 1")
+            && r.witness[0].contains("the deleted value came back"),
+        "{:?}",
+        r.witness
+    );
+    // A delete that may have happened after the write (info) explains an absent key.
+    let mut ops = write(0, 1, 0, 10, OpType::Ok);
+    ops.extend(delete(1, 5, 40, OpType::Info));
+    let r = check_durability(&run(ops, Some(None)));
+    assert_eq!(r.verdict, Verdict::Pass, "{r:?}");
+    // One that completed before the write began does not; nor does a failed one.
+    let mut ops = delete(1, 0, 5, OpType::Ok);
+    ops.extend(delete(2, 6, 8, OpType::Fail));
+    ops.extend(write(0, 1, 10, 20, OpType::Ok));
+    let r = check_durability(&run(ops, Some(None)));
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert!(r.witness[0].contains("write of 1"), "{:?}", r.witness);
+}

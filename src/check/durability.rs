@@ -2,11 +2,15 @@
 //! visible after `settle`, in the final read of its key. What "visible" means depends on what
 //! the key holds:
 //!
-//! - **Registers** (`write`, `cas`, and `[:w k v]` in transactions): a later write may
-//!   legitimately overwrite an acknowledged one, so it counts as lost only when the final
-//!   read shows something that cannot have come after it: the key reads as absent, or its
-//!   value was written by an operation that completed before it was invoked. A final value
-//!   that no operation wrote, or that only a failed operation wrote, is also a violation.
+//! - **Registers** (`write`, `cas`, `delete`, and `[:w k v]` in transactions): a later write
+//!   may legitimately overwrite an acknowledged one, so it counts as lost only when the final
+//!   read shows something that cannot have come after it: the key reads as absent (and no
+//!   delete that did not fail can have come after it), or its value was written by an
+//!   operation that completed before it was invoked. A delete is a write of "absent": an
+//!   acknowledged delete is lost when the final read returns a value written by an operation
+//!   that completed before the delete was invoked — deleted data that came back (Cassandra's
+//!   zombie, see the `dynamo` protocol's `tombstone_expiry`). A final value that no operation
+//!   wrote, or that only a failed operation wrote, is also a violation.
 //! - **Lists** (`[:append k v]`): every acknowledged element is in the final list, and every
 //!   element of it was appended by some operation that did not fail.
 //! - **Sets** (`add` of an element): every acknowledged element is in the final set, and
@@ -32,6 +36,8 @@ use std::collections::BTreeMap;
 pub(super) enum Change {
     /// Set a register.
     Write(i64),
+    /// Deleted a register (it reads as absent).
+    Delete,
     /// Appended to a list.
     Append(i64),
     /// Added an element or an amount (a set or a counter: the final read tells which).
@@ -60,11 +66,18 @@ impl Effect<'_> {
     pub(super) fn failed(&self) -> bool {
         self.outcome() == Some(OpType::Fail)
     }
-    /// The value written, appended or added.
-    pub(super) fn value(&self) -> i64 {
+    /// The value written, appended or added (`None` for a delete).
+    pub(super) fn value(&self) -> Option<i64> {
         match self.change {
-            Change::Write(v) | Change::Append(v) | Change::Add(v) => v,
+            Change::Write(v) | Change::Append(v) | Change::Add(v) => Some(v),
+            Change::Delete => None,
         }
+    }
+
+    /// Whether it certainly completed before `later` was invoked (an `ok` answered earlier).
+    fn done_before(&self, later: &Effect<'_>) -> bool {
+        self.done
+            .is_some_and(|d| d.kind == OpType::Ok && d.time < later.invoke.time)
     }
 }
 
@@ -79,6 +92,7 @@ fn changes(op: &Op) -> Vec<(u64, Change)> {
             .map(|v| vec![(key, Change::Write(v))])
             .unwrap_or_default(),
         (Func::Other(f), Value::Int(v)) if f == "add" => vec![(key, Change::Add(*v))],
+        (Func::Other(f), _) if f == "delete" => vec![(key, Change::Delete)],
         (Func::Other(f), Value::List(micros)) if f == "txn" => micros
             .iter()
             .filter_map(|m| match m {
@@ -107,6 +121,7 @@ pub(super) fn describe(e: &Effect<'_>) -> String {
         (Change::Write(v), Func::Cas) => format!("cas of {v}"),
         (Change::Write(v), Func::Write) => format!("write of {v}"),
         (Change::Write(v), _) => format!("write of {v} (in a transaction)"),
+        (Change::Delete, _) => "delete".to_string(),
         (Change::Append(v), _) => format!("append of {v}"),
         (Change::Add(v), _) => format!("add of {v}"),
     };
@@ -192,7 +207,9 @@ pub fn check_durability(out: &RunOutput) -> CheckResult {
         };
         let name = key_name(key);
         match (last, effects[0].change) {
-            (_, Change::Write(_)) => registers(&name, last.as_ref(), effects, &mut witness),
+            (_, Change::Write(_) | Change::Delete) => {
+                registers(&name, last.as_ref(), effects, &mut witness)
+            }
             (Some(Datum::List(items)), Change::Append(_) | Change::Add(_)) => {
                 elements(&name, items, effects, &mut witness)
             }
@@ -264,7 +281,7 @@ pub(super) enum Finding<'e, 'a> {
 /// The value or element `x` against the changes that could have put it there: written by
 /// some operation that did not fail.
 fn origin<'e, 'a>(x: i64, changes: &'e [Effect<'a>]) -> Option<Finding<'e, 'a>> {
-    let mut writers = changes.iter().filter(|e| e.value() == x);
+    let mut writers = changes.iter().filter(|e| e.value() == Some(x));
     match writers.next() {
         None => Some(Finding::Unwritten(x)),
         Some(first) if first.failed() && writers.all(|e| e.failed()) => {
@@ -274,17 +291,24 @@ fn origin<'e, 'a>(x: i64, changes: &'e [Effect<'a>]) -> Option<Finding<'e, 'a>> 
     }
 }
 
-/// A register holding `value` (`None`: absent) against its writes: absent only if no write
-/// was acknowledged, otherwise written by an operation that did not fail. (Whether a later
-/// acknowledged write overwrote it is the durability check's own question.)
+/// A register holding `value` (`None`: absent) against its writes and deletes: absent only
+/// if every acknowledged write may have been followed by a delete (one that did not fail and
+/// did not complete before the write began), otherwise written by an operation that did not
+/// fail. (Whether a later acknowledged write overwrote it is the durability check's own
+/// question.)
 pub(super) fn register_findings<'e, 'a>(
     value: Option<i64>,
     writes: &'e [Effect<'a>],
 ) -> Vec<Finding<'e, 'a>> {
+    let deletable = |w: &Effect<'_>| {
+        writes
+            .iter()
+            .any(|d| d.change == Change::Delete && !d.failed() && !d.done_before(w))
+    };
     match value {
         None => writes
             .iter()
-            .filter(|w| w.acked())
+            .filter(|w| w.acked() && w.change != Change::Delete && !deletable(w))
             .map(Finding::Absent)
             .collect(),
         Some(x) => origin(x, writes).into_iter().collect(),
@@ -299,7 +323,7 @@ pub(super) fn element_findings<'e, 'a>(
 ) -> Vec<Finding<'e, 'a>> {
     let mut found: Vec<Finding<'e, 'a>> = changes
         .iter()
-        .filter(|e| e.acked() && !items.contains(&e.value()))
+        .filter(|e| e.acked() && e.value().is_some_and(|v| !items.contains(&v)))
         .map(Finding::Missing)
         .collect();
     found.extend(items.iter().filter_map(|&item| origin(item, changes)));
@@ -316,7 +340,7 @@ pub(super) fn counter_finding<'e, 'a>(
 ) -> Option<Finding<'e, 'a>> {
     let (mut low, mut high) = (0i64, 0i64);
     for e in adds.iter().filter(|e| !e.failed()) {
-        let v = e.value();
+        let Some(v) = e.value() else { continue };
         let certain = e.acked();
         if v >= 0 {
             high = high.saturating_add(v);
@@ -360,14 +384,18 @@ fn registers(name: &str, last: Option<&Datum>, writes: &[Effect<'_>], witness: &
         });
     }
     let Some(x) = value else { return };
-    let Some(writer) = writes.iter().find(|w| w.value() == x) else {
+    let Some(writer) = writes.iter().find(|w| w.value() == Some(x)) else {
         return;
     };
-    let writer_done = writer.done.filter(|d| d.kind == OpType::Ok).map(|d| d.time);
     for w in writes.iter().filter(|w| w.acked()) {
-        if w.value() != x && writer_done.is_some_and(|t| t < w.invoke.time) {
+        if w.value() != Some(x) && writer.done_before(w) {
+            let back = if w.change == Change::Delete {
+                " (the deleted value came back)"
+            } else {
+                ""
+            };
             witness.push(format!(
-                "{} is lost: the final read of {name} returned {x}, from the earlier {}",
+                "{} is lost: the final read of {name} returned {x}, from the earlier {}{back}",
                 describe(w),
                 describe(writer)
             ));

@@ -27,11 +27,13 @@ pub enum Kind {
     Send,
     /// Poll a log or queue.
     Poll,
+    /// Delete a register: the key reads as absent again.
+    Delete,
 }
 
 impl Kind {
     /// Every kind, in this order.
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Read,
         Kind::Write,
         Kind::Cas,
@@ -41,10 +43,11 @@ impl Kind {
         Kind::Remove,
         Kind::Send,
         Kind::Poll,
+        Kind::Delete,
     ];
 
     /// The kind's name: `read`, `write`, `cas`, `append`, `add`, `insert`, `remove`, `send`,
-    /// `poll`.
+    /// `poll`, `delete`.
     pub fn name(self) -> &'static str {
         match self {
             Kind::Read => "read",
@@ -56,6 +59,7 @@ impl Kind {
             Kind::Remove => "remove",
             Kind::Send => "send",
             Kind::Poll => "poll",
+            Kind::Delete => "delete",
         }
     }
 }
@@ -131,6 +135,11 @@ pub enum MicroOp {
         /// The log.
         key: Key,
     },
+    /// Delete register `key`: it reads as absent (`nil`) until written again.
+    Delete {
+        /// The key.
+        key: Key,
+    },
 }
 
 impl MicroOp {
@@ -145,7 +154,8 @@ impl MicroOp {
             | MicroOp::Insert { key, .. }
             | MicroOp::Remove { key, .. }
             | MicroOp::Send { key, .. }
-            | MicroOp::Poll { key } => key,
+            | MicroOp::Poll { key }
+            | MicroOp::Delete { key } => key,
         }
     }
 
@@ -161,6 +171,7 @@ impl MicroOp {
             MicroOp::Remove { .. } => Kind::Remove,
             MicroOp::Send { .. } => Kind::Send,
             MicroOp::Poll { .. } => Kind::Poll,
+            MicroOp::Delete { .. } => Kind::Delete,
         }
     }
 
@@ -173,7 +184,9 @@ impl MicroOp {
     pub fn words(&self) -> [u64; 4] {
         let k = self.kind() as u64 + 1;
         match *self {
-            MicroOp::Read { key } | MicroOp::Poll { key } => [k, key, 0, 0],
+            MicroOp::Read { key } | MicroOp::Poll { key } | MicroOp::Delete { key } => {
+                [k, key, 0, 0]
+            }
             MicroOp::Cas { key, expected, new } => [k, key, expected as u64, new as u64],
             MicroOp::Write { key, value }
             | MicroOp::Append { key, value }
@@ -199,6 +212,7 @@ impl fmt::Display for MicroOp {
             MicroOp::Remove { key, value } => write!(f, "remove {value} from key {key}"),
             MicroOp::Send { key, value } => write!(f, "send {value} to key {key}"),
             MicroOp::Poll { key } => write!(f, "poll key {key}"),
+            MicroOp::Delete { key } => write!(f, "delete key {key}"),
         }
     }
 }

@@ -4,7 +4,7 @@
 //! meets a key of another type — none does.
 //!
 //! Applying returns the results (what the reads saw) and the [`Update`]: the transaction's
-//! effects alone (writes, appends, adds, inserts, removes; a successful cas as the write it
+//! effects alone (writes, deletes, appends, adds, inserts, removes; a successful cas as the write it
 //! made). Replicas that receive updates in the same order reach the same state, without
 //! re-deciding anything.
 //!
@@ -75,7 +75,9 @@ fn type_name(t: Option<Type>) -> &'static str {
 
 fn needs(op: &MicroOp) -> Option<Type> {
     match op {
-        MicroOp::Write { .. } | MicroOp::Cas { .. } => Some(Type::Register),
+        MicroOp::Write { .. } | MicroOp::Cas { .. } | MicroOp::Delete { .. } => {
+            Some(Type::Register)
+        }
         MicroOp::Append { .. } => Some(Type::List),
         MicroOp::Insert { .. } | MicroOp::Remove { .. } => Some(Type::Set),
         MicroOp::Add { .. } => Some(Type::Counter),
@@ -116,6 +118,11 @@ impl Update {
     /// The effects of writing `value` to register `key`.
     pub fn write(key: Key, value: i64) -> Update {
         Update(Txn::one(MicroOp::Write { key, value }))
+    }
+
+    /// The effects of deleting register `key`.
+    pub fn delete(key: Key) -> Update {
+        Update(Txn::one(MicroOp::Delete { key }))
     }
 
     /// The effects, in order.
@@ -368,6 +375,9 @@ impl Store {
             MicroOp::Write { key, value } => {
                 self.data.insert(key, Stored::Register(value));
             }
+            MicroOp::Delete { key } => {
+                self.data.remove(&key);
+            }
             MicroOp::Append { key, value } => {
                 if let Stored::List(items) =
                     self.data.entry(key).or_insert(Stored::List(Vec::new()))
@@ -497,6 +507,38 @@ mod tests {
         assert_eq!(s.read(9), None);
         let (r, u) = done(s.apply(&Txn::one(MicroOp::Read { key: 1 })));
         assert_eq!((r.get(0), u), (Some(&Datum::Int(5)), None));
+    }
+
+    #[test]
+    fn a_delete_leaves_the_register_absent_until_written_again() {
+        let mut s = Store::new();
+        done(s.apply(&Txn::one(MicroOp::Write { key: 1, value: 5 })));
+        let (_, update) = done(s.apply(&Txn::one(MicroOp::Delete { key: 1 })));
+        assert_eq!(update, Some(Update::delete(1)));
+        assert_eq!((s.read(1), s.len()), (None, 0));
+        // A cas on a deleted key finds it absent; a write brings it back.
+        let cas = Txn::one(MicroOp::Cas {
+            key: 1,
+            expected: 5,
+            new: 6,
+        });
+        assert!(matches!(
+            s.apply(&cas),
+            Applied::Aborted(Abort::CasMismatch { found: None, .. })
+        ));
+        done(s.apply(&Txn::one(MicroOp::Write { key: 1, value: 7 })));
+        assert_eq!(s.register(1), Some(7));
+        // Deleting an absent key is a no-op; deleting a list is a type clash.
+        done(s.apply(&Txn::one(MicroOp::Delete { key: 9 })));
+        done(s.apply(&Txn::one(MicroOp::Append { key: 2, value: 1 })));
+        assert!(matches!(
+            s.apply(&Txn::one(MicroOp::Delete { key: 2 })),
+            Applied::Aborted(Abort::TypeMismatch { .. })
+        ));
+        // Replicas applying the update reach the same state.
+        let mut replica = Store::from_values([(1, Stored::Register(7))]);
+        replica.apply_update(&Update::delete(1));
+        assert!(replica.is_empty());
     }
 
     #[test]

@@ -136,6 +136,7 @@ pub const STORE_KINDS: &[crate::ops::Kind] = &[
     crate::ops::Kind::Add,
     crate::ops::Kind::Insert,
     crate::ops::Kind::Remove,
+    crate::ops::Kind::Delete,
 ];
 
 /// A node's role as far as fault targets and reports care.

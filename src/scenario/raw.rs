@@ -216,6 +216,7 @@ pub(crate) struct RawWorkload {
     pub read: Option<Weight>,
     pub write: Option<Weight>,
     pub cas: Option<Weight>,
+    pub delete: Option<Weight>,
     pub txn_length: Option<TxnLength>,
     pub read_fraction: Option<Prob>,
     pub max_writes_per_key: Option<Whole<1, 1_000_000>>,

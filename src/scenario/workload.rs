@@ -39,6 +39,7 @@ pub(crate) fn workload(
         ("read", raw.read.is_some()),
         ("write", raw.write.is_some()),
         ("cas", raw.cas.is_some()),
+        ("delete", raw.delete.is_some()),
     ];
     let txn_only = [
         ("txn_length", raw.txn_length.is_some()),
@@ -47,13 +48,13 @@ pub(crate) fn workload(
     ];
     let (wrong, family) = if kind.transactional() {
         (
-            single_only,
+            &single_only[..],
             "transactional workloads use txn_length and read_fraction",
         )
     } else {
         (
-            txn_only,
-            "single-operation workloads use read, write and cas weights",
+            &txn_only[..],
+            "single-operation workloads use read, write, cas and delete weights",
         )
     };
     if let Some((key, _)) = wrong.iter().find(|(_, given)| *given) {
@@ -71,6 +72,14 @@ pub(crate) fn workload(
             "model \"{name}\" has no compare-and-set; expected cas = 0 (or model = \"cas-register\" or \"kv\")"
         );
         return Err(ctx.err(&path.key("cas"), msg));
+    }
+    let delete = weight(raw.delete, 0);
+    let has_delete = matches!(name, "register" | "cas-register" | "kv");
+    if !has_delete && delete > 0 {
+        let msg = format!(
+            "model \"{name}\" has no delete; expected delete = 0 (deletes apply to the register models: \"register\", \"cas-register\" and \"kv\")"
+        );
+        return Err(ctx.err(&path.key("delete"), msg));
     }
     if !kind.transactional() && read == 0 && write == 0 && cas == 0 {
         return Err(ctx.err(
@@ -135,6 +144,7 @@ pub(crate) fn workload(
         read,
         write,
         cas,
+        delete,
         txn_length: raw.txn_length.map_or((1, 4), |t| (t.0, t.1)),
         read_fraction: raw.read_fraction.map_or(prob(0.5), |p| p.0),
         max_writes_per_key: match raw.max_writes_per_key {
@@ -160,7 +170,13 @@ pub(crate) fn workload(
         let msg = format!(
             "workload \"{name}\" needs `{missing}`, which protocol `{protocol}` does not serve (it serves {served})"
         );
-        return Err(ctx.err(&path.key("model"), msg));
+        // A delete weight the protocol cannot serve is the `delete` key's fault.
+        let at = if missing == crate::ops::Kind::Delete {
+            "delete"
+        } else {
+            "model"
+        };
+        return Err(ctx.err(&path.key(at), msg));
     }
     Ok(spec)
 }

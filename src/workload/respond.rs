@@ -96,6 +96,7 @@ impl Clients {
                             Some((key, results.get(i).and_then(|d| d.as_int())))
                         }
                         MicroOp::Write { key, value } => Some((key, Some(value))),
+                        MicroOp::Delete { key } => Some((key, None)),
                         MicroOp::Cas { key, new, .. } => Some((key, Some(new))),
                         _ => None,
                     };

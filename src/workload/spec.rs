@@ -53,6 +53,8 @@ pub struct Workload {
     pub write: u32,
     /// Relative weight of compare-and-set (`cas-register`, `kv`).
     pub cas: u32,
+    /// Relative weight of deletes (`register`, `cas-register`, `kv`; 0 draws none).
+    pub delete: u32,
     /// Micro-operations per transaction, drawn uniformly from `[min, max]` (transactional
     /// workloads).
     pub txn_length: (u32, u32),

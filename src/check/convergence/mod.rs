@@ -398,8 +398,10 @@ fn judge(
         return;
     };
     let findings = match (first.change, held) {
-        (Change::Write(_), None) => register_findings(None, effects),
-        (Change::Write(_), Some(Stored::Register(x))) => register_findings(Some(*x), effects),
+        (Change::Write(_) | Change::Delete, None) => register_findings(None, effects),
+        (Change::Write(_) | Change::Delete, Some(Stored::Register(x))) => {
+            register_findings(Some(*x), effects)
+        }
         (Change::Append(_) | Change::Add(_), None) => element_findings(&[], effects),
         (Change::Append(_), Some(Stored::List(items))) => {
             duplicates(name, on, items, effects, witness);
@@ -414,7 +416,7 @@ fn judge(
         }
         (change, Some(v)) => {
             let made = match change {
-                Change::Write(_) => "writes",
+                Change::Write(_) | Change::Delete => "writes",
                 Change::Append(_) => "appends",
                 Change::Add(_) => "adds",
             };
@@ -457,7 +459,7 @@ fn duplicates(name: &str, on: &str, items: &[i64], effects: &[Effect<'_>], out: 
         let held = items.iter().filter(|&&x| x == item).count();
         let appended = effects
             .iter()
-            .filter(|e| e.value() == item && !e.failed())
+            .filter(|e| e.value() == Some(item) && !e.failed())
             .count();
         if appended > 0 && held > appended {
             out.push(format!(

@@ -231,6 +231,9 @@ pub(crate) fn prepare(
         for (j, (w, k, v)) in p.micros.iter().enumerate() {
             let (true, Some(v)) = (*w, v) else { continue };
             let fin = last.get(k) == Some(&j);
+            if *v == Value::Nil && *v == init_of(&exec, *k) && exec.undecidable.is_none() {
+                exec.undecidable = Some(format!("{} deletes key {}, which starts absent: a read of nil could come from the delete or from the start, and the checkers need each written value to name its writer (the linearizability check decides histories with deletes)", p.label, exec.key_name(*k)));
+            }
             if *v == init_of(&exec, *k) && exec.undecidable.is_none() {
                 exec.undecidable = Some(format!("{} writes key {}'s initial value {}: a read of it could come from either, and the checkers need each written value to name its writer", p.label, exec.key_name(*k), fmt_value(v)));
             }
@@ -387,6 +390,12 @@ fn is_write(f: &Func) -> bool {
     matches!(f, Func::Write) || f.name() == "put"
 }
 
+/// A delete: a write of "absent" (nil). Its value is the initial one, so a read of nil cannot
+/// name its writer and a history with deletes is undecidable here (linearizability decides it).
+fn is_delete(f: &Func) -> bool {
+    f.name() == "delete"
+}
+
 /// A read of `key` that returned `value`, if it completed (`known`).
 fn read_of(key: Value, value: &Value, known: bool) -> Micro {
     Micro {
@@ -416,6 +425,12 @@ fn micro_ops(
                     key: k,
                     value: Some(value.clone()),
                 }])
+            } else if is_delete(f) {
+                Ok(vec![Micro {
+                    act: Act::Write,
+                    key: k,
+                    value: Some(Value::Nil),
+                }])
             } else if matches!(f, Func::Cas) {
                 match value {
                     Value::List(pair) if pair.len() == 2 => Ok(vec![
@@ -434,7 +449,7 @@ fn micro_ops(
                 }
             } else {
                 Err(format!(
-                    "{} is not an operation of a register; expected read, write or cas",
+                    "{} is not an operation of a register; expected read, write, cas or delete",
                     f.name()
                 ))
             }

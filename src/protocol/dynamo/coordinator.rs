@@ -1,5 +1,5 @@
 //! The coordinator side of `dynamo`: choosing the coordinator (ring or client), sending a
-//! request to the key's replicas (strict or sloppy quorum), counting `w` write
+//! request (a read, a write, or a delete's tombstone) to the key's replicas (strict or sloppy quorum), counting `w` write
 //! acknowledgements or `r` read replies, resolving siblings, read repair, and giving up after
 //! `request_timeout` (the client then records `info`). Owns the pending requests; never
 //! touches a replica's state except through the local replica calls in `mod.rs`.
@@ -86,7 +86,9 @@ impl Dynamo {
         };
         let (key, write) = match op {
             MicroOp::Read { key } => (key, None),
-            MicroOp::Write { key, value } => (key, Some(value)),
+            MicroOp::Write { key, value } => (key, Some(Some(value))),
+            // A delete writes a tombstone: a version with no value.
+            MicroOp::Delete { key } => (key, Some(None)),
             _ => {
                 ctx.answer(&request, Reply::Fail);
                 return;
@@ -144,8 +146,9 @@ impl Dynamo {
         }
     }
 
-    /// A new version of `key` made by this coordinator at local time `now`.
-    fn new_version(&mut self, key: Key, value: i64, now: u64) -> Version {
+    /// A new version of `key` made by this coordinator at local time `now` (`value` `None`:
+    /// a tombstone).
+    fn new_version(&mut self, key: Key, value: Option<i64>, now: u64) -> Version {
         self.seq += 1;
         let stamp = Stamp {
             ts: now,
@@ -298,7 +301,7 @@ impl Dynamo {
             return;
         }
         p.replied = true;
-        let value = version::winner(&p.decided).map(|v| v.value);
+        let value = version::read_value(&p.decided);
         ctx.reply(p.client, Reply::single(value));
         if !lww {
             let vv = version::context(&p.decided);

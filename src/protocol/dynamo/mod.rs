@@ -41,7 +41,11 @@
 //! `replicates_key()` says which keys those are (the key's preference list): with `n` below
 //! the node count the `convergence` check compares each key across its `n` home replicas
 //! only, and a home replica that lacks a key the others hold diverges.
-//! Deletes and tombstones are not modelled: the workloads have no delete.
+//!
+//! - **Deletes** (`tombstones.rs`). A delete writes a tombstone, a version with no value,
+//!   that replicates, read-repairs, hints and anti-entropies like any write; a read whose
+//!   winner is a tombstone returns absent. With `tombstone_expiry`, replicas purge
+//!   tombstones that old; one that missed the delete then resurrects the deleted value.
 //!
 //! All time is the node's local clock; every collection iterated is a `BTreeMap` or a `Vec`.
 
@@ -55,6 +59,7 @@ mod replica;
 mod ring;
 #[cfg(test)]
 mod tests;
+mod tombstones;
 mod version;
 
 /// The failure detector every node watches its peers with (shared with `gossip`).
@@ -169,13 +174,18 @@ impl Dynamo {
             ctx.suspect(peer);
         }
         self.hand_off(ctx);
+        self.purge_tombstones(ctx);
     }
 }
 
 impl Protocol for Dynamo {
     const NAME: &'static str = "dynamo";
-    /// Registers: reads and writes.
-    const SERVES: &'static [crate::ops::Kind] = &[crate::ops::Kind::Read, crate::ops::Kind::Write];
+    /// Registers: reads, writes and deletes.
+    const SERVES: &'static [crate::ops::Kind] = &[
+        crate::ops::Kind::Read,
+        crate::ops::Kind::Write,
+        crate::ops::Kind::Delete,
+    ];
     /// Every node keeps a failure-detector entry per peer.
     const MAX_NODES: usize = 1_000;
     type Params = DynamoParams;

@@ -20,6 +20,7 @@ versioning = \"lww\"  # \"lww\": last write wins by (coordinator's local clock, 
 read_repair = \"async\"  # \"off\"; \"async\": after answering, push the newest version to stale replicas that replied; \"sync\": push it and wait for their acks before answering
 sloppy_quorum = false  # true: a write or read skips replicas the failure detector suspects and uses the next healthy nodes on the ring, with hints naming the owner
 anti_entropy = \"1s\"  # period of Merkle-tree comparison with one replica sharing a key range, round robin; \"off\" disables it
+tombstone_expiry = \"never\"  # a replica purges a delete's tombstone this long after it was stamped (local clock); shorter than a replica's outage plus the repair that reaches it, and the deleted value comes back (Cassandra's gc_grace_seconds)
 request_timeout = \"500ms\"  # a coordinator gives up on a request unanswered this long (the client records info)
 ping_interval = \"100ms\"  # a node pings peers it has not heard from for this long; also how often hints are handed off
 suspect_after = \"300ms\"  # the failure detector suspects a peer not heard from for this long (detector = \"fixed\")
@@ -98,6 +99,9 @@ pub struct DynamoParams {
     /// Anti-entropy period (`None`: off).
     #[serde(deserialize_with = "period_or_off")]
     pub anti_entropy: Option<Nanos>,
+    /// How long a replica keeps a delete's tombstone after its stamp (`None`: forever).
+    #[serde(deserialize_with = "duration_or_never")]
+    pub tombstone_expiry: Option<Nanos>,
     /// How long a coordinator waits for its quorum.
     #[serde(deserialize_with = "positive_duration")]
     pub request_timeout: Nanos,
@@ -136,6 +140,7 @@ impl Default for DynamoParams {
             read_repair: ReadRepair::Async,
             sloppy_quorum: false,
             anti_entropy: Some(1_000 * MILLIS),
+            tombstone_expiry: None,
             request_timeout: 500 * MILLIS,
             ping_interval: 100 * MILLIS,
             suspect_after: 300 * MILLIS,
@@ -221,6 +226,15 @@ fn period_or_off<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Nanos>, D::Er
     positive_duration(de::value::StrDeserializer::<D::Error>::new(&text)).map(Some)
 }
 
+/// Reads `"never"` or a positive duration string.
+fn duration_or_never<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Nanos>, D::Error> {
+    let text = String::deserialize(d)?;
+    if text == "never" {
+        return Ok(None);
+    }
+    positive_duration(de::value::StrDeserializer::<D::Error>::new(&text)).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,6 +301,19 @@ mod tests {
             .unwrap_err()
             .contains("longer than zero"));
         assert!(parse("anti_entropy = \"never\"").is_err());
+        assert_eq!(DynamoParams::default().tombstone_expiry, None);
+        assert_eq!(
+            parse("tombstone_expiry = \"never\"")
+                .unwrap()
+                .tombstone_expiry,
+            None
+        );
+        assert_eq!(
+            parse("tombstone_expiry = \"2s\"").unwrap().tombstone_expiry,
+            Some(2_000 * MILLIS)
+        );
+        assert!(parse("tombstone_expiry = \"0s\"").is_err());
+        assert!(parse("tombstone_expiry = \"off\"").is_err());
         let p = |n, r, w| DynamoParams {
             n,
             r,

@@ -3,11 +3,20 @@
 //! the winning value of each key (what the `convergence` check compares), the durable image
 //! a node recovers after a crash ([`Durable`]) and the durable writes that build it
 //! ([`Write`]). Owns no messaging or timing.
+//!
+//! A delete's tombstone is held like any version (it replicates, read-repairs, hints and
+//! anti-entropies as a write, and is in the Merkle tree) until [`Replica::purge`] drops it,
+//! `tombstone_expiry` after its stamp by the node's local clock. A replica that missed the
+//! delete and still holds the old value then finds no tombstone anywhere to lose to, and
+//! anti-entropy or read repair copies the old value back: the deleted data is resurrected
+//! (Cassandra's `gc_grace_seconds`). Hints are not purged: a hint holder hands its
+//! tombstones to their owner.
 
 use super::version::{self, Siblings, Version};
 use crate::des::ids::NodeId;
+use crate::des::time::Nanos;
 use crate::ops::{Key, Store, Update};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The durable image of a node.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -75,8 +84,19 @@ pub struct Replica {
     lww: bool,
     data: BTreeMap<Key, Siblings>,
     hints: BTreeMap<(u32, Key), Siblings>,
-    /// The winning value of every key in `data`.
+    /// The winning value of every key in `data` (a key whose winner is a tombstone is
+    /// absent).
     store: Store,
+    /// The keys whose set holds a tombstone (what [`Replica::purge`] visits).
+    tombstoned: BTreeSet<Key>,
+}
+
+/// The store's view of `key` after its set became `set`: its winner's value, or absent.
+fn show(store: &mut Store, key: Key, set: &[Version]) {
+    match version::read_value(set) {
+        Some(value) => store.apply_update(&Update::write(key, value)),
+        None => store.apply_update(&Update::delete(key)),
+    }
 }
 
 impl Replica {
@@ -90,8 +110,9 @@ impl Replica {
             r.data = d.data.clone();
             r.hints = d.hints.clone();
             for (&key, set) in &r.data {
-                if let Some(v) = version::winner(set) {
-                    r.store.apply_update(&Update::write(key, v.value));
+                show(&mut r.store, key, set);
+                if set.iter().any(Version::is_tombstone) {
+                    r.tombstoned.insert(key);
                 }
             }
         }
@@ -135,8 +156,11 @@ impl Replica {
         let set = self.data.entry(key).or_default();
         let changed = version::merge(self.lww, set, incoming);
         if changed {
-            if let Some(v) = version::winner(set) {
-                self.store.apply_update(&Update::write(key, v.value));
+            show(&mut self.store, key, set);
+            if set.iter().any(Version::is_tombstone) {
+                self.tombstoned.insert(key);
+            } else {
+                self.tombstoned.remove(&key);
             }
         }
         (
@@ -146,6 +170,45 @@ impl Replica {
             },
             changed,
         )
+    }
+
+    /// Drops every tombstone stamped at or before `now - expiry` (local times) and returns the
+    /// durable writes of the keys that changed, in key order. A key left with no version is
+    /// forgotten: to this replica it was never written.
+    pub fn purge(&mut self, now: Nanos, expiry: Nanos) -> Vec<Write> {
+        let mut writes = Vec::new();
+        let mut cleared = Vec::new();
+        for &key in &self.tombstoned {
+            let Some(set) = self.data.get_mut(&key) else {
+                cleared.push(key);
+                continue;
+            };
+            let before = set.len();
+            set.retain(|v| !(v.is_tombstone() && v.stamp.ts.saturating_add(expiry) <= now));
+            if set.len() == before {
+                continue;
+            }
+            show(&mut self.store, key, set);
+            if !set.iter().any(Version::is_tombstone) {
+                cleared.push(key);
+            }
+            writes.push(Write::Put {
+                key,
+                set: set.clone(),
+            });
+            if set.is_empty() {
+                self.data.remove(&key);
+            }
+        }
+        for key in cleared {
+            self.tombstoned.remove(&key);
+        }
+        writes
+    }
+
+    /// Whether any key's set holds a tombstone.
+    pub fn has_tombstones(&self) -> bool {
+        !self.tombstoned.is_empty()
     }
 
     /// Keeps `incoming` as a hint for `owner` and returns the durable write.
@@ -218,7 +281,7 @@ mod tests {
                 node: 1,
                 seq: 0,
             },
-            value,
+            value: Some(value),
             vv: Default::default(),
         }
     }
@@ -247,5 +310,71 @@ mod tests {
         assert!(r.handed_off(NodeId(2), 9, &vec![v(2, 20)]).is_none());
         apply_write(&mut d, r.handed_off(NodeId(2), 9, &set).unwrap());
         assert!(d.hints.is_empty() && r.hints().is_empty());
+    }
+
+    fn tomb(ts: u64) -> Version {
+        Version {
+            value: None,
+            ..v(ts, 0)
+        }
+    }
+
+    #[test]
+    fn a_winning_tombstone_reads_as_absent_until_purged() {
+        let mut d = Durable::default();
+        let mut r = Replica::recover(true, None);
+        apply_write(&mut d, r.merge(1, &[v(5, 50)]).0);
+        apply_write(&mut d, r.merge(2, &[v(5, 60)]).0);
+        let (w, changed) = r.merge(1, &[tomb(10)]);
+        assert!(changed, "the newer tombstone wins");
+        apply_write(&mut d, w);
+        assert_eq!(r.store().register(1), None, "deleted");
+        assert_eq!(r.store().register(2), Some(60));
+        assert!(
+            !r.merge(1, &[v(8, 80)]).1,
+            "an older value loses to the tombstone"
+        );
+        assert!(r.has_tombstones());
+        // Recovery sees the tombstone.
+        let back = Replica::recover(true, Some(&d));
+        assert_eq!(back.store().register(1), None);
+        assert!(back.has_tombstones());
+        // Not yet expired at 10 + 100 - 1; expired at 10 + 100.
+        assert!(r.purge(109, 100).is_empty());
+        let writes = r.purge(110, 100);
+        assert_eq!(
+            writes,
+            vec![Write::Put {
+                key: 1,
+                set: vec![]
+            }]
+        );
+        for w in writes {
+            apply_write(&mut d, w);
+        }
+        assert!(!r.has_tombstones() && r.get(1).is_empty());
+        assert!(!d.data.contains_key(&1), "the purge is durable");
+        // Purged: the older value it had beaten now gets in (a resurrection).
+        assert!(r.merge(1, &[v(8, 80)]).1);
+        assert_eq!(r.store().register(1), Some(80));
+    }
+
+    #[test]
+    fn purging_a_tombstone_sibling_leaves_the_concurrent_value() {
+        let mut r = Replica::recover(false, None);
+        let mut a = v(5, 50);
+        a.vv.set(1, 1);
+        let mut t = tomb(9);
+        t.vv.set(2, 1);
+        r.merge(4, &[a, t]);
+        assert_eq!(r.get(4).len(), 2, "concurrent siblings");
+        assert_eq!(
+            r.store().register(4),
+            None,
+            "the tombstone has the higher stamp"
+        );
+        assert_eq!(r.purge(1_000, 10).len(), 1);
+        assert_eq!(r.store().register(4), Some(50));
+        assert!(!r.has_tombstones());
     }
 }

@@ -12,11 +12,16 @@
 //!   stays order-independent. A read with several siblings resolves to the one with the
 //!   highest stamp ([`winner`]); the coordinator remembers the merged vector as the key's
 //!   context, and its next write to the key descends from it, so the siblings collapse.
+//!
+//! A delete is a version too: a **tombstone** ([`Version::value`] `None`), stamped, versioned,
+//! merged and resolved like any write; a read whose winner is a tombstone returns absent.
+//! Replicas garbage-collect tombstones after `tombstone_expiry` (`replica.rs`).
 
 use crate::des::rng::mix64;
 use crate::des::time::Nanos;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
 
 /// A write's tag: the coordinator's local clock when it made the version, its node index,
 /// and its per-node sequence number (tie-breaker). Ordered lexicographically.
@@ -88,14 +93,35 @@ impl VersionVector {
 }
 
 /// One version of a key's value.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Version {
     /// The write's tag (decides LWW; breaks ties between siblings for the resolver).
     pub stamp: Stamp,
-    /// The value written.
-    pub value: i64,
+    /// The value written; `None` for a delete's tombstone.
+    pub value: Option<i64>,
     /// The version vector (empty under LWW).
     pub vv: VersionVector,
+}
+
+impl Version {
+    /// Whether it is a delete's tombstone.
+    pub fn is_tombstone(&self) -> bool {
+        self.value.is_none()
+    }
+}
+
+/// Hashes a value as the plain integer it was before tombstones existed (so that messages,
+/// which the trace hashes, hash as they did in runs without deletes), a tombstone as a
+/// marker no integer's bytes make alone.
+impl Hash for Version {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.stamp.hash(h);
+        match self.value {
+            Some(v) => v.hash(h),
+            None => h.write(b"tombstone"),
+        }
+        self.vv.hash(h);
+    }
 }
 
 /// A key's versions on one replica, sorted, none dominating another.
@@ -137,6 +163,12 @@ pub fn winner(set: &[Version]) -> Option<&Version> {
     set.iter().max()
 }
 
+/// What a read of `set` returns: the winner's value, `None` when the set is empty or the
+/// winner is a tombstone (the key was deleted).
+pub fn read_value(set: &[Version]) -> Option<i64> {
+    winner(set).and_then(|v| v.value)
+}
+
 /// The vectors of every sibling, merged: the context a write must descend from to replace
 /// them all.
 pub fn context(set: &[Version]) -> VersionVector {
@@ -153,7 +185,11 @@ pub fn digest(set: &[Version]) -> u64 {
     for v in set {
         h = mix64(h ^ v.stamp.ts);
         h = mix64(h ^ u64::from(v.stamp.node) ^ v.stamp.seq.rotate_left(32));
-        h = mix64(h ^ v.value as u64);
+        h = match v.value {
+            Some(value) => mix64(h ^ value as u64),
+            // A tombstone is part of the replica's state until it is purged.
+            None => mix64(h ^ 0x746f_6d62 ^ u64::MAX.rotate_left(9)),
+        };
         for (&node, &c) in &v.vv.0 {
             h = mix64(h ^ u64::from(node) ^ c.rotate_left(20));
         }
@@ -176,7 +212,7 @@ mod tests {
                 node: 0,
                 seq: 0,
             },
-            value,
+            value: Some(value),
             vv: vv(entries),
         }
     }
@@ -211,7 +247,7 @@ mod tests {
         assert!(merge(false, &mut s, &[left.clone(), right.clone()]));
         assert_eq!(s.len(), 2, "base is dominated by both");
         assert!(!merge(false, &mut s, &[base.clone(), left.clone()]));
-        assert_eq!(winner(&s).map(|v| v.value), Some(30));
+        assert_eq!(winner(&s).and_then(|v| v.value), Some(30));
         let mut ctx = context(&s);
         ctx.set(2, 1);
         let resolved = ver(4, 40, &ctx.0.clone().into_iter().collect::<Vec<_>>());
@@ -249,11 +285,11 @@ mod tests {
             }
             if lww {
                 assert_eq!(reference.len(), 1);
-                assert_eq!(reference[0].value, 6);
+                assert_eq!(reference[0].value, Some(6));
             } else {
                 // {0:2,1:1} dominates the first three; the last two have equal vectors and
                 // are kept as siblings.
-                let values: Vec<i64> = reference.iter().map(|v| v.value).collect();
+                let values: Vec<i64> = reference.iter().filter_map(|v| v.value).collect();
                 assert_eq!(values, vec![4, 5, 6]);
                 assert_eq!(digest(&reference), {
                     let mut again = Siblings::new();

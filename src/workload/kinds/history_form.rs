@@ -1,6 +1,6 @@
 //! How operations are written into the history, in the forms Jepsen's checkers read:
-//! single register operations (`:f :read/:write/:cas`), adds and reads of sets and counters
-//! (`:f :add/:read`), and transactions (`:f :txn` with Elle's micro-ops `[:append k v]`,
+//! single register operations (`:f :read/:write/:cas/:delete`), adds and reads of sets and
+//! counters (`:f :add/:read`), and transactions (`:f :txn` with Elle's micro-ops `[:append k v]`,
 //! `[:w k v]`, `[:r k v]`).
 
 use crate::history::{Func, Value};
@@ -18,8 +18,9 @@ fn key_of(txn: &Txn, keyed: bool) -> Option<u64> {
     keyed.then(|| txn.ops()[0].key())
 }
 
-/// A read, write or cas: `read` carries what was read (nil when invoked), `write` the value,
-/// `cas` `[expected new]`.
+/// A read, write, cas or delete: `read` carries what was read (nil when invoked), `write` the
+/// value, `cas` `[expected new]`, `delete` nil (`{:f :delete, :value nil}`, keyed
+/// `[k nil]`).
 pub(super) fn register(
     txn: &Txn,
     results: Option<&Results>,
@@ -29,6 +30,7 @@ pub(super) fn register(
     let (f, value) = match op {
         MicroOp::Read { .. } => (Func::Read, datum_value(results.and_then(|r| r.get(0)))),
         MicroOp::Write { value, .. } => (Func::Write, Value::Int(value)),
+        MicroOp::Delete { .. } => (Func::Other("delete".into()), Value::Nil),
         MicroOp::Cas { expected, new, .. } => (
             Func::Cas,
             Value::List(vec![Value::Int(expected), Value::Int(new)]),

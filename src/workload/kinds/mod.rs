@@ -162,6 +162,11 @@ impl Gen {
         }
     }
 
+    /// Notes a delete of `key`: a cas no longer expects the value written before it.
+    pub fn deleted(&mut self, key: u64) {
+        self.last_written.remove(&key);
+    }
+
     /// The last value written to `key` by anyone, if any.
     pub fn last_written(&self, key: u64) -> Option<i64> {
         self.last_written.get(&key).copied()
@@ -185,6 +190,7 @@ fn weighted_kinds(spec: &Workload, write: Kind) -> Vec<Kind> {
         (spec.read, Kind::Read),
         (spec.write, write),
         (spec.cas, Kind::Cas),
+        (spec.delete, Kind::Delete),
     ]
     .into_iter()
     .filter(|(w, _)| *w > 0)
@@ -192,9 +198,11 @@ fn weighted_kinds(spec: &Workload, write: Kind) -> Vec<Kind> {
     .collect()
 }
 
-/// One read, write or cas by weight: the draws of the register workloads (`register`,
-/// `cas-register`, `kv`). A cas expects what this client last saw of the key, else the last
-/// value anyone wrote, else a fresh value (a cas that fails unless someone wrote it).
+/// One read, write, cas or delete by weight: the draws of the register workloads
+/// (`register`, `cas-register`, `kv`). A cas expects what this client last saw of the key,
+/// else the last value anyone wrote, else a fresh value (a cas that fails unless someone
+/// wrote it). With a delete weight of 0 the draws are exactly those of a workload without
+/// deletes (the weight adds nothing to the total and no branch draws more).
 fn register_op(gen: &mut Gen, rng: &mut Stream, seen: &Seen) -> Txn {
     let key = gen.key(rng);
     let spec = gen.spec();
@@ -202,10 +210,15 @@ fn register_op(gen: &mut Gen, rng: &mut Stream, seen: &Seen) -> Txn {
         u64::from(spec.read),
         u64::from(spec.write),
         u64::from(spec.cas),
+        u64::from(spec.delete),
     ];
     let x = rng.below(weights.iter().sum());
     if x < weights[0] {
         return Txn::one(MicroOp::Read { key });
+    }
+    if x >= weights[0] + weights[1] + weights[2] {
+        gen.deleted(key);
+        return Txn::one(MicroOp::Delete { key });
     }
     let value = gen.fresh();
     if x < weights[0] + weights[1] {

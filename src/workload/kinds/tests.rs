@@ -10,6 +10,7 @@ fn spec(kind: &'static dyn WorkloadKind, dist: KeyDist, keys: u32, rwc: [u32; 3]
         read: rwc[0],
         write: rwc[1],
         cas: rwc[2],
+        delete: 0,
         txn_length: (1, 4),
         read_fraction: Probability::new(0.5).unwrap(),
         max_writes_per_key: None,
@@ -140,6 +141,47 @@ fn histories_take_jepsen_and_elle_forms() {
     let (f, _, v) =
         SetWorkload.record(&Txn::one(MicroOp::Insert { key: 0, value: 9 }), None, false);
     assert_eq!((f.name(), v), ("add", crate::history::Value::Int(9)));
+}
+
+#[test]
+fn deletes_draw_by_weight_and_a_zero_weight_changes_nothing() {
+    // With delete = 0 the draws are exactly those of a spec without the weight.
+    let plain = spec(&Kv, KeyDist::Uniform, 4, [2, 1, 1]);
+    let draws = |s: &Workload| {
+        let mut g = Gen::new(s);
+        let mut rng = Stream::new(7, "d");
+        (0..200)
+            .map(|_| Kv.next(&mut g, &mut rng, &Seen::new()))
+            .collect::<Vec<_>>()
+    };
+    let mut zero = plain.clone();
+    zero.delete = 0;
+    assert_eq!(draws(&plain), draws(&zero));
+    assert!(!Kv.kinds(&zero).contains(&Kind::Delete));
+    let mut with = plain.clone();
+    with.delete = 2;
+    assert!(Kv.kinds(&with).contains(&Kind::Delete));
+    let ops = draws(&with);
+    let deletes = ops
+        .iter()
+        .filter(|t| matches!(t.ops()[0], MicroOp::Delete { .. }))
+        .count();
+    assert!((40..=120).contains(&deletes), "{deletes} of 200");
+    // A delete draws no value: written values stay 1, 2, 3, ...
+    let values: Vec<i64> = ops
+        .iter()
+        .filter_map(|t| match t.ops()[0] {
+            MicroOp::Write { value, .. } => Some(value),
+            MicroOp::Cas { new, .. } => Some(new),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(values, (1..=values.len() as i64).collect::<Vec<_>>());
+    let (f, key, v) = Kv.record(&Txn::one(MicroOp::Delete { key: 3 }), None, true);
+    assert_eq!(
+        (f.name(), key, v),
+        ("delete", Some(3), crate::history::Value::Nil)
+    );
 }
 
 #[test]

@@ -49,6 +49,8 @@ pub(crate) fn prepare_reg(
     match (op.f, name) {
         (Func::Read, _) => Ok(read(op)),
         (Func::Write, _) => Ok(RegOp::Write(value(op.value))),
+        // A delete leaves the key absent: a write of nil, which reads of nil then observe.
+        (Func::Other(_), "delete") => Ok(RegOp::Write(Value::Nil)),
         (Func::Cas, _) if accepts.cas => match op.value {
             Value::List(pair) if pair.len() == 2 => {
                 Ok(RegOp::Cas(pair[0].clone(), pair[1].clone()))
@@ -71,9 +73,9 @@ pub(crate) fn prepare_reg(
             model,
             op.f,
             match (accepts.cas, accepts.strings) {
-                (true, true) => ":read/:get, :write/:put, :cas or :append",
-                (true, false) => ":read, :write or :cas",
-                (false, _) => ":read or :write",
+                (true, true) => ":read/:get, :write/:put, :cas, :append or :delete",
+                (true, false) => ":read, :write, :cas or :delete",
+                (false, _) => ":read, :write or :delete",
             },
         )),
     }
@@ -99,6 +101,7 @@ pub(crate) fn describe_reg_op(op: &RegOp) -> String {
     match op {
         RegOp::Read(Some(v)) => format!("read {}", fmt_value(v)),
         RegOp::Read(None) => "read ?".into(),
+        RegOp::Write(Value::Nil) => "delete".into(),
         RegOp::Write(v) => format!("write {}", fmt_value(v)),
         RegOp::Cas(a, b) => format!("cas {}→{}", fmt_value(a), fmt_value(b)),
         RegOp::Append(s) => format!("append {s:?}"),
