@@ -178,18 +178,23 @@ mod tests {
         })
     }
 
-    #[test]
-    fn an_update_waits_for_its_causal_dependencies() {
-        let mut p = Progress::default();
+    /// n2's first update, accepted after n2 had applied n0's first.
+    fn after_n0s_first() -> Arc<Update> {
         let mut deps = VersionVector::new();
-        deps.set(0, 1); // n2 had applied n0's first update when it accepted this one
-        let after = Arc::new(Update {
+        deps.set(0, 1);
+        Arc::new(Update {
             origin: 2,
             seq: 1,
             keys: Vec::new(),
             deps,
-        });
-        assert!(p.offer(after));
+        })
+    }
+
+    #[test]
+    fn an_update_waits_for_its_causal_dependencies() {
+        let mut p = Progress::default();
+        // n2 had applied n0's first update when it accepted this one.
+        assert!(p.offer(after_n0s_first()));
         assert!(p.drain().is_empty(), "its cause has not arrived");
         assert_eq!(p.gap(2, 1), None, "held, not missing");
         assert!(p.offer(u(0, 1)));
@@ -200,15 +205,7 @@ mod tests {
     #[test]
     fn fifo_keeps_each_origins_order_but_not_dependencies() {
         let mut p = Progress::from_applied(VersionVector::new(), Delivery::Fifo);
-        let mut deps = VersionVector::new();
-        deps.set(0, 1);
-        let after = Arc::new(Update {
-            origin: 2,
-            seq: 1,
-            keys: Vec::new(),
-            deps,
-        });
-        assert!(p.offer(after));
+        assert!(p.offer(after_n0s_first()));
         assert!(p.offer(u(2, 3)));
         let order: Vec<(u32, u64)> = p.drain().iter().map(|(x, _)| (x.origin, x.seq)).collect();
         assert_eq!(
