@@ -702,3 +702,13 @@ fn capacity_keys_say_what_they_need() {
     let text = format!("{BASE}service_time = \"1ms\"\nqueue_limit = 0\n");
     assert_error(&text, 6, "cluster.queue_limit", "out of range");
 }
+
+#[test]
+fn whole_cluster_target_names_are_reserved() {
+    for name in ["majority", "all"] {
+        let text = format!(
+            "duration = \"10s\"\n[cluster]\nprotocol = \"phold\"\nnodes = [\"a\", \"{name}\"]\n"
+        );
+        assert_error(&text, 4, "cluster.nodes", "is reserved for fault targets");
+    }
+}

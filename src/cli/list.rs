@@ -15,7 +15,7 @@ pub(super) fn list() -> i32 {
             say!("  {:<16}   {line}", "");
         }
     }
-    say!("fault kinds ([[faults]] kind = …; targets: a node name, leader, random, minority)");
+    say!("fault kinds ([[faults]] kind = …; targets: a node name, leader, random, minority, majority, all)");
     for (k, what) in [
         (
             "partition",

@@ -1,4 +1,5 @@
-//! Faults: resolving targets (`leader`, `random`, `minority`, a node) when a fault fires, and
+//! Faults: resolving targets (`leader`, `random`, `minority`, `majority`, `all`, a node) when
+//! a fault fires, and
 //! the seeded nemesis that draws faults of chosen kinds at random intervals and durations.
 //! This module decides what happens; the engine carries it out and schedules the undo.
 
@@ -17,19 +18,23 @@ pub fn resolve(target: &Target, observed: &[Option<Observation>], rng: &mut Stre
         Target::Node(id) => vec![*id],
         Target::Leader => leader(observed).into_iter().collect(),
         Target::Random => vec![NodeId(rng.below(n) as u32)],
-        Target::Minority => {
-            let k = (n.saturating_sub(1) / 2) as usize;
-            let mut all: Vec<NodeId> = (0..n as u32).map(NodeId).collect();
-            // Partial Fisher–Yates: the first k entries are a uniform random subset.
-            for i in 0..k {
-                let j = i + rng.below(n - i as u64) as usize;
-                all.swap(i, j);
-            }
-            let mut chosen = all[..k].to_vec();
-            chosen.sort();
-            chosen
-        }
+        Target::Minority => random_subset(n, (n.saturating_sub(1) / 2) as usize, rng),
+        Target::Majority => random_subset(n, (n / 2 + 1).min(n) as usize, rng),
+        Target::All => (0..n as u32).map(NodeId).collect(),
     }
+}
+
+/// `k` of the nodes `0..n`, a uniform random subset, in id order.
+fn random_subset(n: u64, k: usize, rng: &mut Stream) -> Vec<NodeId> {
+    let mut all: Vec<NodeId> = (0..n as u32).map(NodeId).collect();
+    // Partial Fisher–Yates: the first k entries are a uniform random subset.
+    for i in 0..k {
+        let j = i + rng.below(n - i as u64) as usize;
+        all.swap(i, j);
+    }
+    let mut chosen = all[..k].to_vec();
+    chosen.sort();
+    chosen
 }
 
 /// The current leader per `observe()`, if any.
@@ -136,6 +141,19 @@ mod tests {
             let m = resolve(&Target::Minority, &o, &mut rng);
             assert_eq!(m.len(), (n - 1) / 2);
             assert!(m.windows(2).all(|w| w[0] < w[1]));
+        }
+    }
+
+    #[test]
+    fn majority_and_all() {
+        let mut rng = Stream::new(1, "m");
+        for n in 1..9 {
+            let o = vec![None; n];
+            let m = resolve(&Target::Majority, &o, &mut rng);
+            assert_eq!(m.len(), n / 2 + 1, "a strict majority of {n}");
+            assert!(m.windows(2).all(|w| w[0] < w[1]));
+            let all = resolve(&Target::All, &o, &mut rng);
+            assert_eq!(all, (0..n as u32).map(NodeId).collect::<Vec<_>>());
         }
     }
 }

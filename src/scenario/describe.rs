@@ -11,6 +11,8 @@ pub fn target(t: &Target, names: &[String]) -> String {
         Target::Leader => "the leader".into(),
         Target::Random => "a random node".into(),
         Target::Minority => "a random minority".into(),
+        Target::Majority => "a random majority".into(),
+        Target::All => "every node".into(),
     }
 }
 

@@ -190,6 +190,10 @@ pub enum Target {
     Random,
     /// A random minority: `(n - 1) / 2` nodes.
     Minority,
+    /// A random majority: `n / 2 + 1` nodes.
+    Majority,
+    /// Every node (a crash of `all` is a power failure of the whole cluster).
+    All,
 }
 
 /// One scripted fault.

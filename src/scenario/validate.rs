@@ -60,15 +60,17 @@ impl<'a> Ctx<'a> {
         })
     }
 
-    /// A fault target: a node name or `leader`, `random`, `minority`.
+    /// A fault target: a node name or `leader`, `random`, `minority`, `majority`, `all`.
     pub fn target(&self, name: &str, path: &KeyPath) -> Result<Target, ScenarioError> {
         Ok(match name {
             "leader" => Target::Leader,
             "random" => Target::Random,
             "minority" => Target::Minority,
+            "majority" => Target::Majority,
+            "all" => Target::All,
             _ => Target::Node(self.index.get(name).copied().ok_or_else(|| {
                 let msg = format!(
-                    "unknown target `{name}`; expected a node ({}) or leader, random, minority",
+                    "unknown target `{name}`; expected a node ({}) or leader, random, minority, majority, all",
                     self.node_list()
                 );
                 self.err(path, msg)

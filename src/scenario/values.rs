@@ -16,7 +16,7 @@ use crate::des::time::{
 pub(crate) const MAX_NODES: usize = 10_000;
 
 /// Target words that cannot be node names.
-pub(crate) const RESERVED_TARGETS: [&str; 3] = ["leader", "random", "minority"];
+pub(crate) const RESERVED_TARGETS: [&str; 5] = ["leader", "random", "minority", "majority", "all"];
 
 /// A visitor that accepts only a string and parses it.
 struct ParseStr<T> {
@@ -385,7 +385,7 @@ impl<'de> Visitor<'de> for NodesVisitor {
             if RESERVED_TARGETS.contains(&name.as_str()) {
                 return Err(de::Error::custom(format!(
                     "`{name}` is reserved for fault targets; expected a node name other than \
-                     leader, random or minority"
+                     leader, random, minority, majority or all"
                 )));
             }
             if !seen.insert(name.clone()) {
