@@ -65,3 +65,24 @@ fn a_majority_target_takes_more_than_half() {
     // A majority down stops a Raft cluster but loses nothing.
     assert_eq!(o.verdict, Verdict::Pass);
 }
+
+#[test]
+fn the_nemesis_draws_power_failures() {
+    let text = std::fs::read_to_string("scenarios/raft-power-failure.toml").unwrap();
+    let start = text.find("[[faults]]").unwrap();
+    let text = format!(
+        "{}[nemesis]\nkinds = [\"power\"]\ninterval = [\"1s\", \"2s\"]\nduration = [\"100ms\", \"400ms\"]\n",
+        &text[..start]
+    );
+    let s = faultline::scenario::parse_str(&text, "power.toml").unwrap();
+    let o = faultline::explore::run_seed(&s, 1, faultline::des::trace::Trace::hash_only()).unwrap();
+    let crashes: Vec<_> = o
+        .output
+        .faults
+        .iter()
+        .filter(|f| f.source == "nemesis" && f.what.starts_with("crash"))
+        .collect();
+    assert!(!crashes.is_empty());
+    assert!(crashes.iter().all(|f| f.what.contains("n1,n2,n3,n4,n5")));
+    assert_eq!(o.verdict, Verdict::Pass);
+}

@@ -90,11 +90,16 @@ pub fn draw(spec: &Nemesis, rng: &mut Stream, link_spec: &LinkSpec) -> Drawn {
             let span = spec.max_clock_jump;
             let jump = rng.between(0, 2 * span) as i64 - span as i64;
             FaultKind::Clock {
-                target: Target::Random,
+                target: who,
                 jump,
                 drift_ppm: None,
             }
         }
+        NemesisKind::Power => FaultKind::Crash {
+            target: Target::All,
+            restart_after: Some(duration),
+            permanent: false,
+        },
         NemesisKind::Link => FaultKind::Link {
             from: Target::Random,
             to: Target::Random,

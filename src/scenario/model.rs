@@ -274,14 +274,17 @@ pub enum NemesisKind {
     Partition,
     /// Isolate one random node.
     Isolate,
-    /// Crash a random node; it restarts when the fault ends.
+    /// Crash a node (the leader, with `target_leader`); it restarts when the fault ends.
     Crash,
     /// Pause a random node.
     Pause,
-    /// Jump a random node's clock by up to `max_clock_jump` either way.
+    /// Jump a node's clock (the leader's, with `target_leader`) by up to `max_clock_jump`
+    /// either way.
     Clock,
     /// Make the links of a random node lossy.
     Link,
+    /// A power failure: every node crashes at once and restarts when the fault ends.
+    Power,
 }
 
 /// `[nemesis]`.

@@ -272,6 +272,7 @@ word_enum! {
         Pause = "pause",
         Clock = "clock",
         Link = "link",
+        Power = "power",
     }
 }
 

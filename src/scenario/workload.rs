@@ -257,7 +257,7 @@ pub(crate) fn nemesis(ctx: &Ctx<'_>, raw: RawNemesis) -> Result<Nemesis, Scenari
     if raw.kinds.is_empty() {
         return Err(ctx.err(
             &path.key("kinds"),
-            "the list is empty; expected some of \"partition\", \"isolate\", \"crash\", \"pause\", \"clock\", \"link\"",
+            "the list is empty; expected some of \"partition\", \"isolate\", \"crash\", \"pause\", \"clock\", \"link\", \"power\"",
         ));
     }
     let mut kinds = Vec::new();
@@ -275,6 +275,7 @@ pub(crate) fn nemesis(ctx: &Ctx<'_>, raw: RawNemesis) -> Result<Nemesis, Scenari
             RawNemesisKind::Pause => NemesisKind::Pause,
             RawNemesisKind::Clock => NemesisKind::Clock,
             RawNemesisKind::Link => NemesisKind::Link,
+            RawNemesisKind::Power => NemesisKind::Power,
         });
     }
     Ok(Nemesis {
