@@ -300,8 +300,11 @@ pub struct Nemesis {
     pub max_clock_jump: Nanos,
     /// Loss on links degraded by the `link` kind.
     pub link_loss: Probability,
-    /// Target `leader` instead of `random` for crash/isolate/pause with this probability.
+    /// Target `leader` instead of `random` for crash/isolate/pause/clock with this
+    /// probability.
     pub target_leader: Probability,
+    /// At most this many of its faults active at once (1: each fault heals before the next).
+    pub overlap: u32,
 }
 
 /// `[check]` as written: checkers switched on or off by name, and the consistency models

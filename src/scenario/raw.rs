@@ -286,6 +286,7 @@ pub(crate) struct RawNemesis {
     pub max_clock_jump: Option<Dur>,
     pub link_loss: Option<Prob>,
     pub target_leader: Option<Prob>,
+    pub overlap: Option<Whole<1, 16>>,
 }
 
 /// One entry of `[check]`: a checker switched on or off, or the list of consistency models.

@@ -287,5 +287,6 @@ pub(crate) fn nemesis(ctx: &Ctx<'_>, raw: RawNemesis) -> Result<Nemesis, Scenari
         max_clock_jump: raw.max_clock_jump.map_or(500 * MILLIS, |d| d.0),
         link_loss: raw.link_loss.map_or(prob(0.5), |p| p.0),
         target_leader: raw.target_leader.map_or(prob(0.3), |p| p.0),
+        overlap: raw.overlap.map_or(1, |o| o.count() as u32),
     })
 }

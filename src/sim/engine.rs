@@ -65,6 +65,10 @@ pub(crate) struct Sim<'s, 't, P: Protocol, O: Observer> {
     pub(crate) degraded: Vec<(crate::des::ids::FaultId, &'static str, String)>,
     /// The nemesis's last fault, in words (its heal names it).
     pub(crate) nemesis_last: String,
+    /// Nemesis faults active now (at most `[nemesis] overlap`).
+    pub(crate) nemesis_active: u32,
+    /// What each active nemesis cut is, by its identity, for the line its heal writes.
+    pub(crate) nemesis_cuts: Vec<(crate::des::ids::FaultId, String)>,
     /// Set when protocol code panicked: the run stops after the current event.
     pub(crate) panic: Option<ProtocolPanic>,
     /// Suspicions raised by the protocol's failure detectors, in order.
@@ -137,6 +141,8 @@ impl<'s, 't, P: Protocol, O: Observer> Sim<'s, 't, P, O> {
             open_partition: None,
             panic: None,
             nemesis_last: String::new(),
+            nemesis_active: 0,
+            nemesis_cuts: Vec::new(),
             degraded: Vec::new(),
         };
         for node in 0..names.len() as u32 {

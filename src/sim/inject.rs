@@ -132,8 +132,16 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                 self.hash_event(10, 0, drawn.duration);
                 self.end_event("nemesis", None, |_| String::new());
                 let cut = self.inject(&drawn.kind, "nemesis", true);
+                if let Some(id) = cut {
+                    self.nemesis_cuts.push((id, self.nemesis_last.clone()));
+                }
                 self.queue
                     .push(self.now + drawn.duration, Event::NemesisHeal { cut });
+                // Below the overlap bound, the next fault need not wait for this one's heal.
+                self.nemesis_active += 1;
+                if self.nemesis_active < spec_overlap(self) {
+                    self.schedule_nemesis();
+                }
             }
             Event::NemesisHeal { cut } => {
                 if !self.nemesis_on {
@@ -143,15 +151,17 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                 self.end_event("nemesis-heal", None, |_| String::new());
                 // Undo the nemesis's own cuts only: never a partition the script made.
                 if let Some(id) = cut {
+                    let at = self.nemesis_cuts.iter().position(|(c, _)| *c == id);
+                    let what = at.map(|i| self.nemesis_cuts.swap_remove(i).1);
                     if self.links.cuts_mut().remove(id) {
-                        let what = format!("heal ({} ends)", self.nemesis_last);
+                        let what = format!("heal ({} ends)", what.unwrap_or_default());
                         self.record("nemesis", what);
                     }
                 }
-                let spec = self.scenario.nemesis.as_ref().expect("nemesis configured");
-                let at = self.now + faults::next_gap(spec, &mut self.nemesis_rng);
-                if at < self.scenario.duration {
-                    self.queue.push(at, Event::NemesisFault);
+                // At the overlap bound no next fault was scheduled: this heal makes room.
+                self.nemesis_active = self.nemesis_active.saturating_sub(1);
+                if self.nemesis_active + 1 == spec_overlap(self) {
+                    self.schedule_nemesis();
                 }
             }
             Event::EndWorkload => self.end_workload(),
@@ -442,4 +452,18 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
             }
         }
     }
+
+    /// Schedules the nemesis's next fault after a quiet gap, if it falls within the workload.
+    fn schedule_nemesis(&mut self) {
+        let spec = self.scenario.nemesis.as_ref().expect("nemesis configured");
+        let at = self.now + faults::next_gap(spec, &mut self.nemesis_rng);
+        if at < self.scenario.duration {
+            self.queue.push(at, Event::NemesisFault);
+        }
+    }
+}
+
+/// `[nemesis] overlap` of the running scenario.
+fn spec_overlap<P: Protocol, O: Observer>(sim: &Sim<'_, '_, P, O>) -> u32 {
+    sim.scenario.nemesis.as_ref().map_or(1, |n| n.overlap)
 }
