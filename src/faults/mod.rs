@@ -1,6 +1,6 @@
-//! Faults: resolving targets (`leader`, `random`, `minority`, `majority`, `all`, a node) when
-//! a fault fires, and
-//! the seeded nemesis that draws faults of chosen kinds at random intervals and durations.
+//! Faults: resolving targets (`leader`, `random`, `minority`, `majority`, `all`,
+//! `leader-minority`, a node) when a fault fires, and the seeded nemesis that draws faults of
+//! chosen kinds (with their rates, under swarm testing) at random intervals and durations.
 //! This module decides what happens; the engine carries it out and schedules the undo.
 
 use crate::des::ids::NodeId;
@@ -21,6 +21,25 @@ pub fn resolve(target: &Target, observed: &[Option<Observation>], rng: &mut Stre
         Target::Minority => random_subset(n, (n.saturating_sub(1) / 2) as usize, rng),
         Target::Majority => random_subset(n, (n / 2 + 1).min(n) as usize, rng),
         Target::All => (0..n as u32).map(NodeId).collect(),
+        Target::LeaderMinority => {
+            let size = (n.saturating_sub(1) / 2) as usize;
+            match leader(observed) {
+                Some(l) if size > 0 => {
+                    // The leader plus a random subset of the others, drawn among ids 0..n-1
+                    // and mapped past the leader.
+                    let mut side = random_subset(n - 1, size - 1, rng);
+                    for x in &mut side {
+                        if x.0 >= l.0 {
+                            x.0 += 1;
+                        }
+                    }
+                    side.push(l);
+                    side.sort();
+                    side
+                }
+                _ => random_subset(n, size, rng),
+            }
+        }
     }
 }
 
@@ -67,12 +86,16 @@ pub fn next_gap(spec: &Nemesis, rng: &mut Stream) -> Nanos {
 /// Draws the nemesis's next fault. `link_spec` is the network's default link behaviour
 /// (the degraded link keeps its latency but gets `link_loss`).
 pub fn draw(spec: &Nemesis, rng: &mut Stream, link_spec: &LinkSpec) -> Drawn {
-    let kind = spec.kinds[rng.below(spec.kinds.len() as u64) as usize];
+    let kind = spec.kinds[pick_kind(spec, rng)];
     let duration = rng.between(spec.fault_duration.0, spec.fault_duration.1);
-    let who = if rng.chance(spec.target_leader) {
-        Target::Leader
+    let who = if spec.targets.is_empty() {
+        if rng.chance(spec.target_leader) {
+            Target::Leader
+        } else {
+            Target::Random
+        }
     } else {
-        Target::Random
+        spec.targets[rng.below(spec.targets.len() as u64) as usize]
     };
     let kind = match kind {
         NemesisKind::Partition => FaultKind::Isolate(Target::Minority),
@@ -100,8 +123,33 @@ pub fn draw(spec: &Nemesis, rng: &mut Stream, link_spec: &LinkSpec) -> Drawn {
             restart_after: Some(duration),
             permanent: false,
         },
+        NemesisKind::Drift => {
+            let span = u64::from(spec.max_drift_ppm);
+            FaultKind::Clock {
+                target: who,
+                jump: 0,
+                drift_ppm: Some(rng.between(0, 2 * span) as i64 - span as i64),
+            }
+        }
+        NemesisKind::RestartLoop => FaultKind::CrashLoop {
+            target: who,
+            duration,
+            downtime: spec.loop_downtime,
+            uptime: spec.loop_uptime,
+        },
+        NemesisKind::Flap => FaultKind::Flap {
+            from: who,
+            to: Target::Random,
+            duration,
+            period: spec.flap_period,
+        },
+        NemesisKind::PartitionLeader => FaultKind::Isolate(Target::LeaderMinority),
         NemesisKind::Link => FaultKind::Link {
-            from: Target::Random,
+            from: if spec.targets.is_empty() {
+                Target::Random
+            } else {
+                who
+            },
             to: Target::Random,
             spec: LinkSpec {
                 loss: spec.link_loss,
@@ -112,6 +160,22 @@ pub fn draw(spec: &Nemesis, rng: &mut Stream, link_spec: &LinkSpec) -> Drawn {
         },
     };
     Drawn { kind, duration }
+}
+
+/// Which of `spec.kinds` comes next: uniformly, or by `spec.weights` when set.
+fn pick_kind(spec: &Nemesis, rng: &mut Stream) -> usize {
+    if spec.weights.is_empty() {
+        return rng.below(spec.kinds.len() as u64) as usize;
+    }
+    let total: u64 = spec.weights.iter().map(|&w| u64::from(w)).sum();
+    let mut at = rng.below(total.max(1));
+    for (i, &w) in spec.weights.iter().enumerate() {
+        if at < u64::from(w) {
+            return i;
+        }
+        at -= u64::from(w);
+    }
+    spec.kinds.len() - 1
 }
 
 #[cfg(test)]
@@ -136,6 +200,27 @@ mod tests {
         ];
         assert_eq!(leader(&o), Some(NodeId(3)));
         assert_eq!(leader(&[obs(Role::Follower, 1)]), None);
+    }
+
+    #[test]
+    fn leader_minority_is_the_leader_with_followers_making_a_minority() {
+        let mut rng = Stream::new(1, "lm");
+        for n in 3..10 {
+            for leader_at in 0..n {
+                let mut o = vec![obs(Role::Follower, 1); n];
+                o[leader_at] = obs(Role::Leader, 2);
+                let side = resolve(&Target::LeaderMinority, &o, &mut rng);
+                assert_eq!(side.len(), (n - 1) / 2, "n = {n}");
+                assert!(side.contains(&NodeId(leader_at as u32)));
+                assert!(side.windows(2).all(|w| w[0] < w[1]));
+            }
+            // Without a leader: a random minority.
+            let o = vec![obs(Role::Follower, 1); n];
+            assert_eq!(
+                resolve(&Target::LeaderMinority, &o, &mut rng).len(),
+                (n - 1) / 2
+            );
+        }
     }
 
     #[test]

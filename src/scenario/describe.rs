@@ -13,6 +13,7 @@ pub fn target(t: &Target, names: &[String]) -> String {
         Target::Minority => "a random minority".into(),
         Target::Majority => "a random majority".into(),
         Target::All => "every node".into(),
+        Target::LeaderMinority => "the leader and a minority".into(),
     }
 }
 
@@ -68,15 +69,41 @@ pub fn fault_with(
             jump,
             drift_ppm,
         } => {
-            let drift = drift_ppm
-                .map(|d| format!(", drift {d} ppm"))
-                .unwrap_or_default();
-            format!(
-                "clock of {}: jump {}{drift}",
-                t(target),
-                format_signed(*jump)
-            )
+            let drift = drift_ppm.map(|d| format!("drift {d} ppm"));
+            match drift {
+                Some(drift) if *jump == 0 => format!("clock of {}: {drift}", t(target)),
+                Some(drift) => format!(
+                    "clock of {}: jump {}, {drift}",
+                    t(target),
+                    format_signed(*jump)
+                ),
+                None => format!("clock of {}: jump {}", t(target), format_signed(*jump)),
+            }
         }
+        FaultKind::CrashLoop {
+            target,
+            duration,
+            downtime,
+            uptime,
+        } => format!(
+            "crash-restart loop on {} for {} (down {}, up {})",
+            t(target),
+            format_duration(*duration),
+            range(*downtime),
+            range(*uptime)
+        ),
+        FaultKind::Flap {
+            from,
+            to,
+            duration,
+            period,
+        } => format!(
+            "flap links {} <-> {} for {} (each stretch {})",
+            t(from),
+            t2(to),
+            format_duration(*duration),
+            range(*period)
+        ),
         FaultKind::Link {
             from,
             to,
@@ -91,6 +118,15 @@ pub fn fault_with(
             format_duration(*duration),
             spec.loss.value
         ),
+    }
+}
+
+/// A duration range in words: `10ms-100ms`, or one duration when both ends agree.
+fn range((lo, hi): (crate::des::time::Nanos, crate::des::time::Nanos)) -> String {
+    if lo == hi {
+        format_duration(lo)
+    } else {
+        format!("{}-{}", format_duration(lo), format_duration(hi))
     }
 }
 

@@ -12,7 +12,7 @@ use crate::des::ids::NodeId;
 use crate::des::time::{format_duration, Nanos};
 
 /// Each fault kind with the keys it takes besides `at` and `kind`.
-const KINDS: [(&str, &[&str]); 9] = [
+const KINDS: [(&str, &[&str]); 11] = [
     ("partition", &["groups"]),
     ("isolate", &["target"]),
     ("block", &["from", "to"]),
@@ -21,6 +21,11 @@ const KINDS: [(&str, &[&str]); 9] = [
     ("restart", &["target"]),
     ("pause", &["target", "duration"]),
     ("clock", &["target", "jump", "drift_ppm"]),
+    (
+        "restart-loop",
+        &["target", "duration", "downtime", "uptime"],
+    ),
+    ("flap", &["from", "to", "duration", "period"]),
     (
         "link",
         &[
@@ -212,6 +217,21 @@ fn fault_kind(
                 target,
                 jump: f.jump.map_or(0, |j| j.0),
                 drift_ppm: f.drift_ppm.map(|p| p.0),
+            }
+        }
+        "restart-loop" => FaultKind::CrashLoop {
+            target: target(ctx)?,
+            duration: duration(ctx)?,
+            downtime: f.downtime.map_or(DEFAULT_LOOP_DOWNTIME, |r| (r.0, r.1)),
+            uptime: f.uptime.map_or(DEFAULT_LOOP_UPTIME, |r| (r.0, r.1)),
+        },
+        "flap" => {
+            let (from, to) = ends(ctx)?;
+            FaultKind::Flap {
+                from,
+                to,
+                duration: duration(ctx)?,
+                period: f.period.map_or(DEFAULT_FLAP_PERIOD, |r| (r.0, r.1)),
             }
         }
         "link" => {

@@ -4,7 +4,7 @@
 
 use crate::des::ids::NodeId;
 use crate::des::rng::Probability;
-use crate::des::time::Nanos;
+use crate::des::time::{Nanos, MILLIS};
 pub use crate::workload::spec::{KeyDist, Pace, Targets, Workload};
 
 /// A fully validated scenario.
@@ -180,7 +180,7 @@ pub struct Storage {
 }
 
 /// Who a fault hits, resolved when it fires.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
     /// A node by name.
     Node(NodeId),
@@ -194,6 +194,10 @@ pub enum Target {
     Majority,
     /// Every node (a crash of `all` is a power failure of the whole cluster).
     All,
+    /// The leader and enough random followers to make a minority (`(n - 1) / 2` nodes in
+    /// all): isolating it cuts an old leader off with some followers, the classic setting of
+    /// stale reads and lost writes. Without a leader, a random minority.
+    LeaderMinority,
 }
 
 /// One scripted fault.
@@ -252,6 +256,31 @@ pub enum FaultKind {
         /// New drift in ppm, if changed.
         drift_ppm: Option<i64>,
     },
+    /// Crash the target and restart it again and again for `duration`: each life down for a
+    /// time drawn from `downtime`, then up for one drawn from `uptime`. The target is resolved
+    /// afresh at every crash (`leader` hits whoever leads then).
+    CrashLoop {
+        /// Who, at each crash.
+        target: Target,
+        /// How long the loop runs.
+        duration: Nanos,
+        /// Each downtime, drawn uniformly from this range.
+        downtime: (Nanos, Nanos),
+        /// Each uptime between crashes, drawn uniformly from this range.
+        uptime: (Nanos, Nanos),
+    },
+    /// The links between `from` and `to` go down and up again and again for `duration`, each
+    /// stretch (down or up) lasting a time drawn from `period`. Ends up.
+    Flap {
+        /// One end.
+        from: Target,
+        /// Other end.
+        to: Target,
+        /// How long the flapping lasts.
+        duration: Nanos,
+        /// Each down and up stretch, drawn uniformly from this range.
+        period: (Nanos, Nanos),
+    },
     /// Degrade the links between `from` and `to` for `duration` (both directions unless `one_way`).
     Link {
         /// One end.
@@ -266,6 +295,13 @@ pub enum FaultKind {
         one_way: bool,
     },
 }
+
+/// Default downtime range of a crash-restart loop (`downtime`, `[nemesis] loop_downtime`).
+pub const DEFAULT_LOOP_DOWNTIME: (Nanos, Nanos) = (10 * MILLIS, 100 * MILLIS);
+/// Default uptime range between a crash-restart loop's crashes.
+pub const DEFAULT_LOOP_UPTIME: (Nanos, Nanos) = (50 * MILLIS, 300 * MILLIS);
+/// Default range of each down and up stretch of a flapping link.
+pub const DEFAULT_FLAP_PERIOD: (Nanos, Nanos) = (10 * MILLIS, 200 * MILLIS);
 
 /// Kinds of fault the nemesis draws from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -285,6 +321,51 @@ pub enum NemesisKind {
     Link,
     /// A power failure: every node crashes at once and restarts when the fault ends.
     Power,
+    /// Change a node's clock drift to a value drawn within `max_drift_ppm` either way; the
+    /// old drift comes back when the fault ends.
+    Drift,
+    /// A crash-restart loop on a node: short downtimes (`loop_downtime`) and uptimes
+    /// (`loop_uptime`) for the fault's duration.
+    RestartLoop,
+    /// The links between a node and a random other node go down and up (`flap_period`) for
+    /// the fault's duration.
+    Flap,
+    /// Isolate the leader together with a minority of followers from the majority.
+    PartitionLeader,
+}
+
+impl NemesisKind {
+    /// Every kind, in the order their names are listed.
+    pub const ALL: [NemesisKind; 11] = [
+        NemesisKind::Partition,
+        NemesisKind::Isolate,
+        NemesisKind::Crash,
+        NemesisKind::Pause,
+        NemesisKind::Clock,
+        NemesisKind::Link,
+        NemesisKind::Power,
+        NemesisKind::Drift,
+        NemesisKind::RestartLoop,
+        NemesisKind::Flap,
+        NemesisKind::PartitionLeader,
+    ];
+
+    /// The name a scenario uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            NemesisKind::Partition => "partition",
+            NemesisKind::Isolate => "isolate",
+            NemesisKind::Crash => "crash",
+            NemesisKind::Pause => "pause",
+            NemesisKind::Clock => "clock",
+            NemesisKind::Link => "link",
+            NemesisKind::Power => "power",
+            NemesisKind::Drift => "drift",
+            NemesisKind::RestartLoop => "restart-loop",
+            NemesisKind::Flap => "flap",
+            NemesisKind::PartitionLeader => "partition-leader",
+        }
+    }
 }
 
 /// `[nemesis]`.
@@ -305,6 +386,19 @@ pub struct Nemesis {
     pub target_leader: Probability,
     /// At most this many of its faults active at once (1: each fault heals before the next).
     pub overlap: u32,
+    /// Targets to draw from uniformly for every kind that takes one (empty: the leader with
+    /// `target_leader`, else a random node).
+    pub targets: Vec<Target>,
+    /// Largest drift the `drift` kind sets, either way, in parts per million.
+    pub max_drift_ppm: u32,
+    /// Each downtime of a `restart-loop`.
+    pub loop_downtime: (Nanos, Nanos),
+    /// Each uptime between the crashes of a `restart-loop`.
+    pub loop_uptime: (Nanos, Nanos),
+    /// Each down and up stretch of a `flap`.
+    pub flap_period: (Nanos, Nanos),
+    /// Relative rate of each kind, parallel to `kinds` (empty: all alike).
+    pub weights: Vec<u32>,
 }
 
 /// `[check]` as written: checkers switched on or off by name, and the consistency models

@@ -261,6 +261,9 @@ pub(crate) struct RawFault {
     pub duplicate: Option<Prob>,
     pub reorder: Option<Prob>,
     pub reorder_delay: Option<Dur>,
+    pub downtime: Option<DurRange>,
+    pub uptime: Option<DurRange>,
+    pub period: Option<DurRange>,
 }
 
 word_enum! {
@@ -273,6 +276,10 @@ word_enum! {
         Clock = "clock",
         Link = "link",
         Power = "power",
+        Drift = "drift",
+        RestartLoop = "restart-loop",
+        Flap = "flap",
+        PartitionLeader = "partition-leader",
     }
 }
 
@@ -287,6 +294,11 @@ pub(crate) struct RawNemesis {
     pub link_loss: Option<Prob>,
     pub target_leader: Option<Prob>,
     pub overlap: Option<Whole<1, 16>>,
+    pub targets: Option<Vec<String>>,
+    pub max_drift_ppm: Option<Whole<0, 1_000_000>>,
+    pub loop_downtime: Option<DurRange>,
+    pub loop_uptime: Option<DurRange>,
+    pub flap_period: Option<DurRange>,
 }
 
 /// One entry of `[check]`: a checker switched on or off, or the list of consistency models.

@@ -60,7 +60,8 @@ impl<'a> Ctx<'a> {
         })
     }
 
-    /// A fault target: a node name or `leader`, `random`, `minority`, `majority`, `all`.
+    /// A fault target: a node name or `leader`, `random`, `minority`, `majority`, `all`,
+    /// `leader-minority`.
     pub fn target(&self, name: &str, path: &KeyPath) -> Result<Target, ScenarioError> {
         Ok(match name {
             "leader" => Target::Leader,
@@ -68,9 +69,10 @@ impl<'a> Ctx<'a> {
             "minority" => Target::Minority,
             "majority" => Target::Majority,
             "all" => Target::All,
+            "leader-minority" => Target::LeaderMinority,
             _ => Target::Node(self.index.get(name).copied().ok_or_else(|| {
                 let msg = format!(
-                    "unknown target `{name}`; expected a node ({}) or leader, random, minority, majority, all",
+                    "unknown target `{name}`; expected a node ({}) or leader, random, minority, majority, all, leader-minority",
                     self.node_list()
                 );
                 self.err(path, msg)

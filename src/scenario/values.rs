@@ -16,7 +16,14 @@ use crate::des::time::{
 pub(crate) const MAX_NODES: usize = 10_000;
 
 /// Target words that cannot be node names.
-pub(crate) const RESERVED_TARGETS: [&str; 5] = ["leader", "random", "minority", "majority", "all"];
+pub(crate) const RESERVED_TARGETS: [&str; 6] = [
+    "leader",
+    "random",
+    "minority",
+    "majority",
+    "all",
+    "leader-minority",
+];
 
 /// A visitor that accepts only a string and parses it.
 struct ParseStr<T> {

@@ -251,13 +251,22 @@ fn retry_policy(
     Ok(Some(policy))
 }
 
+/// The nemesis kinds' names, quoted, for error messages.
+fn kind_names() -> String {
+    let names: Vec<String> = NemesisKind::ALL
+        .iter()
+        .map(|k| format!("\"{}\"", k.name()))
+        .collect();
+    names.join(", ")
+}
+
 /// Builds `[nemesis]`.
 pub(crate) fn nemesis(ctx: &Ctx<'_>, raw: RawNemesis) -> Result<Nemesis, ScenarioError> {
     let path = KeyPath::root("nemesis");
     if raw.kinds.is_empty() {
         return Err(ctx.err(
             &path.key("kinds"),
-            "the list is empty; expected some of \"partition\", \"isolate\", \"crash\", \"pause\", \"clock\", \"link\", \"power\"",
+            format!("the list is empty; expected some of {}", kind_names()),
         ));
     }
     let mut kinds = Vec::new();
@@ -276,7 +285,27 @@ pub(crate) fn nemesis(ctx: &Ctx<'_>, raw: RawNemesis) -> Result<Nemesis, Scenari
             RawNemesisKind::Clock => NemesisKind::Clock,
             RawNemesisKind::Link => NemesisKind::Link,
             RawNemesisKind::Power => NemesisKind::Power,
+            RawNemesisKind::Drift => NemesisKind::Drift,
+            RawNemesisKind::RestartLoop => NemesisKind::RestartLoop,
+            RawNemesisKind::Flap => NemesisKind::Flap,
+            RawNemesisKind::PartitionLeader => NemesisKind::PartitionLeader,
         });
+    }
+    let mut targets = Vec::new();
+    for (i, name) in raw.targets.iter().flatten().enumerate() {
+        targets.push(ctx.target(name, &path.key("targets").index(i))?);
+    }
+    if raw.targets.as_ref().is_some_and(Vec::is_empty) {
+        return Err(ctx.err(
+            &path.key("targets"),
+            "the list is empty; expected targets such as [\"leader\", \"random\"], or no `targets` key",
+        ));
+    }
+    if raw.targets.is_some() && raw.target_leader.is_some() {
+        return Err(ctx.err(
+            &path.key("target_leader"),
+            "`target_leader` and `targets` both choose targets; expected one of them (put \"leader\" in `targets`)",
+        ));
     }
     Ok(Nemesis {
         kinds,
@@ -288,5 +317,13 @@ pub(crate) fn nemesis(ctx: &Ctx<'_>, raw: RawNemesis) -> Result<Nemesis, Scenari
         link_loss: raw.link_loss.map_or(prob(0.5), |p| p.0),
         target_leader: raw.target_leader.map_or(prob(0.3), |p| p.0),
         overlap: raw.overlap.map_or(1, |o| o.count() as u32),
+        targets,
+        max_drift_ppm: raw.max_drift_ppm.map_or(100_000, |p| p.count() as u32),
+        loop_downtime: raw
+            .loop_downtime
+            .map_or(DEFAULT_LOOP_DOWNTIME, |r| (r.0, r.1)),
+        loop_uptime: raw.loop_uptime.map_or(DEFAULT_LOOP_UPTIME, |r| (r.0, r.1)),
+        flap_period: raw.flap_period.map_or(DEFAULT_FLAP_PERIOD, |r| (r.0, r.1)),
+        weights: Vec::new(),
     })
 }

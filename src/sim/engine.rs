@@ -69,6 +69,10 @@ pub(crate) struct Sim<'s, 't, P: Protocol, O: Observer> {
     pub(crate) nemesis_active: u32,
     /// What each active nemesis cut is, by its identity, for the line its heal writes.
     pub(crate) nemesis_cuts: Vec<(crate::des::ids::FaultId, String)>,
+    /// Drift changes the nemesis will undo: the fault, the node and its drift before.
+    pub(crate) drift_undo: Vec<(crate::des::ids::FaultId, NodeId, i64)>,
+    /// Repeating faults (crash-restart loops, flapping links), by [`Event::Repeat`] index.
+    pub(crate) repeats: Vec<super::repeat::Repeat>,
     /// Set when protocol code panicked: the run stops after the current event.
     pub(crate) panic: Option<ProtocolPanic>,
     /// Suspicions raised by the protocol's failure detectors, in order.
@@ -143,6 +147,8 @@ impl<'s, 't, P: Protocol, O: Observer> Sim<'s, 't, P, O> {
             nemesis_last: String::new(),
             nemesis_active: 0,
             nemesis_cuts: Vec::new(),
+            drift_undo: Vec::new(),
+            repeats: Vec::new(),
             degraded: Vec::new(),
         };
         for node in 0..names.len() as u32 {

@@ -73,9 +73,12 @@ pub(crate) enum Event<P: Protocol> {
     RestoreLink { fault: FaultId },
     /// The nemesis injects its next fault.
     NemesisFault,
-    /// The nemesis undoes its fault's cuts (`cut`: the identity they were made under, if the
-    /// fault cut links).
-    NemesisHeal { cut: Option<FaultId> },
+    /// The nemesis undoes its fault (`fault`: the identity its cuts or drift changes were
+    /// made under, if it made any).
+    NemesisHeal { fault: Option<FaultId> },
+    /// Repeating fault number `index` (a crash-restart loop, a flapping link) takes its next
+    /// turn.
+    Repeat { index: u32 },
     /// Workload time is over: clients stop, every fault heals.
     EndWorkload,
     /// Settle time is over: final reads start.

@@ -131,32 +131,34 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                     faults::draw(spec, &mut self.nemesis_rng, &self.scenario.network.default);
                 self.hash_event(10, 0, drawn.duration);
                 self.end_event("nemesis", None, |_| String::new());
-                let cut = self.inject(&drawn.kind, "nemesis", true);
-                if let Some(id) = cut {
+                let fault = self.inject(&drawn.kind, "nemesis", true);
+                if let Some(id) = fault {
                     self.nemesis_cuts.push((id, self.nemesis_last.clone()));
                 }
                 self.queue
-                    .push(self.now + drawn.duration, Event::NemesisHeal { cut });
+                    .push(self.now + drawn.duration, Event::NemesisHeal { fault });
                 // Below the overlap bound, the next fault need not wait for this one's heal.
                 self.nemesis_active += 1;
                 if self.nemesis_active < spec_overlap(self) {
                     self.schedule_nemesis();
                 }
             }
-            Event::NemesisHeal { cut } => {
+            Event::NemesisHeal { fault } => {
                 if !self.nemesis_on {
                     return;
                 }
                 self.hash_event(11, 0, 0);
                 self.end_event("nemesis-heal", None, |_| String::new());
-                // Undo the nemesis's own cuts only: never a partition the script made.
-                if let Some(id) = cut {
+                // Undo the nemesis's own cuts and drift changes only: never a partition the
+                // script made.
+                if let Some(id) = fault {
                     let at = self.nemesis_cuts.iter().position(|(c, _)| *c == id);
                     let what = at.map(|i| self.nemesis_cuts.swap_remove(i).1);
                     if self.links.cuts_mut().remove(id) {
                         let what = format!("heal ({} ends)", what.unwrap_or_default());
                         self.record("nemesis", what);
                     }
+                    self.undo_drift(id);
                 }
                 // At the overlap bound no next fault was scheduled: this heal makes room.
                 self.nemesis_active = self.nemesis_active.saturating_sub(1);
@@ -164,6 +166,7 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                     self.schedule_nemesis();
                 }
             }
+            Event::Repeat { index } => self.repeat_turn(index),
             Event::EndWorkload => self.end_workload(),
             Event::FinalReads => {
                 self.hash_event(14, 0, 0);
@@ -183,7 +186,7 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
         }
     }
 
-    fn record(&mut self, source: &'static str, what: String) {
+    pub(super) fn record(&mut self, source: &'static str, what: String) {
         self.commentary("fault", None, format!("{source}: {what}"));
         self.faults.push(FiredFault {
             time: self.now,
@@ -195,7 +198,12 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
 
     /// Records fault `kind` as it fired, in the one description `explain` also uses, with
     /// each symbolic target followed by whom it hit (`isolate n2 (the leader)`).
-    fn record_fault(&mut self, kind: &FaultKind, hit: &[&[NodeId]], source: &'static str) {
+    pub(super) fn record_fault(
+        &mut self,
+        kind: &FaultKind,
+        hit: &[&[NodeId]],
+        source: &'static str,
+    ) {
         let names = &self.scenario.cluster.nodes;
         let words = |slot: usize, t: &Target| match t {
             Target::Node(n) => names[n.index()].clone(),
@@ -227,7 +235,7 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
             .collect()
     }
 
-    fn resolve(&mut self, target: &Target, from_nemesis: bool) -> Vec<NodeId> {
+    pub(super) fn resolve(&mut self, target: &Target, from_nemesis: bool) -> Vec<NodeId> {
         let observed = self.observations();
         let rng = if from_nemesis {
             &mut self.nemesis_rng
@@ -237,7 +245,7 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
         faults::resolve(target, &observed, rng)
     }
 
-    fn names(&self, nodes: &[NodeId]) -> String {
+    pub(super) fn names(&self, nodes: &[NodeId]) -> String {
         if nodes.is_empty() {
             return "nobody".into();
         }
@@ -249,14 +257,19 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
     }
 
     /// A new fault identity.
-    fn next_fault_id(&mut self) -> FaultId {
+    pub(super) fn next_fault_id(&mut self) -> FaultId {
         self.fault_ids += 1;
         FaultId(self.fault_ids)
     }
 
-    /// Carries out one fault now. Returns the identity under which it cut links, if it did,
-    /// so that whoever injected it can undo exactly that.
-    fn inject(&mut self, kind: &FaultKind, source: &'static str, nemesis: bool) -> Option<FaultId> {
+    /// Carries out one fault now. Returns the identity under which it cut links (or, for the
+    /// nemesis, changed drift), if it did, so that whoever injected it can undo exactly that.
+    pub(super) fn inject(
+        &mut self,
+        kind: &FaultKind,
+        source: &'static str,
+        nemesis: bool,
+    ) -> Option<FaultId> {
         let id = self.next_fault_id();
         match kind {
             FaultKind::Partition(groups) => {
@@ -365,12 +378,22 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                     let host = &mut self.nodes[node.index()];
                     host.clock.jump(now, *jump);
                     if let Some(d) = drift_ppm {
+                        // The nemesis's drift changes last as long as the fault.
+                        if nemesis {
+                            self.drift_undo.push((id, node, host.clock.drift_ppm()));
+                        }
                         host.clock.set_drift(now, *d);
                     }
                     host.last_reading = host.clock.read(now);
                     self.stats.clock_jumps += 1;
                 }
                 self.record_fault(kind, &[&hit], source);
+                if nemesis && drift_ppm.is_some() {
+                    return Some(id);
+                }
+            }
+            FaultKind::CrashLoop { .. } | FaultKind::Flap { .. } => {
+                self.start_repeat(kind, source, nemesis);
             }
             FaultKind::Link {
                 from,
@@ -400,6 +423,34 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
             }
         }
         None
+    }
+
+    /// Puts back the drift of every node the nemesis's fault `id` changed. When a later
+    /// drift fault on the same node is still active, that one inherits the value to put back
+    /// instead, so overlapping changes end with the drift from before all of them.
+    fn undo_drift(&mut self, id: FaultId) {
+        let mut i = 0;
+        while i < self.drift_undo.len() {
+            if self.drift_undo[i].0 != id {
+                i += 1;
+                continue;
+            }
+            let (_, node, ppm) = self.drift_undo.remove(i);
+            if let Some(later) = self.drift_undo[i..].iter_mut().find(|u| u.1 == node) {
+                later.2 = ppm;
+                continue;
+            }
+            self.set_drift_back(node, ppm, "nemesis");
+        }
+    }
+
+    /// Sets `node`'s drift back to `ppm` and says so.
+    fn set_drift_back(&mut self, node: NodeId, ppm: i64, source: &'static str) {
+        let now = self.now;
+        let host = &mut self.nodes[node.index()];
+        host.clock.set_drift(now, ppm);
+        let what = format!("clock of {}: drift back to {ppm} ppm", host.name);
+        self.record(source, what);
     }
 
     fn restart(&mut self, node: NodeId, source: &'static str) {
@@ -443,6 +494,13 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
             "engine",
             "end of workload: heal network, resume and restart nodes".into(),
         );
+        // Drift the nemesis changed goes back to what it was before its first change.
+        let undo = std::mem::take(&mut self.drift_undo);
+        for (i, &(_, node, ppm)) in undo.iter().enumerate() {
+            if !undo[..i].iter().any(|u| u.1 == node) {
+                self.set_drift_back(node, ppm, "engine");
+            }
+        }
         for i in 0..self.nodes.len() {
             let node = NodeId(i as u32);
             match self.nodes[i].status {

@@ -9,6 +9,7 @@ mod event;
 mod inject;
 mod observer;
 pub mod panics;
+mod repeat;
 
 pub use event::{
     FiredFault, NetStats, NodeFinal, NodeState, PartitionWindow, ProtocolPanic, RunOutput,
