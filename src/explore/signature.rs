@@ -118,14 +118,20 @@ fn linear_shape(summary: &str, nodes: &[String]) -> Option<String> {
     Some(format!("{kind} cannot take effect: {class}"))
 }
 
-/// `text` with node names replaced by `NODE`, every run of digits by `N`, and chains of
-/// values (`N → N → N`) collapsed to one `N`.
+/// `text` with node names replaced by `NODE`, hex hashes and every run of digits by `N`, and
+/// chains of values (`N → N → N`) collapsed to one `N`.
 pub fn coarse(text: &str, nodes: &[String]) -> String {
     let mut out = String::with_capacity(text.len());
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
+        let hex = word.len() >= 6
+            && word.chars().all(|c| c.is_ascii_hexdigit())
+            && word.chars().any(|c| c.is_ascii_digit());
         if nodes.iter().any(|n| n == word) {
             out.push_str("NODE");
+        } else if hex {
+            // A hash or digest (`dfd3aeb9f7e`): one value, however many digit runs it has.
+            out.push('N');
         } else {
             let mut in_digits = false;
             for ch in word.chars() {
@@ -181,6 +187,10 @@ mod tests {
                 &nodes
             ),
             "N lost on NODE at N.Ns, N stays; GNc"
+        );
+        assert_eq!(
+            coarse("agree (state dfd3aeb9f7e), not 0c4a2f", &nodes),
+            "agree (state N), not N"
         );
         let a = result(
             "durability",
