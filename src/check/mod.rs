@@ -32,7 +32,7 @@ pub use selfcheck::check_engine;
 use crate::scenario::Scenario;
 use crate::sim::RunOutput;
 use invariants::Violation;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What a checker reads.
 #[derive(Clone, Copy, Debug)]
@@ -116,7 +116,7 @@ pub(crate) fn parse_names<T: Copy + Ord>(
 }
 
 /// A checker's verdict.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// The property holds.

@@ -3,8 +3,8 @@
 
 use super::{BadInput, EXIT_FAIL, EXIT_PASS};
 use crate::des::trace::Trace;
+use crate::explore::determinism::{compare, Comparison};
 use crate::explore::run_seed;
-use crate::scenario::Scenario;
 use std::path::PathBuf;
 
 /// Arguments of `faultline determinism`.
@@ -17,49 +17,27 @@ pub struct DeterminismArgs {
     seed: Option<u64>,
 }
 
-fn event_line(scenario: &Scenario, seed: u64, index: usize) -> Result<String, BadInput> {
-    let mut buf = Vec::new();
-    run_seed(scenario, seed, Trace::to_writer(&mut buf))?;
-    let needle = format!("{{\"i\":{index},");
-    Ok(String::from_utf8_lossy(&buf)
-        .lines()
-        .find(|l| l.starts_with(&needle))
-        .unwrap_or("(event not found in the trace)")
-        .to_string())
-}
-
 /// Compares two runs of the same seed.
 pub(super) fn determinism(args: DeterminismArgs) -> Result<i32, BadInput> {
     let scenario = super::load(&args.file)?;
     let seed = args.seed.unwrap_or(scenario.seed);
-    let a = run_seed(&scenario, seed, Trace::hash_only().keep_digests())?;
-    let b = run_seed(&scenario, seed, Trace::hash_only().keep_digests())?;
-    let (da, db) = (
-        a.output.digests.unwrap_or_default(),
-        b.output.digests.unwrap_or_default(),
-    );
-    match da
-        .iter()
-        .zip(&db)
-        .position(|(x, y)| x != y)
-        .or((da.len() != db.len()).then(|| da.len().min(db.len())))
-    {
-        None => {
+    let run = |seed: u64, trace: Trace<'_>| run_seed(&scenario, seed, trace);
+    match compare(&run, seed)? {
+        Comparison::Identical { events, hash } => {
             say!(
-                "deterministic: seed {seed} of {} ran twice with {} identical events, trace hash {:016x}",
+                "deterministic: seed {seed} of {} ran twice with {events} identical events, trace hash {hash:016x}",
                 scenario.path,
-                da.len(),
-                a.output.trace_hash
             );
             Ok(EXIT_PASS)
         }
-        Some(i) => {
+        Comparison::Differs(d) => {
             say!(
-                "NOT deterministic: seed {seed} of {} first differs at event {i}",
-                scenario.path
+                "NOT deterministic: seed {seed} of {} first differs at event {}",
+                scenario.path,
+                d.event
             );
-            say!("  run 1: {}", event_line(&scenario, seed, i)?);
-            say!("  run 2: {}", event_line(&scenario, seed, i)?);
+            say!("  run 1: {}", d.first);
+            say!("  run 2: {}", d.second);
             Ok(EXIT_FAIL)
         }
     }

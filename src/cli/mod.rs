@@ -17,6 +17,7 @@ mod check_ladder;
 mod determinism;
 mod explore;
 mod list;
+mod merge;
 mod run;
 mod test;
 
@@ -46,8 +47,10 @@ enum Command {
     Run(run::RunArgs),
     /// Run scenario files and compare each verdict with its `expect`.
     Test(test::TestArgs),
-    /// Run many seeds of a scenario and report every failing seed.
+    /// Run many seeds of a scenario (or one shard of them) and group the failing seeds.
     Explore(explore::ExploreArgs),
+    /// Combine the `explore --json` results of every shard of a sweep.
+    Merge(merge::MergeArgs),
     /// Check histories (Jepsen EDN or faultline JSON): linearizability, or transactional isolation.
     Check(check::CheckArgs),
     /// Run a seed twice and compare the traces event by event.
@@ -105,6 +108,7 @@ fn dispatch() -> i32 {
         Command::Run(a) => run::run(a),
         Command::Test(a) => test::test(a),
         Command::Explore(a) => explore::explore(a),
+        Command::Merge(a) => merge::run(a),
         Command::Check(a) => check::run(a),
         Command::Determinism(a) => determinism::determinism(a),
         Command::List => Ok(list::list()),
@@ -127,18 +131,6 @@ pub(crate) fn load(path: &std::path::Path) -> Result<crate::scenario::Scenario, 
     let scenario = crate::scenario::load(path).map_err(|e| BadInput(e.to_string()))?;
     crate::check::plan(&scenario).map_err(|e| BadInput(e.to_string()))?;
     Ok(scenario)
-}
-
-/// Wall-clock seconds, rounded for people: `0.42s`, `12.3s`, `4m05s`.
-pub(crate) fn format_wall(secs: f64) -> String {
-    if secs < 10.0 {
-        format!("{secs:.2}s")
-    } else if secs < 60.0 {
-        format!("{secs:.1}s")
-    } else {
-        let whole = secs.round() as u64;
-        format!("{}m{:02}s", whole / 60, whole % 60)
-    }
 }
 
 /// The exit code for a verdict.

@@ -1,5 +1,17 @@
 //! Running seeds: one seed end to end (simulate, then check), and sweeps over many seeds,
 //! parallel across seeds only (each run stays single-threaded and deterministic).
+//!
+//! A sweep ([`engine`]) groups failing seeds by [`signature`], can stop after a number of
+//! failures, re-runs a deterministic sample of seeds to catch nondeterminism
+//! ([`determinism`]), and can run one [`seeds::Shard`] of a range; its results can be
+//! written as JSON lines and shards' results merged ([`results`], [`merge`]).
+
+pub mod determinism;
+pub mod engine;
+pub mod merge;
+pub mod results;
+pub mod seeds;
+pub mod signature;
 
 use crate::check::invariants::{Monitor, Violation};
 use crate::check::{self, CheckResult, Verdict};
@@ -7,6 +19,7 @@ use crate::des::trace::Trace;
 use crate::protocol::{registry, Protocol};
 use crate::scenario::Scenario;
 use crate::sim::{self, RunError, RunOutput};
+use std::time::{Duration, Instant};
 
 /// One seed's run and its checks.
 #[derive(Clone, Debug)]
@@ -17,6 +30,9 @@ pub struct Outcome {
     pub checks: Vec<CheckResult>,
     /// The overall verdict.
     pub verdict: Verdict,
+    /// Wall-clock time the checks took (for a sweep's speed line only: it never reaches the
+    /// run, its trace or its hash).
+    pub check_time: Duration,
 }
 
 /// The command that replays `seed` of `scenario` exactly.
@@ -80,12 +96,14 @@ fn checked(
     output: RunOutput,
     invariants: Option<&[Violation]>,
 ) -> Outcome {
+    let started = Instant::now();
     let checks = check::evaluate(plan, scenario, &output, invariants);
     let verdict = Verdict::combine(checks.iter().map(|c| c.verdict));
     Outcome {
         output,
         checks,
         verdict,
+        check_time: started.elapsed(),
     }
 }
 
@@ -100,11 +118,16 @@ pub struct SeedResult {
     pub trace_hash: u64,
     /// Summaries of the checks that did not pass.
     pub problems: Vec<String>,
+    /// The checks whose verdict is the seed's (those that failed, for a failing seed).
+    pub checks: Vec<String>,
+    /// What kind of failure it is (see [`signature`]); empty for a passing seed.
+    pub signature: String,
 }
 
 impl SeedResult {
-    /// The result of one seed's outcome.
-    pub fn of(seed: u64, o: &Outcome) -> SeedResult {
+    /// The result of one seed's outcome; `nodes` (the cluster's node names) are left out of
+    /// its signature.
+    pub fn of(seed: u64, o: &Outcome, nodes: &[String]) -> SeedResult {
         let problems = o
             .checks
             .iter()
@@ -114,11 +137,40 @@ impl SeedResult {
                 _ => format!("{}: {}", c.name, c.summary),
             })
             .collect();
+        let (checks, signature) = if o.verdict == Verdict::Pass {
+            (Vec::new(), String::new())
+        } else {
+            (
+                o.checks
+                    .iter()
+                    .filter(|c| c.verdict == o.verdict)
+                    .map(|c| c.name.to_string())
+                    .collect(),
+                signature::of_checks(&o.checks, o.verdict, nodes),
+            )
+        };
         SeedResult {
             seed,
             verdict: o.verdict,
             trace_hash: o.output.trace_hash,
             problems,
+            checks,
+            signature,
+        }
+    }
+
+    /// The result of a seed whose run panicked outside protocol code (a bug in faultline).
+    pub fn panicked(seed: u64, message: &str) -> SeedResult {
+        SeedResult {
+            seed,
+            verdict: Verdict::Fail,
+            trace_hash: 0,
+            problems: vec![format!("panic: faultline itself panicked: {message}")],
+            checks: vec!["panic".into()],
+            signature: format!(
+                "panic: faultline itself panicked: {}",
+                signature::coarse(message, &[])
+            ),
         }
     }
 }
@@ -158,7 +210,7 @@ impl Sweep {
     }
 
     /// Counts `r` and keeps it if it is among the smallest seeds of its kind.
-    fn add(&mut self, r: SeedResult, first: u64) {
+    pub(crate) fn add(&mut self, r: SeedResult, first: u64) {
         let list = match r.verdict {
             Verdict::Pass => {
                 self.pass += 1;
@@ -174,19 +226,6 @@ impl Sweep {
             }
         };
         keep_smallest(list, r, first);
-    }
-
-    /// Adds another worker's sweep of a disjoint set of seeds.
-    fn merge(&mut self, other: Sweep, first: u64) {
-        self.pass += other.pass;
-        self.fail += other.fail;
-        self.unknown += other.unknown;
-        for r in other.failed {
-            keep_smallest(&mut self.failed, r, first);
-        }
-        for r in other.unknowns {
-            keep_smallest(&mut self.unknowns, r, first);
-        }
     }
 }
 
@@ -208,15 +247,20 @@ pub fn sweep(
     jobs: usize,
     progress: &(dyn Fn(&SeedResult) + Sync),
 ) -> Result<Sweep, RunError> {
-    let run = |seed: u64| run_seed(scenario, seed, Trace::hash_only());
-    sweep_with(first, count, jobs, &run, progress)
+    let run = |seed: u64, trace: Trace<'_>| run_seed(scenario, seed, trace);
+    let options = engine::Options {
+        nodes: scenario.cluster.nodes.clone(),
+        ..engine::Options::new(seeds::SeedSet::range(first, count), jobs)
+    };
+    Ok(engine::run(&options, &run, &mut |_| {}, progress)?.sweep)
 }
 
 /// Runs seeds `first..first + count` with `run` on `jobs` threads, calling `progress` after
 /// each seed (from the thread that ran it). Each run stays single-threaded; only seeds run in
 /// parallel, and the summary does not depend on thread timing. A panic that escapes a run
 /// (protocol panics are already reported by the run itself) fails that seed; the sweep goes
-/// on. Memory does not grow with `count`: only the seeds that did not pass are kept.
+/// on. Memory does not grow with `count`: only the seeds that did not pass are kept. (For
+/// failure groups, stopping early, determinism sampling and shards, see [`engine::run`].)
 pub fn sweep_with(
     first: u64,
     count: u64,
@@ -224,40 +268,7 @@ pub fn sweep_with(
     run: &(dyn Fn(u64) -> Result<Outcome, RunError> + Sync),
     progress: &(dyn Fn(&SeedResult) + Sync),
 ) -> Result<Sweep, RunError> {
-    let jobs = jobs.clamp(1, 256) as u64;
-    let work = |k: u64| -> Result<Sweep, RunError> {
-        let mut out = Sweep::default();
-        let mut i = k;
-        while i < count {
-            let seed = first.wrapping_add(i);
-            let r = match crate::sim::panics::catch(|| run(seed)) {
-                Ok(outcome) => SeedResult::of(seed, &outcome?),
-                Err(caught) => SeedResult {
-                    seed,
-                    verdict: Verdict::Fail,
-                    trace_hash: 0,
-                    problems: vec![format!("panic: faultline itself panicked: {caught}")],
-                },
-            };
-            progress(&r);
-            out.add(r, first);
-            i += jobs;
-        }
-        Ok(out)
-    };
-    if jobs == 1 {
-        return work(0);
-    }
-    let parts: Vec<Result<Sweep, RunError>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..jobs).map(|k| s.spawn(move || work(k))).collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("seed workers catch panics"))
-            .collect()
-    });
-    let mut all = Sweep::default();
-    for part in parts {
-        all.merge(part?, first);
-    }
-    Ok(all)
+    let run = |seed: u64, _: Trace<'_>| run(seed);
+    let options = engine::Options::new(seeds::SeedSet::range(first, count), jobs);
+    Ok(engine::run(&options, &run, &mut |_| {}, progress)?.sweep)
 }

@@ -66,3 +66,30 @@ pub fn check(
         .unwrap_or_else(|| panic!("{name} runs"));
     (c.verdict, c.witness.clone())
 }
+
+/// Whether the external program `name` runs here (`name --version` succeeds). When it does
+/// not, prints one SKIP line for `test` to stderr and returns false; with
+/// `FAULTLINE_REQUIRE_CORPUS=1` (as `.ci/run` sets, which also installs it) its absence is a
+/// failure instead.
+pub fn tool(name: &str, test: &str) -> bool {
+    let found = std::process::Command::new(name)
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if found {
+        return true;
+    }
+    let required = std::env::var("FAULTLINE_REQUIRE_CORPUS").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "FAULTLINE_REQUIRE_CORPUS=1 but `{name}` is not installed (.ci/run installs it: apt-get install -y {name})"
+    );
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIP {test}: `{name}` is not installed (apt-get install -y {name} to run it; \
+         FAULTLINE_REQUIRE_CORPUS=1 makes this a failure)"
+    );
+    false
+}
