@@ -1,7 +1,8 @@
-//! Engine benchmarks: the PHOLD scenario (deliveries per second), the event queue alone, and
-//! whole primary-backup seeds (seeds per second, checks included).
+//! Engine benchmarks: the PHOLD scenario (deliveries per second) beside the hand-written
+//! reference loop of `examples/phold_baseline.rs` on the same workload, the event queue
+//! alone, and whole primary-backup seeds (seeds per second, checks included).
 //!
-//! `cargo bench` runs them all; `cargo bench -- phold` one group.
+//! `cargo bench` runs them all; `cargo bench --bench engine -- phold` one group.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use faultline::des::queue::EventQueue;
@@ -11,6 +12,11 @@ use faultline::explore::run_seed;
 use faultline::scenario;
 use std::hint::black_box;
 use std::path::Path;
+
+/// The hand-written PHOLD loop, shared with `cargo run --example phold_baseline`.
+#[path = "../examples/phold_baseline.rs"]
+#[allow(dead_code)]
+mod baseline;
 
 fn phold(c: &mut Criterion) {
     let s = scenario::load(Path::new("scenarios/bench/phold.toml")).expect("phold scenario");
@@ -28,6 +34,12 @@ fn phold(c: &mut Criterion) {
             black_box(o.output.trace_hash)
         })
     });
+    let w = baseline::Workload::from_scenario(Path::new("scenarios/bench/phold.toml"))
+        .expect("phold scenario");
+    g.bench_function(
+        "hand-written loop: BinaryHeap + ChaCha8, same workload",
+        |b| b.iter(|| black_box(baseline::run(&w))),
+    );
     g.finish();
 }
 

@@ -1,6 +1,7 @@
 //! Raft benchmarks: virtual seconds simulated per wall second on `scenarios/bench/raft.toml`
-//! (5 nodes, 10 clients, 60 s of virtual time, nemesis on, invariant monitor on), and seeds
-//! per second for a 10-second version of it with every check, linearizability included.
+//! (5 nodes, 10 clients, 60 s of virtual time, nemesis on; the simulation alone, without the
+//! invariant monitor), and seeds per second for a 10-second version of it with the monitor
+//! and every check, linearizability included.
 //!
 //! `cargo bench --bench raft`; criterion's "elem/s" is virtual seconds per wall second in the
 //! first group and seeds per second in the second.

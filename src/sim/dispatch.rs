@@ -172,7 +172,7 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                         client: to.client,
                         node,
                         seq: to.seq,
-                        outcome: Outcome::Reply(reply),
+                        outcome: Box::new(Outcome::Reply(reply)),
                         token,
                     };
                     self.queue.push(self.now + delay, ev);
@@ -270,7 +270,7 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                     Event::Request {
                         node,
                         client,
-                        request,
+                        request: Box::new(request),
                     },
                 );
                 if attempt == 0 {
@@ -302,12 +302,12 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
         }
     }
 
-    /// A client request arrives at `node`.
+    /// A client request arrives at `node` (boxed as it travelled in its event).
     pub(crate) fn request_arrives(
         &mut self,
         node: NodeId,
         client: u32,
-        request: crate::protocol::ClientRequest,
+        request: Box<crate::protocol::ClientRequest>,
     ) {
         self.hash_client(5, node, client, request.id.seq);
         let (c, seq) = (client as usize, request.id.seq);
@@ -338,17 +338,17 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                 client,
                 node,
                 seq: request.id.seq,
-                outcome,
+                outcome: Box::new(outcome),
                 token: 0,
             };
             self.queue.push(self.now + delay, ev);
             return;
         }
         match service {
-            None => self.call(node, "on_client", |p, ctx| p.on_client(ctx, request)),
+            None => self.call(node, "on_client", |p, ctx| p.on_client(ctx, *request)),
             Some(s) => {
                 let host = &mut self.nodes[node.index()];
-                if host.service.push(client, request) {
+                if host.service.push(client, *request) {
                     let incarnation = host.incarnation;
                     self.queue
                         .push(self.now + s.time, Event::Serve { node, incarnation });

@@ -41,7 +41,7 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                 let now = self.now;
                 if let Some(c) = self.clients.as_mut() {
                     c.keep_token(client as usize, token);
-                    let next = c.on_response(client as usize, seq, node, outcome, now);
+                    let next = c.on_response(client as usize, seq, node, *outcome, now);
                     self.send_request(client, next);
                 }
             }
