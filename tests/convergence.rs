@@ -111,6 +111,7 @@ fn run(ops: Vec<Vec<Op>>, finals: Vec<NodeFinal>) -> RunOutput {
         suspicions: Vec::new(),
         finals,
         panic: None,
+        swarm: None,
     }
 }
 

@@ -42,6 +42,7 @@ fn run(ops: Vec<Op>, final_read: Option<Option<i64>>) -> RunOutput {
         suspicions: Vec::new(),
         finals: vec![],
         panic: None,
+        swarm: None,
     }
 }
 

@@ -122,6 +122,8 @@ pub struct SeedResult {
     pub checks: Vec<String>,
     /// What kind of failure it is (see [`signature`]); empty for a passing seed.
     pub signature: String,
+    /// Under swarm testing, the configuration the seed drew, in words.
+    pub swarm: Option<String>,
 }
 
 impl SeedResult {
@@ -156,6 +158,7 @@ impl SeedResult {
             problems,
             checks,
             signature,
+            swarm: o.output.swarm.clone(),
         }
     }
 
@@ -171,6 +174,7 @@ impl SeedResult {
                 "panic: faultline itself panicked: {}",
                 signature::coarse(message, &[])
             ),
+            swarm: None,
         }
     }
 }

@@ -39,6 +39,10 @@ pub struct SeedRecord {
     pub replay: String,
     /// The run's trace hash, 16 hex digits.
     pub trace_hash: String,
+    /// Under swarm testing, the configuration the seed drew (replaying the seed draws it
+    /// again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swarm: Option<String>,
 }
 
 impl SeedRecord {
@@ -53,6 +57,7 @@ impl SeedRecord {
             problems: r.problems.clone(),
             replay: format!("faultline run {scenario_path} --seed {}", r.seed),
             trace_hash: format!("{:016x}", r.trace_hash),
+            swarm: r.swarm.clone(),
         }
     }
 }
@@ -234,6 +239,9 @@ pub fn text(summary: &Summary, failed: &[SeedRecord], unknowns: &[SeedRecord]) -
     let mut out = String::new();
     for r in failed.iter().take(MAX_LISTED) {
         let _ = writeln!(out, "FAIL seed {}: {}", r.seed, r.problems.join("; "));
+        if let Some(swarm) = &r.swarm {
+            let _ = writeln!(out, "     swarm: {swarm}");
+        }
         let _ = writeln!(out, "     replay: {}", r.replay);
     }
     let listed = failed.len().min(MAX_LISTED) as u64;

@@ -3,6 +3,8 @@
 //! chosen kinds (with their rates, under swarm testing) at random intervals and durations.
 //! This module decides what happens; the engine carries it out and schedules the undo.
 
+pub mod swarm;
+
 use crate::des::ids::NodeId;
 use crate::des::rng::Stream;
 use crate::des::time::Nanos;

@@ -10,6 +10,7 @@ mod context;
 pub mod detector;
 pub mod dynamo;
 pub mod gossip;
+mod knobs;
 mod log_view;
 pub mod membership;
 pub mod multi_leader;
@@ -23,6 +24,7 @@ pub(crate) mod testkit;
 
 pub use client::{ClientRequest, Reply};
 pub use context::{Context, Effect};
+pub use knobs::Knobs;
 pub use log_view::{chain_digest, payload_digest, EntryView};
 
 use crate::des::ids::NodeId;
@@ -90,6 +92,13 @@ pub trait Protocol: Sized + 'static {
     fn check_params(_params: &Self::Params, _nodes: usize) -> Result<(), (&'static str, String)> {
         Ok(())
     }
+
+    /// Swarm testing (`[nemesis] swarm = true`): draws this seed's timing knobs (election
+    /// timeouts, heartbeats, batch sizes) through `knobs`, each within the range where the
+    /// protocol stays as safe as the scenario made it, writing them into `params`. Keys the
+    /// scenario pinned come back unchanged from [`Knobs`]; when a combination is invalid,
+    /// keep `params` as they were and call [`Knobs::discard`]. The default draws nothing.
+    fn swarm(_params: &mut Self::Params, _knobs: &mut Knobs<'_>) {}
 
     /// The micro-operation kinds this protocol serves ([`crate::ops::Kind`]); a scenario whose
     /// workload needs another kind is refused. Protocols that serve no clients (PHOLD) serve

@@ -23,6 +23,7 @@ pub fn json_report(scenario: &Scenario, outcome: &Outcome) -> Value {
         "seed": out.seed,
         "version": env!("CARGO_PKG_VERSION"),
         "trace_hash": format!("{:016x}", out.trace_hash),
+        "swarm": out.swarm,
         "verdict": outcome.verdict.name(),
         "expect": match scenario.expect { Expect::Pass => "pass", Expect::Fail => "fail" },
         "stop": out.stop.name(),

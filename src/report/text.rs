@@ -162,6 +162,9 @@ pub fn text_report(scenario: &Scenario, outcome: &Outcome) -> String {
         }
     }
     let _ = writeln!(s, "verdict   {}", outcome.verdict.name().to_uppercase());
+    if let Some(swarm) = &out.swarm {
+        let _ = writeln!(s, "swarm     {swarm}");
+    }
     let _ = writeln!(s, "trace     {:016x}", out.trace_hash);
     let _ = writeln!(s, "replay    {}", replay_command(scenario, out.seed));
     s

@@ -397,8 +397,12 @@ pub struct Nemesis {
     pub loop_uptime: (Nanos, Nanos),
     /// Each down and up stretch of a `flap`.
     pub flap_period: (Nanos, Nanos),
-    /// Relative rate of each kind, parallel to `kinds` (empty: all alike).
+    /// Relative rate of each kind, parallel to `kinds` (empty: all alike). Swarm testing
+    /// draws them.
     pub weights: Vec<u32>,
+    /// Swarm testing: each seed first draws its own nemesis from this one and the
+    /// protocol's timing knobs (`faultline::faults::swarm`, [`crate::protocol::Knobs`]).
+    pub swarm: bool,
 }
 
 /// `[check]` as written: checkers switched on or off by name, and the consistency models

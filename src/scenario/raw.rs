@@ -299,6 +299,7 @@ pub(crate) struct RawNemesis {
     pub loop_downtime: Option<DurRange>,
     pub loop_uptime: Option<DurRange>,
     pub flap_period: Option<DurRange>,
+    pub swarm: Option<bool>,
 }
 
 /// One entry of `[check]`: a checker switched on or off, or the list of consistency models.

@@ -325,5 +325,6 @@ pub(crate) fn nemesis(ctx: &Ctx<'_>, raw: RawNemesis) -> Result<Nemesis, Scenari
         loop_uptime: raw.loop_uptime.map_or(DEFAULT_LOOP_UPTIME, |r| (r.0, r.1)),
         flap_period: raw.flap_period.map_or(DEFAULT_FLAP_PERIOD, |r| (r.0, r.1)),
         weights: Vec::new(),
+        swarm: raw.swarm.unwrap_or(false),
     })
 }

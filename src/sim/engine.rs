@@ -564,6 +564,7 @@ impl<'s, 't, P: Protocol, O: Observer> Sim<'s, 't, P, O> {
                 stop
             },
             panic: self.panic,
+            swarm: None,
         };
         (out, self.observer, trace_error)
     }

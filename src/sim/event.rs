@@ -265,6 +265,9 @@ pub struct RunOutput {
     pub finals: Vec<NodeFinal>,
     /// The panic that stopped the run, if protocol code panicked.
     pub panic: Option<ProtocolPanic>,
+    /// Under swarm testing (`[nemesis] swarm = true`), the configuration this seed drew, in
+    /// words (the nemesis's kinds with their rates, pacing and overlap; the protocol's knobs).
+    pub swarm: Option<String>,
 }
 
 /// A panic in protocol code (a handler, `observe()` or `log_entry()`), and where it happened.

@@ -10,6 +10,7 @@ mod inject;
 mod observer;
 pub mod panics;
 mod repeat;
+mod swarm;
 
 pub use event::{
     FiredFault, NetStats, NodeFinal, NodeState, PartitionWindow, ProtocolPanic, RunOutput,
@@ -46,13 +47,20 @@ pub enum RunError {
 /// protocols.
 pub fn run_with_observer<P: Protocol, O: Observer>(
     scenario: &Scenario,
-    params: P::Params,
+    mut params: P::Params,
     seed: u64,
     trace: Trace<'_>,
     observer: O,
 ) -> Result<(RunOutput, O), RunError> {
-    let (out, observer, trace_error) =
+    // Under swarm testing the seed first draws its own nemesis and knobs.
+    let swarm = swarm::draw::<P>(scenario, &mut params, seed);
+    let (scenario, drawn) = match &swarm {
+        Some((s, words)) => (s, Some(words.clone())),
+        None => (scenario, None),
+    };
+    let (mut out, observer, trace_error) =
         engine::Sim::<P, O>::new(scenario, params, seed, trace, observer).run();
+    out.swarm = drawn;
     match trace_error {
         Some(e) => Err(RunError::Trace(e)),
         None => Ok((out, observer)),

@@ -293,6 +293,10 @@ impl Protocol for PrimaryBackup {
     const SERVES: &'static [crate::ops::Kind] = super::STORE_KINDS;
     const MAX_NODES: usize = 1_000;
     type Params = PrimaryBackupParams;
+
+    fn swarm(params: &mut PrimaryBackupParams, knobs: &mut crate::protocol::Knobs<'_>) {
+        params.swarm(knobs);
+    }
     type Msg = Msg;
     type Timer = Timer;
     type Durable = Durable;

@@ -6,6 +6,7 @@ use crate::des::time::{Nanos, MILLIS};
 use crate::des::words::word_enum;
 use crate::protocol::detector::{DetectorConfig, DetectorKind};
 use crate::protocol::params_serde::{positive_duration, positive_level, window_size};
+use crate::protocol::Knobs;
 use serde::de::{self, Deserializer};
 use serde::Deserialize;
 
@@ -129,6 +130,25 @@ impl Default for PrimaryBackupParams {
 }
 
 impl PrimaryBackupParams {
+    /// Swarm testing's draw ([`crate::protocol::Protocol::swarm`]): `heartbeat` from 20 ms
+    /// to 80 ms (at most half the lease, so acknowledgements renew it); `failover_timeout`
+    /// from three heartbeats (at least 100 ms) to 600 ms; `ship_interval` in 5–60 ms. The
+    /// lease and drift margin, on which safety rests, stay as written.
+    pub fn swarm(&mut self, k: &mut Knobs<'_>) {
+        let before = *self;
+        let hb_hi = (80 * MILLIS).min(self.lease / 2);
+        self.heartbeat = k.duration("heartbeat", self.heartbeat, 20 * MILLIS, hb_hi);
+        let lo = (3 * self.heartbeat).max(100 * MILLIS);
+        self.failover_timeout =
+            k.duration("failover_timeout", self.failover_timeout, lo, 600 * MILLIS);
+        self.ship_interval =
+            k.duration("ship_interval", self.ship_interval, 5 * MILLIS, 60 * MILLIS);
+        if self.heartbeat >= self.failover_timeout || self.heartbeat >= self.lease {
+            *self = before;
+            k.discard();
+        }
+    }
+
     /// The failure detector a backup watches its primary with.
     pub fn detector(&self) -> DetectorConfig {
         DetectorConfig {

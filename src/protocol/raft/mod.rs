@@ -180,6 +180,10 @@ impl Protocol for Raft {
     const SERVES: &'static [crate::ops::Kind] = crate::protocol::STORE_KINDS;
     const MAX_NODES: usize = 1_000;
     type Params = RaftParams;
+
+    fn swarm(params: &mut RaftParams, knobs: &mut crate::protocol::Knobs<'_>) {
+        params.swarm(knobs);
+    }
     type Msg = Msg;
     type Timer = Timer;
     type Durable = Durable;

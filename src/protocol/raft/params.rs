@@ -5,6 +5,7 @@
 use crate::des::time::{Nanos, MILLIS};
 use crate::des::words::word_enum;
 use crate::protocol::params_serde::positive_duration;
+use crate::protocol::Knobs;
 use serde::Deserialize;
 
 /// The parameters, one `key = default  # meaning` per line, as `faultline list` shows them.
@@ -129,6 +130,41 @@ struct RawParams {
     skip_log_up_to_date_check: bool,
     volatile_vote: bool,
     no_dedup: bool,
+}
+
+impl RaftParams {
+    /// Swarm testing's draw ([`crate::protocol::Protocol::swarm`]): `heartbeat` in 20–80 ms;
+    /// `election_timeout_min` from three heartbeats (at least 100 ms) to 400 ms;
+    /// `election_timeout_max` from `election_timeout_min + 20ms` to twice it; `max_batch` in
+    /// 1–64. With `read_mode = "lease"` the election timeouts stay as written: the lease's
+    /// safety rests on them.
+    pub fn swarm(&mut self, k: &mut Knobs<'_>) {
+        let before = *self;
+        self.heartbeat = k.duration("heartbeat", self.heartbeat, 20 * MILLIS, 80 * MILLIS);
+        if self.read_mode != ReadMode::Lease {
+            let lo = (3 * self.heartbeat).max(100 * MILLIS);
+            let hi = if k.is_pinned("election_timeout_max") {
+                self.election_timeout_max.saturating_sub(20 * MILLIS)
+            } else {
+                400 * MILLIS
+            };
+            let min = k.duration("election_timeout_min", self.election_timeout_min, lo, hi);
+            self.election_timeout_min = min;
+            self.election_timeout_max = k.duration(
+                "election_timeout_max",
+                self.election_timeout_max,
+                min + 20 * MILLIS,
+                2 * min,
+            );
+        }
+        self.max_batch = k.count("max_batch", self.max_batch as u64, 1, 64) as usize;
+        let valid = self.heartbeat < self.election_timeout_min
+            && self.election_timeout_min < self.election_timeout_max;
+        if !valid {
+            *self = before;
+            k.discard();
+        }
+    }
 }
 
 impl Default for RawParams {
