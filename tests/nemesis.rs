@@ -371,3 +371,30 @@ fn nemesis_targets_are_checked() {
         "{e}"
     );
 }
+
+#[test]
+fn the_nemesis_alone_finds_raft_figure8_and_its_fixed_twin_passes() {
+    let broken = support::load("scenarios/raft-figure8-nemesis.toml");
+    let fixed = support::load("scenarios/raft-figure8-nemesis-fixed.toml");
+    let mut failing = Vec::new();
+    for seed in 1..=100 {
+        let o = run_small(&broken, seed);
+        if o.verdict == Verdict::Fail {
+            let (verdict, witness) = support::check(&o, "invariants");
+            assert_eq!(
+                verdict,
+                Verdict::Fail,
+                "seed {seed} fails through the monitor"
+            );
+            assert!(witness[0].contains("Leader Completeness"), "{witness:?}");
+            failing.push(seed);
+        }
+        assert_eq!(
+            run_small(&fixed, seed).verdict,
+            Verdict::Pass,
+            "fixed, seed {seed}"
+        );
+    }
+    assert!(failing.len() >= 2, "failing seeds of 1-100: {failing:?}");
+    assert_eq!(failing[0], 57);
+}
