@@ -13,7 +13,7 @@ mod write;
 pub use edn::{parse_edn_literal, parse_edn_value};
 pub use read::{load_history, read_history, read_history_file, HistoryError, HistorySource};
 pub use wellformed::{Form, Malformed, Pair};
-pub use write::{write_edn, write_json, HistoryFormat};
+pub use write::{fmt_value, write_edn, write_json, HistoryFormat};
 
 use crate::des::time::Nanos;
 

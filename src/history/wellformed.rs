@@ -116,8 +116,8 @@ impl History {
                             return bad(format!(
                                 "process {p} completes an operation on key {} that it invoked \
                                  on key {} at {}; expected the same key",
-                                crate::check::linear::model::fmt_value(done),
-                                crate::check::linear::model::fmt_value(asked),
+                                crate::history::fmt_value(done),
+                                crate::history::fmt_value(asked),
                                 place(j)
                             ));
                         }

@@ -23,6 +23,49 @@ impl HistoryFormat {
     }
 }
 
+/// A value in EDN notation as reports and witnesses show it: `nil`, `3`, `"s"`, `:x`,
+/// `[1 2]`, `{:x 0}` (strings with Rust escapes; [`edn_line`] writes history files).
+pub fn fmt_value(v: &Value) -> String {
+    let mut out = String::new();
+    write_value(v, &mut out);
+    out
+}
+
+fn write_value(v: &Value, out: &mut String) {
+    match v {
+        Value::Nil => out.push_str("nil"),
+        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::Str(s) => out.push_str(&format!("{s:?}")),
+        Value::Keyword(k) => {
+            out.push(':');
+            out.push_str(k);
+        }
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::List(items) => {
+            out.push('[');
+            for (i, it) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                write_value(it, out);
+            }
+            out.push(']');
+        }
+        Value::Map(entries) => {
+            out.push('{');
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                write_value(k, out);
+                out.push(' ');
+                write_value(v, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
 fn edn_value(v: &Value, out: &mut String) {
     match v {
         Value::Nil => out.push_str("nil"),

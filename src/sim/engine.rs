@@ -72,7 +72,7 @@ pub(crate) struct Sim<'s, 't, P: Protocol, O: Observer> {
     /// Drift changes the nemesis will undo: the fault, the node and its drift before.
     pub(crate) drift_undo: Vec<(crate::des::ids::FaultId, NodeId, i64)>,
     /// Repeating faults (crash-restart loops, flapping links), by [`Event::Repeat`] index.
-    pub(crate) repeats: Vec<super::repeat::Repeat>,
+    pub(crate) repeats: Vec<super::event::Repeat>,
     /// Set when protocol code panicked: the run stops after the current event.
     pub(crate) panic: Option<ProtocolPanic>,
     /// Suspicions raised by the protocol's failure detectors, in order.

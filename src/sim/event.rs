@@ -5,6 +5,7 @@ use crate::des::time::Nanos;
 use crate::history::History;
 use crate::ops::Store;
 use crate::protocol::{ClientRequest, Observation, Protocol};
+use crate::scenario::Target;
 use crate::workload::{OpStats, Outcome};
 
 /// One scheduled event. Node-bound events of a paused node wait in its backlog.
@@ -102,6 +103,37 @@ impl<P: Protocol> Event<P> {
             _ => None,
         }
     }
+}
+
+/// One repeating fault in progress.
+pub(crate) struct Repeat {
+    /// What repeats.
+    pub(crate) kind: RepeatKind,
+    /// When it stops (no turn starts at or after this time).
+    pub(crate) until: Nanos,
+    /// Who injected it: `script` or `nemesis`.
+    pub(crate) source: &'static str,
+    /// Drawn from the nemesis's stream (else the script's).
+    pub(crate) nemesis: bool,
+}
+
+/// The two repeating faults.
+pub(crate) enum RepeatKind {
+    /// Crash `target` (resolved afresh each time) for a downtime, then leave it up for an
+    /// uptime, again and again.
+    CrashLoop {
+        target: Target,
+        downtime: (Nanos, Nanos),
+        uptime: (Nanos, Nanos),
+    },
+    /// Cut the links between `a` and `b` (both ways) and mend them, each stretch drawn from
+    /// `period`; `cut` is the cut in force, if the links are down now.
+    Flap {
+        a: Vec<NodeId>,
+        b: Vec<NodeId>,
+        period: (Nanos, Nanos),
+        cut: Option<FaultId>,
+    },
 }
 
 /// Message accounting and the engine's self-check counters.

@@ -1,46 +1,15 @@
-//! Repeating faults: a crash-restart loop and a flapping link. Each is started by
+//! Repeating faults: a crash-restart loop and a flapping link (their state, [`Repeat`], lives
+//! beside the events in `event.rs`). Each is started by
 //! [`Sim::inject`] and then takes its turns as [`Event::Repeat`] events until its duration
 //! ends, drawing each stretch from the stream of whoever injected it (the script's `faults`
 //! stream or the nemesis's), so it replays exactly.
 
 use super::engine::Sim;
-use super::event::Event;
+use super::event::{Event, Repeat, RepeatKind};
 use super::observer::Observer;
-use crate::des::ids::{FaultId, NodeId};
 use crate::des::time::Nanos;
 use crate::protocol::Protocol;
-use crate::scenario::{describe, FaultKind, Target};
-
-/// One repeating fault in progress.
-pub(crate) struct Repeat {
-    /// What repeats.
-    pub(crate) kind: RepeatKind,
-    /// When it stops (no turn starts at or after this time).
-    pub(crate) until: Nanos,
-    /// Who injected it: `script` or `nemesis`.
-    pub(crate) source: &'static str,
-    /// Drawn from the nemesis's stream (else the script's).
-    pub(crate) nemesis: bool,
-}
-
-/// The two repeating faults.
-pub(crate) enum RepeatKind {
-    /// Crash `target` (resolved afresh each time) for a downtime, then leave it up for an
-    /// uptime, again and again.
-    CrashLoop {
-        target: Target,
-        downtime: (Nanos, Nanos),
-        uptime: (Nanos, Nanos),
-    },
-    /// Cut the links between `a` and `b` (both ways) and mend them, each stretch drawn from
-    /// `period`; `cut` is the cut in force, if the links are down now.
-    Flap {
-        a: Vec<NodeId>,
-        b: Vec<NodeId>,
-        period: (Nanos, Nanos),
-        cut: Option<FaultId>,
-    },
-}
+use crate::scenario::{describe, FaultKind};
 
 impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
     /// Starts repeating fault `kind` now (a [`FaultKind::CrashLoop`] or [`FaultKind::Flap`]).

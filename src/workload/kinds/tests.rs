@@ -115,14 +115,11 @@ fn histories_take_jepsen_and_elle_forms() {
     ]);
     let (f, key, v) = ListAppend.record(&t, None, false);
     assert_eq!((f.name(), key), ("txn", None));
-    assert_eq!(
-        crate::check::linear::model::fmt_value(&v),
-        "[[:append 1 5] [:r 1 nil]]"
-    );
+    assert_eq!(crate::history::fmt_value(&v), "[[:append 1 5] [:r 1 nil]]");
     let done = Results(vec![None, Some(crate::ops::Datum::List(vec![3, 5]))]);
     let (_, _, v) = ListAppend.record(&t, Some(&done), false);
     assert_eq!(
-        crate::check::linear::model::fmt_value(&v),
+        crate::history::fmt_value(&v),
         "[[:append 1 5] [:r 1 [3 5]]]"
     );
     let (f, key, v) = Kv.record(
@@ -135,7 +132,7 @@ fn histories_take_jepsen_and_elle_forms() {
         true,
     );
     assert_eq!(
-        (f.name(), key, crate::check::linear::model::fmt_value(&v)),
+        (f.name(), key, crate::history::fmt_value(&v)),
         ("cas", Some(2), "[1 3]".to_string())
     );
     let (f, _, v) =
