@@ -233,13 +233,13 @@ fn with_the_election_restriction_the_stale_node_cannot_win() {
 
 // ------------------------------------- commit_previous_term_by_count (Figure 8, §5.4.2)
 
-/// Pinned failing seed of `raft-figure8.toml`. Its faults name nodes and instants read from
+/// Pinned failing seed of `raft-figure8-scripted.toml`. Its faults name nodes and instants read from
 /// this seed's trace, so no sweep is asserted: on other seeds the script misses the window.
 const FIGURE8_SEED: u64 = 1;
 
 #[test]
 fn committing_an_earlier_term_entry_by_count_loses_it_figure_8() {
-    let s = load("scenarios/raft-figure8.toml");
+    let s = load("scenarios/raft-figure8-scripted.toml");
     let o = assert_fails_by(&s, FIGURE8_SEED, true, "invariants");
     assert_invariant_broken(&o, "Leader Completeness");
     assert_invariant_broken(&o, "State Machine Safety");
