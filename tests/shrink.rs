@@ -169,13 +169,13 @@ fn a_spent_budget_ends_with_the_best_so_far() {
 fn a_passing_seed_and_bad_input_exit_2_with_one_precise_message() {
     let o = faultline(&[
         "shrink",
-        "scenarios/raft-figure8-nemesis-fixed.toml",
+        "scenarios/pb-split-brain-fenced.toml",
         "--seed",
-        "57",
+        "1",
     ]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("seed 57 passes; nothing to shrink"), "{err}");
+    assert!(err.contains("seed 1 passes; nothing to shrink"), "{err}");
     for (args, says) in [
         (
             vec!["shrink", "scenarios/no-such.toml", "--seed", "1"],
@@ -261,4 +261,44 @@ fn duration_is_refused_on_a_clock_jump() {
         .to_string();
     assert!(err.contains("faults[2].duration"), "{err}");
     assert!(err.contains("a clock jump is not undone"), "{err}");
+}
+
+#[test]
+fn a_swarm_seed_keeps_its_drawn_knobs_pinned_in_the_params() {
+    // raft-volatile-vote-nemesis under swarm testing: seed 2 draws restart loops and power
+    // failures with its own election timeouts and heartbeat, and fails.
+    let text = std::fs::read_to_string("scenarios/raft-volatile-vote-nemesis.toml").unwrap();
+    let text = text.replace("overlap = 3", "overlap = 3\nswarm = true");
+    let file = tmp("swarm.toml");
+    std::fs::write(&file, text).unwrap();
+    let run = faultline(&["run", &file, "--seed", "2", "--json"]);
+    assert_eq!(run.status.code(), Some(1));
+    let run: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let words = run["swarm"].as_str().unwrap().to_string();
+    let drawn = faultline::shrink::convert::swarm_knobs(&words);
+    assert!(drawn.len() >= 2, "{words}");
+    let out = tmp("swarm.shrunk.toml");
+    let o = faultline(&[
+        "shrink",
+        &file,
+        "--seed",
+        "2",
+        "--max-runs",
+        "200",
+        "--out",
+        &out,
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let doc: toml::Table = std::fs::read_to_string(&out).unwrap().parse().unwrap();
+    assert!(!doc.contains_key("nemesis"), "no nemesis, so no swarm draw");
+    let params = doc["cluster"]["params"].as_table().unwrap();
+    for (k, v) in &drawn {
+        assert_eq!(params.get(k), Some(v), "{k} pinned as drawn ({words})");
+    }
+    assert_eq!(faultline(&["run", &out]).status.code(), Some(1));
 }

@@ -184,8 +184,18 @@ pub fn shrink(
         oracle.last_size = Some(before);
         start = doc;
     }
+    let entries = passes::fault_list(&start).len();
     let mut shrinker = passes::Shrinker::new(start, oracle);
     shrinker.run();
+    let left = passes::fault_list(&shrinker.doc).len();
+    if left < entries {
+        let note = (
+            "[[faults]] entries".to_string(),
+            entries.to_string(),
+            left.to_string(),
+        );
+        shrinker.changes.push(note);
+    }
     let after = shrinker.oracle.last_size.unwrap_or(before);
     let toml = toml::to_string(&shrinker.doc).map_err(|e| ShrinkError::Check(e.to_string()))?;
     Ok(Shrunk {
