@@ -52,5 +52,6 @@ pub mod ops;
 pub mod protocol;
 pub mod report;
 pub mod scenario;
+pub mod shrink;
 pub mod sim;
 pub mod workload;

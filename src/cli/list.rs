@@ -19,13 +19,16 @@ pub(super) fn list() -> i32 {
     for (k, what) in [
         (
             "partition",
-            "groups = [[…], […]]: cut links between groups (unlisted nodes form one more group)",
+            "groups = [[…], […]], duration?: cut links between groups (unlisted nodes form one more group)",
         ),
         (
             "isolate",
-            "target: cut the target off from everyone, both ways",
+            "target, duration?: cut the target off from everyone, both ways",
         ),
-        ("block", "from, to: drop messages in one direction only"),
+        (
+            "block",
+            "from, to, duration?: drop messages in one direction only",
+        ),
         ("heal", "remove every partition, isolation and block"),
         (
             "crash",
@@ -38,7 +41,7 @@ pub(super) fn list() -> i32 {
         ),
         (
             "clock",
-            "target, jump?, drift_ppm?: step the local clock and/or change its drift",
+            "target, jump?, drift_ppm?, duration?: step the local clock and/or change its drift (back after duration)",
         ),
         (
             "link",

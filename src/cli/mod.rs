@@ -19,6 +19,7 @@ mod explore;
 mod list;
 mod merge;
 mod run;
+mod shrink;
 mod test;
 
 use clap::{Parser, Subcommand};
@@ -47,6 +48,8 @@ enum Command {
     Run(run::RunArgs),
     /// Run scenario files and compare each verdict with its `expect`.
     Test(test::TestArgs),
+    /// Shrink a failing seed to a small scenario that fails the same way.
+    Shrink(shrink::ShrinkArgs),
     /// Run many seeds of a scenario (or one shard of them) and group the failing seeds.
     Explore(explore::ExploreArgs),
     /// Combine the `explore --json` results of every shard of a sweep.
@@ -108,6 +111,7 @@ fn dispatch() -> i32 {
         Command::Run(a) => run::run(a),
         Command::Test(a) => test::test(a),
         Command::Explore(a) => explore::explore(a),
+        Command::Shrink(a) => shrink::shrink(a),
         Command::Merge(a) => merge::run(a),
         Command::Check(a) => check::run(a),
         Command::Determinism(a) => determinism::determinism(a),

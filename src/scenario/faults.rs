@@ -13,14 +13,14 @@ use crate::des::time::{format_duration, Nanos};
 
 /// Each fault kind with the keys it takes besides `at` and `kind`.
 const KINDS: [(&str, &[&str]); 11] = [
-    ("partition", &["groups"]),
-    ("isolate", &["target"]),
-    ("block", &["from", "to"]),
+    ("partition", &["groups", "duration"]),
+    ("isolate", &["target", "duration"]),
+    ("block", &["from", "to", "duration"]),
     ("heal", &[]),
     ("crash", &["target", "restart_after", "permanent"]),
     ("restart", &["target"]),
     ("pause", &["target", "duration"]),
-    ("clock", &["target", "jump", "drift_ppm"]),
+    ("clock", &["target", "jump", "drift_ppm", "duration"]),
     (
         "restart-loop",
         &["target", "duration", "downtime", "uptime"],
@@ -109,15 +109,37 @@ pub(crate) fn faults(
             return Err(ctx.err(&path.key("at"), msg));
         }
         let at = f.at.0;
+        let lasts = lasts(ctx, &f, &path)?;
         let kind = fault_kind(ctx, f, &path, network)?;
         out.push(Fault {
             at,
             kind,
+            lasts,
             line: ctx.src.line_of(&path),
         });
     }
     out.sort_by_key(|f| f.at);
     Ok(out)
+}
+
+/// `duration` of the kinds whose effect it bounds (`partition`, `isolate`, `block`, and
+/// `clock` with `drift_ppm`); the other kinds read their own `duration` in [`fault_kind`].
+fn lasts(ctx: &Ctx<'_>, f: &RawFault, path: &KeyPath) -> Result<Option<Nanos>, ScenarioError> {
+    let Some(d) = f.duration else {
+        return Ok(None);
+    };
+    match f.kind.as_str() {
+        "partition" | "isolate" | "block" => {}
+        "clock" if f.drift_ppm.is_some() => {}
+        "clock" => {
+            return Err(ctx.err(
+                &path.key("duration"),
+                "a clock jump is not undone; expected `duration` only with `drift_ppm` (the drift goes back after it)",
+            ))
+        }
+        _ => return Ok(None),
+    }
+    positive_duration(ctx, d.0, &path.key("duration")).map(Some)
 }
 
 /// A required key of a fault kind.

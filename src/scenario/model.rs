@@ -201,18 +201,23 @@ pub enum Target {
 }
 
 /// One scripted fault.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Fault {
     /// When it fires (virtual time from the start of the run).
     pub at: Nanos,
     /// What it does.
     pub kind: FaultKind,
+    /// How long its effect lasts (`duration` on a `partition`, `isolate` or `block`, or on a
+    /// `clock` fault that sets `drift_ppm`): then exactly this fault's cuts are removed, or
+    /// the drift it set goes back, as the nemesis undoes its own faults. `None`: until a
+    /// `heal` (cuts) or for good (drift); either way at most until the workload ends.
+    pub lasts: Option<Nanos>,
     /// Line in the scenario file (for reports).
     pub line: usize,
 }
 
 /// What a fault does.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum FaultKind {
     /// Split the cluster into groups; nodes not listed form one more group.
     Partition(Vec<Vec<NodeId>>),

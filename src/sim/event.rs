@@ -76,6 +76,9 @@ pub(crate) enum Event<P: Protocol> {
     },
     /// Restore the links fault `fault` degraded.
     RestoreLink { fault: FaultId },
+    /// Scripted fault number `index`, which made its cuts or drift change under `fault`,
+    /// ends (its `duration` is over).
+    EndFault { fault: FaultId, index: u32 },
     /// The nemesis injects its next fault.
     NemesisFault,
     /// The nemesis undoes its fault (`fault`: the identity its cuts or drift changes were
@@ -249,7 +252,7 @@ pub struct Suspicion {
 }
 
 /// A fault as it fired.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct FiredFault {
     /// Virtual time.
     pub time: Nanos,
@@ -257,6 +260,14 @@ pub struct FiredFault {
     pub source: &'static str,
     /// What happened, with resolved targets.
     pub what: String,
+    /// The same fault as a script says it (`[[faults]]` entries, all at `time`): targets
+    /// resolved to the nodes it hit, and the end of a nemesis fault made explicit (a
+    /// `duration`, a `restart_after`), so that a scenario with these entries instead of the
+    /// nemesis does the same (`faultline shrink` builds its timeline from them). Empty when
+    /// this record is the consequence of an earlier one (a restart after `restart_after`, a
+    /// resume, a cut or drift change that ends, the start of a repeating fault, whose turns
+    /// have records of their own) or the engine's end-of-workload heal.
+    pub script: Vec<crate::scenario::Fault>,
 }
 
 /// Everything a run produced, before checking.

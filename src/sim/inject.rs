@@ -4,6 +4,7 @@
 use super::engine::Sim;
 use super::event::{Event, FiredFault};
 use super::observer::Observer;
+use super::script;
 use crate::des::ids::{FaultId, NodeId};
 use crate::faults;
 use crate::node::Status;
@@ -82,10 +83,28 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                 self.send_request(client, next);
             }
             Event::Fault { index } => {
-                let kind = self.scenario.faults[index as usize].kind.clone();
+                let fault = &self.scenario.faults[index as usize];
+                let (kind, lasts) = (fault.kind.clone(), fault.lasts);
                 self.hash_event(9, u64::from(index), 0);
                 self.end_event("fault", None, |_| format!("scripted fault #{index}"));
-                self.inject(&kind, "script", false);
+                let id = self.inject_undoable(&kind, "script", false, lasts.is_some());
+                if let (Some(d), Some(fault)) = (lasts, id) {
+                    self.last_record_lasts(d);
+                    self.queue
+                        .push(self.now + d, Event::EndFault { fault, index });
+                }
+            }
+            Event::EndFault { fault, index } => {
+                self.hash_event(19, fault.0, u64::from(index));
+                self.end_event("fault-end", None, |_| {
+                    format!("scripted fault #{index} ends")
+                });
+                if self.links.cuts_mut().remove(fault) {
+                    let kind = &self.scenario.faults[index as usize].kind;
+                    let what = describe::fault(kind, &self.scenario.cluster.nodes);
+                    self.record("script", format!("heal ({what} ends)"));
+                }
+                self.undo_drift(fault, "script");
             }
             Event::Restart {
                 node,
@@ -134,6 +153,8 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                 let fault = self.inject(&drawn.kind, "nemesis", true);
                 if let Some(id) = fault {
                     self.nemesis_cuts.push((id, self.nemesis_last.clone()));
+                    // Its cuts or drift change end with the heal below: say so in the script.
+                    self.last_record_lasts(drawn.duration);
                 }
                 self.queue
                     .push(self.now + drawn.duration, Event::NemesisHeal { fault });
@@ -158,7 +179,7 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                         let what = format!("heal ({} ends)", what.unwrap_or_default());
                         self.record("nemesis", what);
                     }
-                    self.undo_drift(id);
+                    self.undo_drift(id, "nemesis");
                 }
                 // At the overlap bound no next fault was scheduled: this heal makes room.
                 self.nemesis_active = self.nemesis_active.saturating_sub(1);
@@ -192,6 +213,7 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
             time: self.now,
             source,
             what,
+            script: Vec::new(),
         });
         self.note_partition();
     }
@@ -221,6 +243,20 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
             self.nemesis_last.clone_from(&what);
         }
         self.record(source, what);
+        let script = script::scripted(kind, hit, self.now);
+        if let Some(f) = self.faults.last_mut() {
+            f.script = script;
+        }
+    }
+
+    /// The scripted faults of the last record last `d` (their cuts are removed, or their
+    /// drift goes back, after it).
+    pub(super) fn last_record_lasts(&mut self, d: crate::des::time::Nanos) {
+        if let Some(f) = self.faults.last_mut() {
+            for s in &mut f.script {
+                s.lasts = Some(d);
+            }
+        }
     }
 
     fn observations(&mut self) -> Vec<Option<Observation>> {
@@ -269,6 +305,19 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
         kind: &FaultKind,
         source: &'static str,
         nemesis: bool,
+    ) -> Option<FaultId> {
+        self.inject_undoable(kind, source, nemesis, nemesis)
+    }
+
+    /// [`Self::inject`], where `undoable` says whether a drift change will be undone (by the
+    /// nemesis's heal or a scripted fault's `duration`): then it is remembered, put back at
+    /// the end of the workload, and its identity returned.
+    pub(super) fn inject_undoable(
+        &mut self,
+        kind: &FaultKind,
+        source: &'static str,
+        nemesis: bool,
+        undoable: bool,
     ) -> Option<FaultId> {
         let id = self.next_fault_id();
         match kind {
@@ -338,7 +387,14 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
             FaultKind::Restart(target) => {
                 for node in self.resolve(target, nemesis) {
                     if self.nodes[node.index()].status == Status::Crashed {
+                        let before = self.faults.len();
                         self.restart(node, source);
+                        // Asked for (not a `restart_after`): a script says it again.
+                        if self.faults.len() > before {
+                            let again = FaultKind::Restart(Target::Node(node));
+                            let f = self.faults.last_mut().expect("just recorded");
+                            f.script = vec![script::at_time(again, self.now)];
+                        }
                     }
                 }
             }
@@ -379,7 +435,7 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                     host.clock.jump(now, *jump);
                     if let Some(d) = drift_ppm {
                         // The nemesis's drift changes last as long as the fault.
-                        if nemesis {
+                        if undoable {
                             self.drift_undo.push((id, node, host.clock.drift_ppm()));
                         }
                         host.clock.set_drift(now, *d);
@@ -388,7 +444,7 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                     self.stats.clock_jumps += 1;
                 }
                 self.record_fault(kind, &[&hit], source);
-                if nemesis && drift_ppm.is_some() {
+                if undoable && drift_ppm.is_some() {
                     return Some(id);
                 }
             }
@@ -428,7 +484,7 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
     /// Puts back the drift of every node the nemesis's fault `id` changed. When a later
     /// drift fault on the same node is still active, that one inherits the value to put back
     /// instead, so overlapping changes end with the drift from before all of them.
-    fn undo_drift(&mut self, id: FaultId) {
+    fn undo_drift(&mut self, id: FaultId, source: &'static str) {
         let mut i = 0;
         while i < self.drift_undo.len() {
             if self.drift_undo[i].0 != id {
@@ -440,7 +496,7 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                 later.2 = ppm;
                 continue;
             }
-            self.set_drift_back(node, ppm, "nemesis");
+            self.set_drift_back(node, ppm, source);
         }
     }
 

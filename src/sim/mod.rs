@@ -10,6 +10,7 @@ mod inject;
 mod observer;
 pub mod panics;
 mod repeat;
+mod script;
 mod swarm;
 
 pub use event::{

@@ -7,9 +7,10 @@
 use super::engine::Sim;
 use super::event::{Event, Repeat, RepeatKind};
 use super::observer::Observer;
+use super::script;
 use crate::des::time::Nanos;
 use crate::protocol::Protocol;
-use crate::scenario::{describe, FaultKind};
+use crate::scenario::{describe, FaultKind, Target};
 
 impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
     /// Starts repeating fault `kind` now (a [`FaultKind::CrashLoop`] or [`FaultKind::Flap`]).
@@ -127,6 +128,25 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                 self.record(source, what);
                 let back = (self.now + self.draw_between(period, nemesis)).min(until);
                 self.queue.push(back, Event::Repeat { index });
+                // A script says this stretch again as blocks both ways that last until `back`.
+                let (ab, ba) = (
+                    FaultKind::Block {
+                        from: Target::All,
+                        to: Target::All,
+                    },
+                    FaultKind::Block {
+                        from: Target::All,
+                        to: Target::All,
+                    },
+                );
+                let mut blocks = script::scripted(&ab, &[&a, &b], self.now);
+                blocks.extend(script::scripted(&ba, &[&b, &a], self.now));
+                for f in &mut blocks {
+                    f.lasts = Some(back - self.now);
+                }
+                if let Some(f) = self.faults.last_mut() {
+                    f.script = blocks;
+                }
             }
         }
     }
