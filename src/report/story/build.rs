@@ -1,11 +1,12 @@
 //! Putting a story together from a checked run: gathering the candidate events, telling the
 //! witnessed operations, choosing what fits and ending with the verdict and replay command.
 
-use super::faults;
 use super::leaders::LeaderChange;
 use super::ops::Told;
 use super::select::{choose, Candidate, Window};
+use super::{faults, invariants};
 use super::{time, Kind, Sentence, Story};
+use crate::check::invariants::Violation;
 use crate::check::{CheckResult, Verdict};
 use crate::explore::{replay_command, Outcome};
 use crate::history::History;
@@ -21,8 +22,14 @@ const MIN_CONTEXT: usize = 4;
 const MAX_CONTEXT: usize = 12;
 
 /// The story of `outcome` (a run of `scenario`), with the leadership changes a
-/// [`super::LeaderWatch`] saw (empty for a protocol without a single leader).
-pub fn build(scenario: &Scenario, outcome: &Outcome, leaders: &[LeaderChange]) -> Story {
+/// [`super::LeaderWatch`] saw (empty for a protocol without a single leader) and the
+/// invariant monitor's violations (told when the `invariants` check failed).
+pub fn build(
+    scenario: &Scenario,
+    outcome: &Outcome,
+    leaders: &[LeaderChange],
+    violations: &[Violation],
+) -> Story {
     let out = &outcome.output;
     let mut story = Story {
         scenario: scenario.name.clone(),
@@ -66,14 +73,39 @@ pub fn build(scenario: &Scenario, outcome: &Outcome, leaders: &[LeaderChange]) -
         .collect();
     story.ops_left_out = told.len().saturating_sub(MAX_OPS);
     let told = &told[..told.len().min(MAX_OPS)];
-    let serving: Vec<&str> = told.iter().filter_map(|t| t.node()).collect();
+    // The nodes that served a witnessed operation or took part in a broken invariant.
+    let mut serving: Vec<&str> = told.iter().filter_map(|t| t.node()).collect();
+    // The broken invariants, when that check failed: they anchor the story like operations.
+    let broken: Vec<Sentence> = if failing.iter().any(|c| c.name == "invariants") {
+        violations
+            .iter()
+            .map(|v| Sentence {
+                t: v.time,
+                kind: Kind::Invariant,
+                text: invariants::sentence(v, &out.nodes),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // The moments the failure is about: the operations, the breaks, a panic.
+    let moments: Vec<_> = broken
+        .iter()
+        .map(|b| b.t)
+        .chain(out.panic.as_ref().map(|p| p.time))
+        .collect();
+    let starts = told.iter().map(|t| t.invoke.time);
+    let ends = told.iter().map(|t| t.time());
     let window = match (
-        told.iter().map(|t| t.invoke.time).min(),
-        told.iter().map(|t| t.time()).max(),
+        starts.chain(moments.iter().copied()).min(),
+        ends.chain(moments.iter().copied()).max(),
     ) {
         (Some(start), Some(end)) => Window { start, end },
         _ => Window { start: end, end },
     };
+    for v in violations.iter().filter(|_| !broken.is_empty()) {
+        serving.extend(v.nodes.iter().map(|n| out.nodes[n.index()].as_str()));
+    }
 
     // The faults and leadership changes, as candidates.
     let words = leader_words(&scenario.cluster.protocol);
@@ -87,6 +119,7 @@ pub fn build(scenario: &Scenario, outcome: &Outcome, leaders: &[LeaderChange]) -
             Candidate {
                 time: f.time,
                 involved,
+                minor: faults::is_minor(f),
             },
             Sentence {
                 t: f.time,
@@ -111,6 +144,7 @@ pub fn build(scenario: &Scenario, outcome: &Outcome, leaders: &[LeaderChange]) -
             Candidate {
                 time: c.time,
                 involved: serving.contains(&node),
+                minor: !c.leads,
             },
             Sentence {
                 t: c.time,
@@ -121,7 +155,7 @@ pub fn build(scenario: &Scenario, outcome: &Outcome, leaders: &[LeaderChange]) -
     }
     events.sort_by_key(|(c, s)| (c.time, s.kind == Kind::Leader));
     let witness_edges = edge_sentence(&failing, &out.history);
-    let fixed = told.len() + 2 + usize::from(witness_edges.is_some());
+    let fixed = told.len() + broken.len() + 2 + usize::from(witness_edges.is_some());
     let places = SENTENCES
         .saturating_sub(fixed)
         .clamp(MIN_CONTEXT, MAX_CONTEXT);
@@ -129,6 +163,7 @@ pub fn build(scenario: &Scenario, outcome: &Outcome, leaders: &[LeaderChange]) -
     let chosen = choose(&candidates, window, places);
     story.left_out = events.len() - chosen.len();
     let mut sentences: Vec<Sentence> = chosen.iter().map(|&i| events[i].1.clone()).collect();
+    sentences.extend(broken);
 
     // The operations, each with what the witness says it missed.
     for t in told {

@@ -45,6 +45,24 @@ pub(super) fn sentence(f: &FiredFault) -> String {
     }
 }
 
+/// Whether the fault is a minor event in a story: an end or heal of an earlier fault, a
+/// resume, a degraded or flapping link, a clock change (a crash, a restart, a pause, a
+/// partition or an isolation is major).
+pub(super) fn is_minor(f: &FiredFault) -> bool {
+    let w = f.what.as_str();
+    w.ends_with(" ends")
+        || [
+            "heal",
+            "resume",
+            "degrade",
+            "flap",
+            "clock",
+            "end of workload",
+        ]
+        .iter()
+        .any(|p| w.starts_with(p))
+}
+
 /// The nodes (by index into `names`) the fault's description names.
 pub(super) fn nodes_named(f: &FiredFault, names: &[String]) -> Vec<usize> {
     let words: Vec<&str> = f

@@ -12,6 +12,7 @@
 
 mod build;
 mod faults;
+mod invariants;
 mod leaders;
 mod ops;
 mod render;
@@ -21,6 +22,7 @@ pub use build::build;
 pub use leaders::{LeaderChange, LeaderWatch};
 pub use render::{story_json, story_text};
 
+use crate::check::invariants::Monitor;
 use crate::des::time::Nanos;
 use crate::explore::{run_seed_observed, Outcome};
 use crate::scenario::Scenario;
@@ -38,6 +40,8 @@ pub enum Kind {
     Op,
     /// How the witness relates the operations (a dependency cycle's edges).
     Witness,
+    /// A protocol invariant broke (the invariant monitor's first break of it).
+    Invariant,
     /// The verdict.
     Verdict,
     /// The command that replays the run.
@@ -73,13 +77,15 @@ pub struct Story {
     pub ops_left_out: usize,
 }
 
-/// Runs `seed` of `scenario` with a [`LeaderWatch`] beside the usual checks and tells its
-/// story; the outcome is the same as [`crate::explore::run_seed`]'s (same trace hash).
+/// Runs `seed` of `scenario` with a [`LeaderWatch`] (and an invariant monitor of its own, for
+/// the time and nodes of each break) beside the usual checks, and tells its story; the
+/// outcome is the same as [`crate::explore::run_seed`]'s (same trace hash).
 pub fn tell(scenario: &Scenario, seed: u64) -> Result<(Outcome, Story), RunError> {
-    let watch = LeaderWatch::new(scenario.cluster.nodes.len());
+    let n = scenario.cluster.nodes.len();
+    let watch = (Monitor::new(n), LeaderWatch::new(n));
     let trace = crate::des::trace::Trace::hash_only();
-    let (outcome, watch) = run_seed_observed(scenario, seed, trace, watch)?;
-    let story = build(scenario, &outcome, watch.changes());
+    let (outcome, (monitor, watch)) = run_seed_observed(scenario, seed, trace, watch)?;
+    let story = build(scenario, &outcome, watch.changes(), monitor.violations());
     Ok((outcome, story))
 }
 

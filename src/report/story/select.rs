@@ -1,6 +1,8 @@
 //! Choosing the few events a story tells: every fault and leadership change competes for a
 //! fixed number of places, ranked by how near in time it is to the witnessed operations
-//! (before them counts more than after) and whether it involves a node that served one.
+//! (before them counts more than after), whether it involves a node that served one, and
+//! whether it is a major event (a crash, a partition, a new leader) or a minor one (a fault
+//! ending, a degraded link, a step-down).
 
 use crate::des::time::Nanos;
 
@@ -11,6 +13,8 @@ pub(super) struct Candidate {
     pub(super) time: Nanos,
     /// Whether it names a node that served a witnessed operation.
     pub(super) involved: bool,
+    /// Whether it is a minor event (it counts as three times as far).
+    pub(super) minor: bool,
 }
 
 /// The window the witnessed operations span (first invocation to last completion).
@@ -22,17 +26,19 @@ pub(super) struct Window {
     pub(super) end: Nanos,
 }
 
-/// How far `c` is from the story's moment: zero inside the window; the gap before it; twice
-/// the gap after it (an event after the witness rarely explains it, but a crash after an
-/// acknowledged write can lose it). Halved for an event that involves a serving node.
+/// How far `c` is from the story's moment: zero inside the window; the gap before it; four
+/// times the gap after it (an event after the witness rarely explains it, but a crash after
+/// an acknowledged write can lose it). Halved for an event that involves a serving node,
+/// tripled for a minor one.
 fn distance(c: &Candidate, w: Window) -> Nanos {
     let d = if c.time < w.start {
         w.start - c.time
     } else if c.time > w.end {
-        (c.time - w.end).saturating_mul(2)
+        (c.time - w.end).saturating_mul(4)
     } else {
         0
     };
+    let d = if c.minor { d.saturating_mul(3) } else { d };
     if c.involved {
         d / 2
     } else {
@@ -56,7 +62,11 @@ mod tests {
 
     #[test]
     fn nearest_and_involved_events_win() {
-        let c = |time, involved| Candidate { time, involved };
+        let c = |time, involved| Candidate {
+            time,
+            involved,
+            minor: false,
+        };
         let events = [
             c(100, false), // far before
             c(800, false), // just before
@@ -69,9 +79,17 @@ mod tests {
             start: 900,
             end: 1_000,
         };
-        // Distances: 800, 100, 0, 1000 (after counts double), 4000, 200 (involved: half).
+        // Distances: 800, 100, 0, 2000 (after counts four times), 8000, 200 (involved: half).
         assert_eq!(choose(&events, w, 3), vec![1, 2, 5]);
         assert_eq!(choose(&events, w, 4), vec![0, 1, 2, 5]);
+        assert_eq!(choose(&events, w, 5), vec![0, 1, 2, 3, 5]);
+        let mut minor = events.clone();
+        minor[1].minor = true; // 300: now behind the involved one (200)
+        assert_eq!(choose(&minor, w, 2), vec![2, 5]);
+        minor[5].involved = false; // 400
+        assert_eq!(choose(&minor, w, 2), vec![1, 2]);
+        minor[1].time = 700; // minor: 600
+        assert_eq!(choose(&minor, w, 2), vec![2, 5]);
         assert_eq!(choose(&events, w, 10), vec![0, 1, 2, 3, 4, 5]);
     }
 }
