@@ -4,12 +4,11 @@
 use super::leaders::LeaderChange;
 use super::ops::Told;
 use super::select::{choose, Candidate, Window};
-use super::{faults, invariants};
-use super::{time, Kind, Sentence, Story};
+use super::{edges, faults, invariants};
+use super::{Kind, Sentence, Story};
 use crate::check::invariants::Violation;
 use crate::check::{CheckResult, Verdict};
 use crate::explore::{replay_command, Outcome};
-use crate::history::History;
 use crate::scenario::Scenario;
 
 /// At most this many witnessed operations are told.
@@ -61,7 +60,7 @@ pub fn build(
     // The witnessed operations: the first failing check's first, each once.
     let mut indexes: Vec<u64> = Vec::new();
     for c in &failing {
-        for &i in &refs_of(c).ops {
+        for &i in &c.refs.ops {
             if !indexes.contains(&i) {
                 indexes.push(i);
             }
@@ -154,7 +153,7 @@ pub fn build(
         ));
     }
     events.sort_by_key(|(c, s)| (c.time, s.kind == Kind::Leader));
-    let witness_edges = edge_sentence(&failing, &out.history);
+    let witness_edges = edges::sentence(&failing, &out.history);
     let fixed = told.len() + broken.len() + 2 + usize::from(witness_edges.is_some());
     let places = SENTENCES
         .saturating_sub(fixed)
@@ -165,14 +164,17 @@ pub fn build(
     let mut sentences: Vec<Sentence> = chosen.iter().map(|&i| events[i].1.clone()).collect();
     sentences.extend(broken);
 
-    // The operations, each with what the witness says it missed.
+    // The operations, each with the relations the witness gives it that a sentence can carry.
     for t in told {
         let mut text = t.sentence();
-        for (from, to) in missed(&failing) {
-            if from == t.invoke.index {
-                if let Some(w) = Told::find(&out.history, to) {
-                    text.push_str(&missed_clause(&w));
-                }
+        for e in failing.iter().flat_map(|c| c.refs.edges.iter()) {
+            if e.from != t.invoke.index {
+                continue;
+            }
+            if let Some(clause) =
+                Told::find(&out.history, e.to).and_then(|to| edges::clause(e, t, &to))
+            {
+                text.push_str(&clause);
             }
         }
         if let Some(n) = t.node() {
@@ -209,21 +211,6 @@ pub fn build(
     story
 }
 
-/// What a check's witness points at: operations (`Op::index` of invocations) and labelled
-/// edges between them.
-struct Refs {
-    ops: Vec<u64>,
-    edges: Vec<(u64, u64, String)>,
-}
-
-/// The structured witness of `c`.
-fn refs_of(_c: &CheckResult) -> Refs {
-    Refs {
-        ops: Vec::new(),
-        edges: Vec::new(),
-    }
-}
-
 /// The checks' names, space-separated.
 fn names(checks: &[CheckResult]) -> String {
     let n: Vec<&str> = checks.iter().map(|c| c.name).collect();
@@ -246,50 +233,6 @@ fn verdict_line(verdict: Verdict, failing: &[&CheckResult]) -> String {
         line.push_str(&format!(" (also {what}: {})", others.join(", ")));
     }
     line
-}
-
-/// The `missed` edges of the failing checks' witnesses: (the read, the write it missed).
-fn missed(failing: &[&CheckResult]) -> Vec<(u64, u64)> {
-    failing
-        .iter()
-        .flat_map(|c| refs_of(c).edges)
-        .filter(|e| e.2 == "missed")
-        .map(|e| (e.0, e.1))
-        .collect()
-}
-
-/// `, but 19 was acknowledged by n3 at 1.470 s` for the write a read missed.
-fn missed_clause(w: &Told<'_>) -> String {
-    match (w.ok(), w.node()) {
-        (true, Some(n)) => format!(
-            ", but {} was acknowledged by {n} at {}",
-            w.noun(),
-            time(w.time())
-        ),
-        (true, None) => format!(", but {} was acknowledged at {}", w.noun(), time(w.time())),
-        _ => format!(", but {} was invoked at {}", w.noun(), time(w.invoke.time)),
-    }
-}
-
-/// The witness's other relations (a dependency cycle's edges) in one sentence, if any.
-fn edge_sentence(failing: &[&CheckResult], history: &History) -> Option<String> {
-    let label = |i: u64| {
-        Told::find(history, i).map_or(format!("entry {i}"), |t| {
-            format!(
-                "{} ({})",
-                t.noun().trim_start_matches("the ").to_owned() + " by " + &t.who(),
-                time(t.time())
-            )
-        })
-    };
-    let edges: Vec<String> = failing
-        .iter()
-        .flat_map(|c| refs_of(c).edges)
-        .filter(|e| e.2 != "missed")
-        .take(MAX_OPS)
-        .map(|(from, to, l)| format!("{} \u{2192}{l}\u{2192} {}", label(from), label(to)))
-        .collect();
-    (!edges.is_empty()).then(|| format!("the witness links them: {}", edges.join("; ")))
 }
 
 /// The role and epoch words of a protocol: (`primary`, `epoch`) or (`leader`, `term`).

@@ -11,6 +11,7 @@
 //! seed give the same story.
 
 mod build;
+mod edges;
 mod faults;
 mod invariants;
 mod leaders;

@@ -130,7 +130,7 @@ impl<'a> Told<'a> {
 
 /// A value as histories show it (EDN), cut to a readable length.
 fn value(v: &Value) -> String {
-    const MAX: usize = 60;
+    const MAX: usize = 48;
     let s = fmt_value(v);
     if s.chars().count() <= MAX {
         return s;
