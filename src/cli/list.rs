@@ -1,10 +1,9 @@
-//! `faultline list` and `faultline explain FILE`.
+//! `faultline list`, and the teaching text `faultline explain FILE` opens with.
 
-use super::{BadInput, EXIT_PASS};
+use super::EXIT_PASS;
 use crate::des::time::format_duration;
 use crate::protocol::registry::PROTOCOLS;
-use crate::scenario::describe;
-use std::path::Path;
+use crate::scenario::{describe, Scenario};
 
 /// Prints what faultline can simulate and check.
 pub(super) fn list() -> i32 {
@@ -77,8 +76,7 @@ pub(super) fn list() -> i32 {
 }
 
 /// Prints a scenario's teaching text and set-up.
-pub(super) fn explain(file: &Path) -> Result<i32, BadInput> {
-    let s = super::load(file)?;
+pub(super) fn explain(s: &Scenario) {
     say!("{} ({})", s.name, s.path);
     say!();
     say!("{}", s.description.trim());
@@ -159,5 +157,4 @@ pub(super) fn explain(file: &Path) -> Result<i32, BadInput> {
         );
     }
     say!("expect     {}", describe::expect(s.expect));
-    Ok(EXIT_PASS)
 }

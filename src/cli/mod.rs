@@ -15,6 +15,7 @@ mod check;
 mod check_isolation;
 mod check_ladder;
 mod determinism;
+mod explain;
 mod explore;
 mod list;
 mod merge;
@@ -23,7 +24,6 @@ mod shrink;
 mod test;
 
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
 
 /// Exit code: every check passed.
 pub const EXIT_PASS: i32 = 0;
@@ -60,11 +60,9 @@ enum Command {
     Determinism(determinism::DeterminismArgs),
     /// List protocols, fault kinds, checks and workload models.
     List,
-    /// Print a scenario's teaching text and what it sets up.
-    Explain {
-        /// The scenario file.
-        file: PathBuf,
-    },
+    /// Print a scenario's teaching text and set-up, then the story of its run: the few
+    /// events that led to a failure, or one line saying it passes.
+    Explain(explain::ExplainArgs),
 }
 
 /// A bad-input error: printed as one line, exit code 2.
@@ -116,7 +114,7 @@ fn dispatch() -> i32 {
         Command::Check(a) => check::run(a),
         Command::Determinism(a) => determinism::determinism(a),
         Command::List => Ok(list::list()),
-        Command::Explain { file } => list::explain(&file),
+        Command::Explain(a) => explain::explain(a),
     };
     match result {
         Ok(code) => code,

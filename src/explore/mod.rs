@@ -18,7 +18,7 @@ use crate::check::{self, CheckResult, Verdict};
 use crate::des::trace::Trace;
 use crate::protocol::{registry, Protocol};
 use crate::scenario::Scenario;
-use crate::sim::{self, RunError, RunOutput};
+use crate::sim::{self, Observer, RunError, RunOutput};
 use std::time::{Duration, Instant};
 
 /// One seed's run and its checks.
@@ -53,19 +53,28 @@ fn monitored(plan: &check::Plan, scenario: &Scenario, has_log: bool) -> bool {
 
 /// Runs one seed and checks it.
 pub fn run_seed(scenario: &Scenario, seed: u64, trace: Trace<'_>) -> Result<Outcome, RunError> {
+    run_seed_observed(scenario, seed, trace, ()).map(|(outcome, ())| outcome)
+}
+
+/// [`run_seed`] with `observer` watching the run too (beside the invariant monitor, when it
+/// runs); the observer comes back with the outcome. It only reads: the trace hash is the same.
+pub fn run_seed_observed<O: Observer>(
+    scenario: &Scenario,
+    seed: u64,
+    trace: Trace<'_>,
+    observer: O,
+) -> Result<(Outcome, O), RunError> {
     let plan = plan(scenario)?;
     let has_log = registry::visit(&scenario.cluster.protocol, registry::HasLog).unwrap_or(false);
     if monitored(&plan, scenario, has_log) {
         let monitor = Monitor::new(scenario.cluster.nodes.len());
-        let (out, monitor) = sim::run_observed(scenario, seed, trace, monitor)?;
-        Ok(checked(&plan, scenario, out, Some(monitor.violations())))
+        let (out, (monitor, observer)) =
+            sim::run_observed(scenario, seed, trace, (monitor, observer))?;
+        let outcome = checked(&plan, scenario, out, Some(monitor.violations()));
+        Ok((outcome, observer))
     } else {
-        Ok(checked(
-            &plan,
-            scenario,
-            sim::run(scenario, seed, trace)?,
-            None,
-        ))
+        let (out, observer) = sim::run_observed(scenario, seed, trace, observer)?;
+        Ok((checked(&plan, scenario, out, None), observer))
     }
 }
 

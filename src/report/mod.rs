@@ -1,7 +1,9 @@
-//! Reports of a run: the readable text summary and the JSON report of DESIGN §7. Reports
-//! hold no wall-clock fields; the CLI adds timing separately where it wants to.
+//! Reports of a run: the readable text summary, the JSON report of DESIGN §7 and the story
+//! of a failure ([`story`]). Reports hold no wall-clock fields; the CLI adds timing
+//! separately where it wants to.
 
 mod json;
+pub mod story;
 mod text;
 
 pub use json::json_report;

@@ -26,3 +26,23 @@ pub trait Observer {
 impl Observer for () {
     const WATCHES_STEPS: bool = false;
 }
+
+/// Two observers watching the same run, `A` first: how a caller adds its own watcher beside
+/// the invariant monitor (e.g. `faultline explain` recording leadership changes).
+impl<A: Observer, B: Observer> Observer for (A, B) {
+    const WATCHES_STEPS: bool = A::WATCHES_STEPS || B::WATCHES_STEPS;
+
+    fn after_step<P: Protocol>(&mut self, node: NodeId, p: &P, at: (Nanos, u64)) {
+        if A::WATCHES_STEPS {
+            self.0.after_step(node, p, at);
+        }
+        if B::WATCHES_STEPS {
+            self.1.after_step(node, p, at);
+        }
+    }
+
+    fn crashed(&mut self, node: NodeId) {
+        self.0.crashed(node);
+        self.1.crashed(node);
+    }
+}
