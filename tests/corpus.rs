@@ -51,6 +51,15 @@ fn every_corpus_history_gets_its_known_verdict() {
                 result.witness.is_some(),
                 "{file}: a non-linearizable verdict comes with a witness"
             );
+            // The structured witness points at the stuck operation's entry, and every
+            // operation it names is an entry of the history.
+            let refs = result.refs();
+            let stuck = &result.witness.as_ref().unwrap().stuck[0];
+            assert_eq!(refs.ops.first(), Some(&(stuck.invoked_at as u64)), "{file}");
+            assert!(
+                refs.ops.iter().all(|&i| (i as usize) < history.ops.len()),
+                "{file}: {refs:?}"
+            );
         }
         checked += 1;
     }

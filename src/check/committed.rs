@@ -71,6 +71,7 @@ pub fn check_committed_log(out: &RunOutput) -> Option<CheckResult> {
         ),
         witness: Vec::new(),
         consistency: Vec::new(),
+        refs: Default::default(),
     };
     if lost.is_empty() {
         return Some(result);

@@ -23,7 +23,7 @@
 //! The judgements of what a key's contents say about its changes ([`Finding`]) are shared
 //! with the convergence check, which makes them of the replicas' own states.
 
-use super::{CheckInput, CheckResult, Checker, Verdict};
+use super::{CheckInput, CheckResult, Checker, Verdict, WitnessRefs};
 use crate::des::time::format_duration;
 use crate::history::{Func, Op, OpType, Process, Value};
 use crate::ops::Datum;
@@ -194,6 +194,7 @@ pub fn check_durability(out: &RunOutput) -> CheckResult {
     let key_name = |k: u64| key_name(out, k);
     let by_key = effects_by_key(out);
     let mut witness = Vec::new();
+    let mut refs = WitnessRefs::default();
     let mut unread = Vec::new();
     let mut acked = 0;
     for (&key, effects) in &by_key {
@@ -208,15 +209,15 @@ pub fn check_durability(out: &RunOutput) -> CheckResult {
         let name = key_name(key);
         match (last, effects[0].change) {
             (_, Change::Write(_) | Change::Delete) => {
-                registers(&name, last.as_ref(), effects, &mut witness)
+                registers(&name, last.as_ref(), effects, &mut witness, &mut refs)
             }
             (Some(Datum::List(items)), Change::Append(_) | Change::Add(_)) => {
-                elements(&name, items, effects, &mut witness)
+                elements(&name, items, effects, &mut witness, &mut refs)
             }
             (Some(Datum::Int(total)), Change::Add(_)) => {
                 counter(&name, *total, effects, &mut witness)
             }
-            (None, _) => elements(&name, &[], effects, &mut witness),
+            (None, _) => elements(&name, &[], effects, &mut witness, &mut refs),
             (Some(other), _) => witness.push(format!(
                 "the final read of {name} returned {other:?}, which its changes cannot produce"
             )),
@@ -247,6 +248,7 @@ pub fn check_durability(out: &RunOutput) -> CheckResult {
         summary,
         witness,
         consistency: Vec::new(),
+        refs,
     }
 }
 
@@ -363,10 +365,27 @@ pub(super) fn counter_finding<'e, 'a>(
     }
 }
 
+/// Names the operation a finding is about, if it is about one.
+fn note(f: &Finding<'_, '_>, refs: &mut WitnessRefs) {
+    match f {
+        Finding::Absent(e) | Finding::Missing(e) | Finding::OnlyFailed(_, e) => {
+            refs.add_op(e.invoke.index)
+        }
+        Finding::Unwritten(_) | Finding::TooLow { .. } | Finding::TooHigh { .. } => {}
+    }
+}
+
 /// A register's final value against its writes.
-fn registers(name: &str, last: Option<&Datum>, writes: &[Effect<'_>], witness: &mut Vec<String>) {
+fn registers(
+    name: &str,
+    last: Option<&Datum>,
+    writes: &[Effect<'_>],
+    witness: &mut Vec<String>,
+    refs: &mut WitnessRefs,
+) {
     let value = last.and_then(Datum::as_int);
     for f in register_findings(value, writes) {
+        note(&f, refs);
         witness.push(match f {
             Finding::Absent(w) => format!(
                 "{} is lost: the final read of {name} found it absent",
@@ -394,6 +413,7 @@ fn registers(name: &str, last: Option<&Datum>, writes: &[Effect<'_>], witness: &
             } else {
                 ""
             };
+            refs.add_edge(w.invoke.index, writer.invoke.index, "lost-to-earlier");
             witness.push(format!(
                 "{} is lost: the final read of {name} returned {x}, from the earlier {}{back}",
                 describe(w),
@@ -404,8 +424,15 @@ fn registers(name: &str, last: Option<&Datum>, writes: &[Effect<'_>], witness: &
 }
 
 /// A list's or set's final elements against the appends or adds.
-fn elements(name: &str, items: &[i64], changes: &[Effect<'_>], witness: &mut Vec<String>) {
+fn elements(
+    name: &str,
+    items: &[i64],
+    changes: &[Effect<'_>],
+    witness: &mut Vec<String>,
+    refs: &mut WitnessRefs,
+) {
     for f in element_findings(items, changes) {
+        note(&f, refs);
         witness.push(match f {
             Finding::Missing(e) => {
                 format!("{} is lost: the final read of {name} lacks it", describe(e))

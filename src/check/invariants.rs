@@ -444,6 +444,7 @@ pub fn check_invariants(violations: &[Violation], names: &[String]) -> CheckResu
             summary: "every protocol invariant held after every step".into(),
             witness: Vec::new(),
             consistency: Vec::new(),
+            refs: Default::default(),
         };
     }
     let broken: Vec<&str> = violations.iter().map(|v| v.invariant.name()).collect();
@@ -469,5 +470,6 @@ pub fn check_invariants(violations: &[Violation], names: &[String]) -> CheckResu
         summary: format!("broken: {}", broken.join(", ")),
         witness,
         consistency: Vec::new(),
+        refs: Default::default(),
     }
 }

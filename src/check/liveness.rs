@@ -46,6 +46,7 @@ pub fn check_liveness(out: &RunOutput, window: crate::des::time::Nanos) -> Check
         summary,
         witness,
         consistency: Vec::new(),
+        refs: Default::default(),
     };
     if stuck.is_empty() {
         let summary = format!(

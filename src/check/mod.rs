@@ -20,6 +20,7 @@ pub mod linear;
 mod liveness;
 mod plan;
 mod recovery;
+mod refs;
 mod selfcheck;
 
 pub use committed::check_committed_log;
@@ -27,6 +28,7 @@ pub use convergence::check_convergence;
 pub use durability::check_durability;
 pub use liveness::check_liveness;
 pub use plan::{plan, Plan};
+pub use refs::{WitnessEdge, WitnessRefs};
 pub use selfcheck::check_engine;
 
 use crate::scenario::Scenario;
@@ -172,6 +174,9 @@ pub struct CheckResult {
     /// For checkers that decide several models (isolation levels), the verdict on each.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub consistency: Vec<isolation::ModelVerdict>,
+    /// The operations the witness is about, for pictures and stories (empty on pass).
+    #[serde(skip_serializing_if = "WitnessRefs::is_empty")]
+    pub refs: WitnessRefs,
 }
 
 /// Runs the checkers of `plan` on `run` (see [`CheckInput`]). A run that stopped because
@@ -198,6 +203,7 @@ pub fn evaluate(
             ),
             witness: vec![format!("panic: {}", p.message)],
             consistency: Vec::new(),
+            refs: Default::default(),
         }];
     }
     let input = CheckInput {

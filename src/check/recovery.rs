@@ -54,6 +54,7 @@ pub fn check_recovery(scenario: &Scenario, run: &RunOutput) -> CheckResult {
         summary,
         witness,
         consistency: Vec::new(),
+        refs: Default::default(),
     };
     let end = scenario.duration;
     let healed = last_fault(run, end);

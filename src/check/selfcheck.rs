@@ -74,5 +74,6 @@ pub fn check_engine(out: &RunOutput) -> CheckResult {
         summary,
         witness,
         consistency: Vec::new(),
+        refs: Default::default(),
     }
 }

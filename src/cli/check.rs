@@ -309,6 +309,7 @@ fn check_one(
             "verdict": match result.verdict { Verdict::Pass => "linearizable", Verdict::Fail => "not-linearizable", Verdict::Unknown => "unknown" },
             "reason": result.reason,
             "witness": result.witness,
+            "refs": result.refs(),
             "ops": history.ops.len(),
             "states_explored": result.states_explored,
             "check_ms": check_ms,

@@ -175,6 +175,7 @@ mod tests {
             summary: summary.into(),
             witness: witness.iter().map(|w| w.to_string()).collect(),
             consistency: Vec::new(),
+            refs: Default::default(),
         }
     }
 

@@ -54,6 +54,10 @@ pub fn json_report(scenario: &Scenario, outcome: &Outcome) -> Value {
                     "model": m.model, "verdict": m.verdict, "reason": m.reason,
                 })).collect::<Vec<_>>());
             }
+            if !c.refs.is_empty() {
+                // The operations the witness is about, as history positions.
+                v["refs"] = json!(c.refs);
+            }
             v
         }).collect::<Vec<_>>(),
         "detection": detection(out),

@@ -84,6 +84,7 @@ pub fn check_convergence(out: &RunOutput, settle_end: Nanos) -> CheckResult {
         summary,
         witness,
         consistency: Vec::new(),
+        refs: Default::default(),
     };
     match out.stop {
         StopReason::Completed | StopReason::Quiescent => {}

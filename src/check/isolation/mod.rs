@@ -22,7 +22,7 @@ mod txns;
 pub use anomaly::{Class, Kind, Level, Order};
 
 use crate::check::linear::InputError;
-use crate::check::{CheckInput, CheckResult, Checker, Verdict};
+use crate::check::{CheckInput, CheckResult, Checker, Verdict, WitnessRefs};
 use crate::history::History;
 use crate::scenario::Scenario;
 use anomaly::Anomaly;
@@ -133,6 +133,9 @@ pub struct Finding {
     pub cycle: Vec<Edge>,
     /// What happened, in words.
     pub explanation: String,
+    /// The transactions involved and the cycle's edges, as history positions.
+    #[serde(skip)]
+    pub refs: WitnessRefs,
     #[serde(skip)]
     kind: Kind,
 }
@@ -310,8 +313,22 @@ fn finding(t: &Txns, shape: Shape, a: &Anomaly) -> Finding {
             })
             .collect(),
         explanation: a.explanation.clone(),
+        refs: finding_refs(t, a),
         kind: a.kind,
     }
+}
+
+/// The transactions of anomaly `a` and its cycle's edges, as history positions.
+fn finding_refs(t: &Txns, a: &Anomaly) -> WitnessRefs {
+    let entry = |x: u32| t.txns[x as usize].entry as u64;
+    let mut refs = WitnessRefs::default();
+    for &x in &a.txns {
+        refs.add_op(entry(x));
+    }
+    for s in &a.cycle {
+        refs.add_edge(entry(s.from), entry(s.to), s.rel.name());
+    }
+    refs
 }
 
 fn verdict(
@@ -416,6 +433,7 @@ impl Checker for Isolation {
                 summary: format!("the history could not be read as transactions: {e}"),
                 witness: Vec::new(),
                 consistency: Vec::new(),
+                refs: Default::default(),
             },
         })
     }
@@ -453,7 +471,9 @@ impl Report {
                 _ => {}
             }
         }
+        let mut refs = WitnessRefs::default();
         for (levels, f) in groups {
+            refs.merge(&f.refs);
             witness.push(format!("{} ruled out by {}:", levels.join(", "), f.anomaly));
             witness.extend(f.transactions.iter().map(|t| format!("  {t}")));
             witness.push(format!("  {}", f.explanation));
@@ -464,6 +484,7 @@ impl Report {
             summary,
             witness,
             consistency: self.consistency.clone(),
+            refs,
         }
     }
 }

@@ -57,7 +57,7 @@ impl CausalOrder {
             let mut lines =
                 vec!["the causal order (session order and reads-from) has a cycle:".to_string()];
             lines.extend(describe_cycle(exec, &cycle, |a, b| co_reason(exec, a, b)));
-            Broken::new("CyclicCO", lines)
+            Broken::new("CyclicCO", lines).around(exec, &cycle, "causal")
         })
     }
 
@@ -126,13 +126,17 @@ pub(crate) fn check_cc(exec: &Exec, co: &CausalOrder, writes: &Writes) -> Result
                                 exec.ops[w as usize].label
                             ),
                         ],
-                    ));
+                    )
+                    .relating(exec, id, w, "missed"));
                 }
                 if w != r.src && co.before(exec, r.src, w) {
                     return Err(Broken::new("WriteCORead", vec![
                         format!("{} reads what {} wrote,", op.label, exec.ops[r.src as usize].label),
                         format!("but {} overwrote key {} causally after that write and before the read", exec.ops[w as usize].label, exec.key_name(r.key)),
-                    ]));
+                    ])
+                    .about(exec, &[id])
+                    .relating(exec, r.src, id, "wr")
+                    .relating(exec, id, w, "missed"));
                 }
             }
         }
@@ -190,7 +194,9 @@ fn joint_reads(exec: &Exec, co: &CausalOrder, writes: &Writes, id: u32) -> Resul
                     )
                 }
             }));
-            Err(Broken::new("WriteCORead", lines))
+            Err(Broken::new("WriteCORead", lines)
+                .about(exec, &[id])
+                .around(exec, &cycle, "before"))
         }
     }
 }
@@ -214,7 +220,7 @@ pub(crate) fn check_ccv(exec: &Exec, co: &CausalOrder, writes: &Writes) -> Resul
         Err(cycle) => {
             let mut lines = vec!["no single order of the writes explains every read: causal order with \"a write seen before a read of another write of its key comes first\" has a cycle:".to_string()];
             lines.extend(describe_cycle(exec, &cycle, |a, b| co_reason(exec, a, b)));
-            Err(Broken::new("CyclicCF", lines))
+            Err(Broken::new("CyclicCF", lines).around(exec, &cycle, "before"))
         }
     }
 }
@@ -250,7 +256,11 @@ pub(crate) fn check_cm(
                 Err(cycle) => {
                     let mut lines = vec![format!("the reads of {}'s session cannot be explained by one order: its happens-before has a cycle:", exec.ops[ops[0] as usize].label.split(' ').next().unwrap_or(""))];
                     lines.extend(describe_cycle(exec, &cycle, |a, b| co_reason(exec, a, b)));
-                    return Ok(Err(Broken::new("CyclicHB", lines)));
+                    return Ok(Err(Broken::new("CyclicHB", lines).around(
+                        exec,
+                        &cycle,
+                        "happens-before",
+                    )));
                 }
             };
             let mut added = false;
@@ -262,7 +272,7 @@ pub(crate) fn check_cm(
                             return Ok(Err(Broken::new("WriteHBInitRead", vec![
                                 format!("{} reads key {}'s initial value,", op.label, exec.key_name(r.key)),
                                 format!("but {} must come before it in any order its session can see", exec.ops[w as usize].label),
-                            ])));
+                            ]).relating(exec, id, w, "missed")));
                         }
                         if w != r.src && seen.insert((w, r.src)) {
                             edges.push((w, r.src));

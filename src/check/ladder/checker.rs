@@ -5,7 +5,7 @@
 use super::{check, Input, InputError, Ladder, Model};
 use crate::check::isolation::{ModelVerdict, Workload};
 use crate::check::linear::{Budget, ModelKind};
-use crate::check::{CheckInput, CheckResult, Checker, Verdict};
+use crate::check::{CheckInput, CheckResult, Checker, Verdict, WitnessRefs};
 use crate::history::{History, Value};
 use crate::scenario::Scenario;
 
@@ -104,6 +104,7 @@ impl Checker for ConsistencyLadder {
                     summary: format!("the history could not be read as register operations: {e}"),
                     witness: Vec::new(),
                     consistency: Vec::new(),
+                    refs: Default::default(),
                 })
             }
         };
@@ -120,9 +121,11 @@ impl Checker for ConsistencyLadder {
             list(&ladder.weakest_broken)
         );
         let mut witness = Vec::new();
+        let mut refs = WitnessRefs::default();
         // The witnesses of the weakest models that break: the most telling ones.
         let weakest = |r: &&super::Rung| ladder.weakest_broken.contains(&r.model);
         for r in ladder.rungs.iter().filter(weakest) {
+            refs.merge(&r.refs);
             witness.push(format!(
                 "{} breaks{}:",
                 r.model,
@@ -145,6 +148,7 @@ impl Checker for ConsistencyLadder {
                     witness: None,
                 })
                 .collect(),
+            refs,
         })
     }
 }

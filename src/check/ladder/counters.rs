@@ -431,6 +431,7 @@ pub(super) fn decide(c: &Counters, models: &[Model], limits: Limits) -> Vec<Rung
         reason,
         pattern: (verdict == Verdict::Fail).then_some(m.name()),
         witness,
+        refs: crate::check::WitnessRefs::default(),
     };
     let holds = |m: Model| {
         plain_rung(

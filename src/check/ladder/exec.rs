@@ -41,6 +41,9 @@ pub(crate) struct LOp {
     pub writes: Vec<u32>,
     /// How a report names it: `p1 write x 3`.
     pub label: String,
+    /// The position in the history of the entry that names it (its invocation, or its
+    /// completion in a completion-only history): what a structured witness points at.
+    pub entry: u64,
 }
 
 impl LOp {
@@ -172,6 +175,7 @@ pub(crate) fn prepare(
         known: bool,
         micros: Vec<(bool, u32, Option<Value>)>,
         label: String,
+        entry: u64,
     }
     let mut micros_of = Vec::with_capacity(calls.len());
     for (key, c) in &calls {
@@ -207,6 +211,7 @@ pub(crate) fn prepare(
             known: c.known,
             micros,
             label,
+            entry: c.entry as u64,
         });
     }
     let init_of = |exec: &Exec, key: u32| -> Value {
@@ -286,6 +291,7 @@ pub(crate) fn prepare(
             reads: Vec::new(),
             writes: Vec::new(),
             label: p.label.clone(),
+            entry: p.entry,
         });
     }
     for (i, p) in parsed.iter().enumerate() {

@@ -2,6 +2,7 @@
 //! edges of session order, and a broken rule with its witness.
 
 use super::exec::{Exec, INIT};
+use crate::check::WitnessRefs;
 use std::collections::HashMap;
 
 /// Which operations of each session write each key.
@@ -69,19 +70,49 @@ pub(crate) fn reads_from(exec: &Exec) -> Vec<(u32, u32)> {
     edges
 }
 
-/// A rule of a model that the history breaks: the pattern's name and the witness in words.
+/// A rule of a model that the history breaks: the pattern's name and the witness in words,
+/// with the operations it is about.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Broken {
     /// The bad pattern (`WriteCORead`, `stale own read`, …).
     pub pattern: &'static str,
     /// What happened, one line each.
     pub lines: Vec<String>,
+    /// The operations named, as history positions, with their relations.
+    pub refs: WitnessRefs,
 }
 
 impl Broken {
     /// A pattern with its lines.
     pub fn new(pattern: &'static str, lines: Vec<String>) -> Broken {
-        Broken { pattern, lines }
+        Broken {
+            pattern,
+            lines,
+            refs: WitnessRefs::default(),
+        }
+    }
+
+    /// Names operations `ops` of `exec`, the key one first.
+    pub fn about(mut self, exec: &Exec, ops: &[u32]) -> Broken {
+        for &o in ops {
+            self.refs.add_op(exec.ops[o as usize].entry);
+        }
+        self
+    }
+
+    /// Relates operation `from` of `exec` to `to` by `label`.
+    pub fn relating(mut self, exec: &Exec, from: u32, to: u32, label: &str) -> Broken {
+        let entry = |o: u32| exec.ops[o as usize].entry;
+        self.refs.add_edge(entry(from), entry(to), label);
+        self
+    }
+
+    /// Relates each operation of `cycle` to the next, the last to the first, by `label`.
+    pub fn around(mut self, exec: &Exec, cycle: &[u32], label: &str) -> Broken {
+        for (i, &a) in cycle.iter().enumerate() {
+            self = self.relating(exec, a, cycle[(i + 1) % cycle.len()], label);
+        }
+        self
     }
 }
 

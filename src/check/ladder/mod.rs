@@ -28,7 +28,7 @@ mod sessions;
 mod sets;
 
 use crate::check::linear::{self, Budget, InputError, ModelKind, ModelSpec};
-use crate::check::Verdict;
+use crate::check::{Verdict, WitnessRefs};
 use crate::history::{History, Value};
 use serde::Serialize;
 use std::cell::OnceCell;
@@ -172,6 +172,9 @@ pub struct Rung {
     /// For a break, what happened, one line each.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub witness: Vec<String>,
+    /// For a break, the operations the witness is about (history positions).
+    #[serde(skip)]
+    pub refs: WitnessRefs,
 }
 
 /// Where a history sits on the ladder.
@@ -332,6 +335,7 @@ pub fn check(
             reason: lin.reason.clone(),
             pattern: None,
             witness,
+            refs: lin.refs(),
         });
         decided.push((Model::Linearizable, lin.verdict));
     }
@@ -544,6 +548,7 @@ fn plain_rung(m: Model, verdict: Verdict, reason: String) -> Rung {
         reason,
         pattern: None,
         witness: Vec::new(),
+        refs: WitnessRefs::default(),
     }
 }
 
@@ -559,6 +564,7 @@ fn broken_rung(m: Model) -> impl Fn(index::Broken) -> Rung {
         ),
         pattern: Some(b.pattern),
         witness: b.lines,
+        refs: b.refs,
     }
 }
 

@@ -113,7 +113,8 @@ fn require(
                     exec.ops[w as usize].label
                 ),
             ],
-        ));
+        )
+        .relating(exec, reader, w, "missed"));
     }
     edges.push((w, src, reader));
     Ok(())
@@ -480,7 +481,16 @@ fn one_order(exec: &Exec, base: &[(u32, u32)], edges: &[Edge], g: Guarantee) -> 
             None => "its session wrote them in this order".to_string(),
         }
     }));
-    Err(Broken::new(name(g), lines))
+    let mut broken = Broken::new(name(g), lines);
+    for (i, &a) in cycle.iter().enumerate() {
+        let b = cycle[(i + 1) % cycle.len()];
+        broken = match reader.get(&(a, b)) {
+            Some(&r) if r != b => broken.relating(exec, a, b, "visible").about(exec, &[r]),
+            Some(_) => broken.relating(exec, a, b, "read-then-wrote"),
+            None => broken.relating(exec, a, b, "session"),
+        };
+    }
+    Err(broken)
 }
 
 fn name(g: Guarantee) -> &'static str {

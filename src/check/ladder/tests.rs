@@ -44,6 +44,7 @@ fn random_exec(rng: &mut ChaCha8Rng, max_ops: usize) -> Exec {
             reads: Vec::new(),
             writes,
             label: format!("o{id}"),
+            entry: id as u64,
         });
     }
     for (id, keys_read) in shapes.iter().enumerate() {

@@ -29,7 +29,7 @@ mod witness;
 
 pub use witness::{StuckOp, Witness};
 
-use crate::check::{CheckInput, CheckResult, Checker, Verdict};
+use crate::check::{CheckInput, CheckResult, Checker, Verdict, WitnessRefs};
 use crate::history::{History, Value};
 use crate::scenario::Scenario;
 use model::cas_register::cas_register;
@@ -169,6 +169,21 @@ pub struct Linearizability {
 }
 
 impl Linearizability {
+    /// The operations the witness is about: each operation that could not be placed (its
+    /// invocation's history position), the first one first, related (`conflict`) to each
+    /// operation that makes it impossible — for a stale read, the write it read from and
+    /// the write that overwrote it, or the write it missed.
+    pub fn refs(&self) -> WitnessRefs {
+        let mut refs = WitnessRefs::default();
+        for stuck in self.witness.iter().flat_map(|w| &w.stuck) {
+            refs.add_op(stuck.invoked_at as u64);
+            for &c in &stuck.conflict_calls {
+                refs.add_edge(stuck.invoked_at as u64, c as u64, "conflict");
+            }
+        }
+        refs
+    }
+
     /// As a checker result named `linearizable`: the witness lines are the explanation and
     /// the timeline.
     pub fn to_check_result(&self) -> CheckResult {
@@ -184,6 +199,7 @@ impl Linearizability {
             summary: self.reason.clone(),
             witness,
             consistency: Vec::new(),
+            refs: self.refs(),
         }
     }
 }

@@ -139,6 +139,7 @@ fn refuted<M: Model>(
     let mut witness = build(model, group.key.as_ref(), ops, &failure);
     let stuck = &mut witness.stuck[0];
     stuck.conflicts = vec![why.to_string()];
+    stuck.conflict_calls = refutation.involved.iter().map(|&i| ops[i].call).collect();
     let entries = match stuck.completed_at {
         Some(r) => format!("entries {}–{r}", stuck.invoked_at),
         None => format!("entry {}", stuck.invoked_at),

@@ -41,6 +41,10 @@ pub struct StuckOp {
     /// Why it cannot happen there (`reading 3 needs the register to hold 3`), when the model
     /// can say.
     pub why: Option<String>,
+    /// History positions of the invocations whose effects make it impossible: the op after
+    /// which each impossible state holds, or the ops a refutation without search names (for
+    /// a stale read, the write it read from and the write that overwrote it).
+    pub conflict_calls: Vec<usize>,
 }
 
 /// The op as `p3 write 4`.
@@ -71,9 +75,15 @@ pub(crate) fn build<M: Model>(
     };
     let mut impossible = Vec::new();
     let mut possible = Vec::new();
+    let mut conflict_calls = Vec::new();
     for (state, last) in &failure.blocked_states {
         let text = format!("{} ({})", model.describe_state(state), after(*last));
         if model.step(state, &b.op).is_none() {
+            if let Some(i) = last {
+                if !conflict_calls.contains(&ops[*i].call) {
+                    conflict_calls.push(ops[*i].call);
+                }
+            }
             impossible.push(text);
         } else {
             possible.push(text);
@@ -87,6 +97,7 @@ pub(crate) fn build<M: Model>(
         conflicts: impossible.clone(),
         dead_ends: possible.clone(),
         why: why.clone(),
+        conflict_calls,
     };
 
     let key_text = key.map(fmt_value);
