@@ -1,6 +1,8 @@
-//! Reports of a run: the readable text summary and the JSON report of DESIGN §7. Reports
-//! hold no wall-clock fields; the CLI adds timing separately where it wants to.
+//! Reports of a run: the readable text summary, the JSON report of DESIGN §7 and the
+//! self-contained HTML report ([`html`]). Reports hold no wall-clock fields; the CLI adds
+//! timing separately where it wants to.
 
+pub mod html;
 mod json;
 mod text;
 
