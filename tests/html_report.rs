@@ -223,3 +223,49 @@ fn knossos_history_report_in_a_browser() {
     assert!(dom.contains("not linearizable"));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn the_report_changes_neither_the_run_nor_its_trace_file() {
+    let dir = scratch("tee");
+    let bin = env!("CARGO_BIN_EXE_faultline");
+    let run = |extra: &[&str], trace: &str| {
+        let out = Command::new(bin)
+            .args(["run", "scenarios/pb-chaos.toml", "--json", "--trace"])
+            .arg(dir.join(trace))
+            .args(extra)
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (
+            v["trace_hash"].as_str().unwrap().to_string(),
+            std::fs::read(dir.join(trace)).unwrap(),
+        )
+    };
+    let page = dir.join("r.html");
+    let (plain_hash, plain_trace) = run(&[], "plain.jsonl");
+    let (html_hash, html_trace) = run(&["--html", page.to_str().unwrap()], "html.jsonl");
+    assert_eq!(plain_hash, html_hash);
+    assert_eq!(
+        plain_trace, html_trace,
+        "--trace gets every line with --html too"
+    );
+    let text = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        text.contains(&plain_hash),
+        "the report names the trace hash"
+    );
+    assert!(text.contains("faultline run scenarios/pb-chaos.toml --seed"));
+    let out = Command::new(bin)
+        .args([
+            "check",
+            "histories/register-stale-read.edn",
+            "histories/cas-register-race.edn",
+        ])
+        .args(["--model", "register", "--html"])
+        .arg(dir.join("two.html"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "one history per report");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--html: one history file"));
+    let _ = std::fs::remove_dir_all(dir);
+}

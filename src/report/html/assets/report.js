@@ -305,6 +305,8 @@
           (stats.notes > MAX_NOTES ? stats.notes + " notes (zoom in to see them)" : stats.notes + " notes") + ", " : "") +
         stats.ops + " operations";
       for (var k in stats) s.setAttribute("data-" + k.toLowerCase(), stats[k]);
+      // Milliseconds since navigation began: loading, parsing and this render.
+      s.setAttribute("data-ready-ms", Math.round(performance.now()));
       if (document.body.getAttribute("data-rendered") !== "error") document.body.setAttribute("data-rendered", "ok");
     } catch (e) {
       fail("render failed: " + e.message);
