@@ -134,7 +134,7 @@ fn a_primary_backup_lost_write_is_told_with_the_crashes_and_the_new_primary() {
 #[test]
 fn the_story_is_deterministic() {
     for path in [
-        "scenarios/raft-figure8-nemesis.toml",
+        "scenarios/raft-figure8.toml",
         "scenarios/pb-async-lost-write.toml",
     ] {
         let (_, a) = story(path);

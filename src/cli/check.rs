@@ -2,6 +2,7 @@
 //! checks Jepsen or faultline histories for linearizability (transactional models go to
 //! `check_isolation`). Exit 0 linearizable, 1 not, 2 bad
 //! input, 3 unknown; with several files, the worst (bad input, then not, then unknown).
+//! `--html OUT` also writes the HTML report of the (one) history.
 
 use super::{BadInput, EXIT_BAD_INPUT, EXIT_FAIL, EXIT_PASS, EXIT_UNKNOWN};
 use crate::check::isolation::{self, Assumptions, Options, Workload};
@@ -10,6 +11,7 @@ use crate::check::linear::{try_check, Budget, InputError, ModelKind, ModelSpec};
 use crate::check::Verdict;
 use crate::des::time::parse_duration;
 use crate::history::{load_history, parse_edn_literal, HistorySource, Value};
+use crate::report::html;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -64,6 +66,10 @@ pub struct CheckArgs {
     /// Memory budget per file for the search's cache, in MiB.
     #[arg(long, default_value_t = 2048)]
     memory_mb: u64,
+    /// Write a self-contained HTML report (operation timeline with the witness highlighted,
+    /// latencies) to this file; one history file only.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 fn severity(code: i32) -> u8 {
@@ -77,6 +83,12 @@ fn severity(code: i32) -> u8 {
 
 /// Checks each file.
 pub(super) fn run(args: CheckArgs) -> Result<i32, BadInput> {
+    if args.html.is_some() && args.files.len() != 1 {
+        return Err(BadInput(format!(
+            "--html: one history file per report ({} given)",
+            args.files.len()
+        )));
+    }
     let (levels, models) = match &args.consistency {
         Some(text) => split_models(text)?,
         None => (None, Vec::new()),
@@ -99,6 +111,7 @@ pub(super) fn run(args: CheckArgs) -> Result<i32, BadInput> {
                     ladder.as_ref().map(|input| (input, &models[..], budget)),
                     args.json,
                     &args.model,
+                    args.html.as_deref(),
                 )
             }))
         });
@@ -126,6 +139,11 @@ pub(super) fn run(args: CheckArgs) -> Result<i32, BadInput> {
     };
     let limit = parse_duration(&args.budget).map_err(|e| BadInput(format!("--budget: {e}")))?;
     if !models.is_empty() {
+        if args.html.is_some() {
+            return Err(BadInput(
+                "--html: the report shows linearizability and isolation checks; drop --consistency for a register history".into(),
+            ));
+        }
         let input = ladder::Input::for_model(kind, init)
             .map_err(|e| BadInput(format!("--consistency: {e}")))?;
         return each_file(&args.files, |source| {
@@ -147,6 +165,12 @@ pub(super) fn run(args: CheckArgs) -> Result<i32, BadInput> {
             check_one(source, &spec, &args, budget)
         })
     })
+}
+
+/// Writes an HTML report to `path`.
+pub(super) fn write_html(path: &std::path::Path, page: &str) -> Result<(), BadInput> {
+    std::fs::write(path, page)
+        .map_err(|e| BadInput(format!("{}: cannot write the report: {e}", path.display())))
 }
 
 /// Reports a history `model` could not read (bad input): the file and line on stderr.
@@ -302,6 +326,13 @@ fn check_one(
     };
     let check_ms = started.elapsed().as_secs_f64() * 1000.0;
     let file = &source.file;
+    if let Some(path) = &args.html {
+        let checks = [result.to_check_result()];
+        write_html(
+            path,
+            &html::history_report(file, &args.model, history, &checks),
+        )?;
+    }
     if args.json {
         let v = serde_json::json!({
             "file": file,

@@ -17,6 +17,7 @@ pub(super) fn check_one(
     ladder: Option<(&Input, &[Model], &Budget<'_>)>,
     json: bool,
     model: &str,
+    html: Option<&std::path::Path>,
 ) -> i32 {
     let started = Instant::now();
     let report = match isolation::check(&source.history, opts) {
@@ -36,6 +37,15 @@ pub(super) fn check_one(
         std::iter::once(report.verdict()).chain(registers.as_ref().map(|l| l.verdict())),
     );
     let check_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if let Some(path) = html {
+        let checks = [report.to_check_result()];
+        let page =
+            crate::report::html::history_report(&source.file, model, &source.history, &checks);
+        if let Err(super::BadInput(e)) = super::check::write_html(path, &page) {
+            eprintln!("error: {e}");
+            return super::EXIT_BAD_INPUT;
+        }
+    }
     if json {
         let mut consistency: Vec<serde_json::Value> = report
             .consistency

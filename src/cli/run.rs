@@ -1,9 +1,10 @@
-//! `faultline run FILE [--seed N] [--json] [--trace F] [--history F]`.
+//! `faultline run FILE [--seed N] [--json] [--trace F] [--history F] [--html F]`.
 
 use super::{exit_for, load, BadInput};
 use crate::des::trace::Trace;
 use crate::explore::run_seed;
 use crate::history::{write_edn, write_json, HistoryFormat};
+use crate::report::html::{self, TraceCollector};
 use crate::report::{json_report, text_report};
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -27,6 +28,10 @@ pub struct RunArgs {
     /// Write the client history to this file (`.edn` Jepsen EDN, `.json`/`.jsonl` JSON lines).
     #[arg(long, value_name = "FILE")]
     history: Option<PathBuf>,
+    /// Write a self-contained HTML report (space-time diagram, operation timeline with the
+    /// witness, CAP panel, latencies) to this file.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 fn create(path: &PathBuf) -> Result<BufWriter<File>, BadInput> {
@@ -41,12 +46,29 @@ pub(super) fn run(args: RunArgs) -> Result<i32, BadInput> {
     let seed = args.seed.unwrap_or(scenario.seed);
     let started = Instant::now();
     let mut trace_file = args.trace.as_ref().map(create).transpose()?;
-    let trace = match trace_file.as_mut() {
-        Some(f) => Trace::to_writer(f),
-        None => Trace::hash_only(),
+    let mut html_file = args.html.as_ref().map(create).transpose()?;
+    // The report reads the trace lines as they are written (and passes them on to the
+    // trace file); without --html nothing is collected.
+    let (outcome, collected) = {
+        let file = trace_file.as_mut().map(|f| f as &mut dyn Write);
+        match html_file {
+            Some(_) => {
+                let mut c = TraceCollector::new(&scenario.cluster.nodes, file);
+                let outcome = run_seed(&scenario, seed, Trace::to_writer(&mut c))?;
+                let collected = c.finish(outcome.output.end_time);
+                (outcome, Some(collected))
+            }
+            None => {
+                let trace = file.map_or_else(Trace::hash_only, Trace::to_writer);
+                (run_seed(&scenario, seed, trace)?, None)
+            }
+        }
     };
-    let outcome = run_seed(&scenario, seed, trace)?;
     if let Some(mut f) = trace_file {
+        f.flush()?;
+    }
+    if let (Some(f), Some(c)) = (html_file.as_mut(), collected.as_ref()) {
+        f.write_all(html::run_report(&scenario, &outcome, c).as_bytes())?;
         f.flush()?;
     }
     let wall = started.elapsed();

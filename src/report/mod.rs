@@ -1,7 +1,8 @@
-//! Reports of a run: the readable text summary, the JSON report of DESIGN §7 and the story
-//! of a failure ([`story`]). Reports hold no wall-clock fields; the CLI adds timing
-//! separately where it wants to.
+//! Reports of a run: the readable text summary, the JSON report of DESIGN §7, the
+//! self-contained HTML report ([`html`]) and the story of a failure ([`story`]). Reports hold
+//! no wall-clock fields; the CLI adds timing separately where it wants to.
 
+pub mod html;
 mod json;
 pub mod story;
 mod text;

@@ -2,6 +2,7 @@
 
 use super::engine::Sim;
 use super::event::{Event, ProtocolPanic, SuspectTruth, Suspicion};
+use super::messages::DropReason;
 use super::observer::Observer;
 use super::panics::{self, Caught};
 use crate::des::ids::NodeId;
@@ -168,6 +169,7 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                 }
                 Effect::Reply { to, reply, token } => {
                     let delay = self.client_delay(to.client);
+                    self.trace_client("reply", node, to.client, to.seq, self.now + delay);
                     let ev = Event::Response {
                         client: to.client,
                         node,
@@ -211,30 +213,43 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
         self.commentary("note", Some(node), text);
     }
 
-    /// Hands one message to the network.
-    #[inline]
+    /// Hands one message to the network, under the next message id (a duplicate the network
+    /// makes gets the id after it). Always inlined into `apply_effects`: PHOLD spends most
+    /// of its time here.
+    #[inline(always)]
     fn send(&mut self, from: NodeId, to: NodeId, msg: P::Msg) {
         self.stats.sent += 1;
+        let id = self.next_msg_id();
+        self.trace_send(from, to, id, &msg);
         match self.links.route(from, to) {
             Fate::Deliver { delay, dup_delay } => {
                 if let Some(d) = dup_delay {
                     self.stats.duplicated += 1;
                     self.in_flight += 1;
+                    let dup = self.next_msg_id();
+                    self.trace_duplicate(from, to, dup, id);
                     self.queue.push(
                         self.now + d,
                         Event::Deliver {
                             to,
                             from,
+                            id: dup,
                             msg: msg.clone(),
                         },
                     );
                 }
                 self.in_flight += 1;
                 self.queue
-                    .push(self.now + delay, Event::Deliver { to, from, msg });
+                    .push(self.now + delay, Event::Deliver { to, from, id, msg });
             }
-            Fate::Lost => self.stats.dropped_loss += 1,
-            Fate::Cut => self.stats.dropped_cut += 1,
+            Fate::Lost => {
+                self.stats.dropped_loss += 1;
+                self.trace_drop(to, id, DropReason::Loss);
+            }
+            Fate::Cut => {
+                self.stats.dropped_cut += 1;
+                self.trace_drop(to, id, DropReason::Cut);
+            }
         }
     }
 
@@ -265,6 +280,7 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
             } => {
                 let delay = self.client_delay(client);
                 let seq = request.id.seq;
+                self.trace_client("client-send", node, client, seq, self.now + delay);
                 self.queue.push(
                     self.now + delay,
                     Event::Request {
@@ -334,6 +350,7 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                 Outcome::Overloaded
             };
             let delay = self.client_delay(client);
+            self.trace_client("reply", node, client, request.id.seq, self.now + delay);
             let ev = Event::Response {
                 client,
                 node,

@@ -6,6 +6,7 @@ use super::event::{
     Event, FiredFault, NetStats, NodeFinal, NodeState, PartitionWindow, ProtocolPanic, RunOutput,
     StopReason, Suspicion,
 };
+use super::messages::DropReason;
 use super::observer::Observer;
 use super::panics;
 use crate::des::ids::NodeId;
@@ -53,6 +54,8 @@ pub(crate) struct Sim<'s, 't, P: Protocol, O: Observer> {
     pub(crate) stats: NetStats,
     pub(crate) in_flight: u64,
     pub(crate) faults: Vec<FiredFault>,
+    /// Messages sent so far (the last message id given out; see `sim::messages`).
+    pub(crate) msg_ids: u64,
     /// Faults injected so far (the last [`crate::des::ids::FaultId`] given out).
     pub(crate) fault_ids: u64,
     pub(crate) finals_started: bool,
@@ -138,6 +141,7 @@ impl<'s, 't, P: Protocol, O: Observer> Sim<'s, 't, P, O> {
             in_flight: 0,
             faults: Vec::new(),
             fault_ids: 0,
+            msg_ids: 0,
             finals_started: false,
             observer,
             partitions: Vec::new(),
@@ -325,7 +329,7 @@ impl<'s, 't, P: Protocol, O: Observer> Sim<'s, 't, P, O> {
             }
         }
         match event {
-            Event::Deliver { to, from, msg } => self.deliver(to, from, msg),
+            Event::Deliver { to, from, id, msg } => self.deliver(to, from, id, msg),
             Event::Timer {
                 node,
                 incarnation,
@@ -369,25 +373,26 @@ impl<'s, 't, P: Protocol, O: Observer> Sim<'s, 't, P, O> {
         }
     }
 
-    /// Delivers one message (the hot path).
+    /// Delivers message `id` (the hot path). Its id is hashed with it.
     #[inline]
-    fn deliver(&mut self, to: NodeId, from: NodeId, msg: P::Msg) {
+    fn deliver(&mut self, to: NodeId, from: NodeId, id: u64, msg: P::Msg) {
         self.in_flight -= 1;
         let host = &self.nodes[to.index()];
         if host.status != Status::Up {
             self.stats.dropped_crashed += 1;
+            self.trace_drop(to, id, DropReason::Crashed);
             return;
         }
         if self.links.is_cut(from, to) {
             self.stats.dropped_cut += 1;
+            self.trace_drop(to, id, DropReason::Cut);
             return;
         }
         self.stats.delivered += 1;
         self.hash_event(1, u64::from(to.0), u64::from(from.0));
+        self.trace.hasher().word(id);
         msg.hash(self.trace.hasher());
-        self.end_event("deliver", Some(to), |sim| {
-            format!("from {} {:?}", sim.nodes[from.index()].name, msg)
-        });
+        self.end_deliver(to, from, id, &msg);
         self.call(to, "on_message", |p, ctx| p.on_message(ctx, from, msg));
     }
 

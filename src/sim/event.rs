@@ -16,10 +16,11 @@ use crate::workload::{OpStats, Outcome};
 pub(crate) enum Event<P: Protocol> {
     /// Boot node `node` for the first time.
     Boot { node: NodeId },
-    /// A message arrives.
+    /// Message `id` (see `sim::messages`) arrives.
     Deliver {
         to: NodeId,
         from: NodeId,
+        id: u64,
         msg: P::Msg,
     },
     /// A timer fires if still armed with `generation` in life `incarnation`.

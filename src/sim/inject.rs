@@ -3,6 +3,7 @@
 
 use super::engine::Sim;
 use super::event::{Event, FiredFault};
+use super::messages::DropReason;
 use super::observer::Observer;
 use super::script;
 use crate::des::ids::{FaultId, NodeId};
@@ -356,14 +357,23 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                     .filter(|n| self.nodes[n.index()].status != Status::Crashed)
                     .collect();
                 for &node in &hit {
+                    self.commentary("crash", Some(node), source.to_string());
                     let host = &mut self.nodes[node.index()];
-                    let dropped = host
+                    let waiting: Vec<u64> = host
                         .backlog
                         .iter()
-                        .filter(|e| matches!(e, Event::Deliver { .. }))
-                        .count() as u64;
+                        .filter_map(|e| match e {
+                            Event::Deliver { id, .. } => Some(*id),
+                            _ => None,
+                        })
+                        .collect();
+                    let dropped = waiting.len() as u64;
                     self.stats.dropped_crashed += dropped;
                     self.in_flight -= dropped;
+                    for id in waiting {
+                        self.trace_drop(node, id, DropReason::Crashed);
+                    }
+                    let host = &mut self.nodes[node.index()];
                     host.crash();
                     host.gone = *permanent;
                     host.down_since = self.now;
@@ -405,6 +415,7 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                     .filter(|n| self.nodes[n.index()].status == Status::Up)
                     .collect();
                 for &node in &hit {
+                    self.commentary("pause", Some(node), source.to_string());
                     let host = &mut self.nodes[node.index()];
                     host.status = Status::Paused;
                     host.down_since = self.now;

@@ -7,6 +7,7 @@ mod dispatch;
 mod engine;
 mod event;
 mod inject;
+mod messages;
 mod observer;
 pub mod panics;
 mod repeat;

@@ -87,6 +87,7 @@ mod tests {
             time: 0,
             source,
             what: what.into(),
+            script: Vec::new(),
         }
     }
 
