@@ -178,6 +178,33 @@ fn raft_partition_report_in_a_browser() {
 }
 
 #[test]
+fn the_cap_panel_places_the_witness_on_its_side_of_the_partition() {
+    // No browser needed: the panel is written by the server side of the report. The stale
+    // read of raft-stale-local-read is served by n2, the isolated old leader, during the
+    // partition; the panel says so on n2's row, not on the majority's.
+    let dir = scratch("cap");
+    let page = run_report("scenarios/raft-stale-local-read.toml", &dir);
+    let text = std::fs::read_to_string(&page).unwrap();
+    let cap = &text[text.find("id=\"cap\"").expect("a CAP panel")..];
+    let cap = &cap[..cap.find("</section>").expect("the panel ends")];
+    let rows: Vec<&str> = cap.split("<tr>").skip(2).collect();
+    let n2 = rows
+        .iter()
+        .find(|r| r.contains("<td>n2</td>"))
+        .expect("a row for n2's side");
+    assert!(
+        n2.contains("linearizable's witness is here: p17&#39;s read 70 (answered by n2"),
+        "{n2}"
+    );
+    let majority = rows
+        .iter()
+        .find(|r| r.contains("n1 n3 n4 n5"))
+        .expect("a row for the majority");
+    assert!(!majority.contains("witness is here"), "{majority}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
 fn primary_backup_lost_write_report_in_a_browser() {
     let Some(chromium) = browser("primary_backup_lost_write_report_in_a_browser") else {
         return;

@@ -115,11 +115,19 @@ impl<E> EventQueue<E> {
     }
 
     /// Makes the current bucket hold the earliest entries; false when the queue is empty.
-    #[inline]
+    #[inline(always)]
     fn refill(&mut self) -> bool {
         if self.head < self.buckets[self.current].len() {
             return true;
         }
+        self.refill_slow()
+    }
+
+    /// [`EventQueue::refill`] once the current bucket is used up: takes the next bucket,
+    /// redistributing it if it spans more than one time (kept out of line so that the
+    /// common case, one more entry in the current bucket, costs a comparison).
+    #[inline(never)]
+    fn refill_slow(&mut self) -> bool {
         if self.head > 0 {
             self.buckets[self.current].clear();
             self.head = 0;

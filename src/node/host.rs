@@ -20,17 +20,27 @@ pub enum Status {
 }
 
 /// One node of the simulated cluster.
+///
+/// Laid out in declaration order (`repr(C)`) so that what every delivery reads (status,
+/// incarnation, clock, last reading, persist tokens) shares the first cache line, ahead of the
+/// random stream's 256-byte buffer: left to the compiler, the status byte landed after the
+/// buffer, one more line per delivery.
+#[repr(C)]
 pub struct NodeHost<P: Protocol, E> {
-    /// The node's name from the scenario.
-    pub name: String,
     /// Running state.
     pub status: Status,
     /// Bumped at every crash; events of an earlier life are skipped when popped.
     pub incarnation: u32,
-    /// The protocol instance while up or paused.
-    pub protocol: Option<P>,
     /// The node's local clock.
     pub clock: LocalClock,
+    /// Last clock reading given to the protocol, for the monotonicity self-check.
+    pub last_reading: Nanos,
+    /// Persist tokens handed out (never reused, across restarts too).
+    pub next_token: u64,
+    /// The protocol instance while up or paused.
+    pub protocol: Option<P>,
+    /// The node's name from the scenario.
+    pub name: String,
     /// The node's own random stream (survives restarts: it models the host, not the process).
     pub rng: Stream,
     /// Pending named timers with the generation their event must carry.
@@ -42,14 +52,10 @@ pub struct NodeHost<P: Protocol, E> {
     pub in_progress: VecDeque<(u64, P::Write)>,
     /// When the last write issued will complete (writes complete in order).
     pub last_write_done: Nanos,
-    /// Persist tokens handed out (never reused, across restarts too).
-    pub next_token: u64,
     /// Events that arrived while paused, in arrival order.
     pub backlog: Vec<E>,
     /// Identifies the current pause, so a stale resume does nothing.
     pub pause_id: u64,
-    /// Last clock reading given to the protocol, for the monotonicity self-check.
-    pub last_reading: Nanos,
     /// When (global time) the node last crashed or paused.
     pub down_since: Nanos,
     /// Client requests in service and waiting (with `[cluster] service_time`).

@@ -115,12 +115,30 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
         }
     }
 
+    /// Carries out the effects `node`'s handler recorded, in order. A lone effect (PHOLD's
+    /// one send, a reply) is applied without setting the buffer aside.
+    #[inline]
     fn apply_effects(&mut self, node: NodeId) {
-        if self.effects.is_empty() {
-            return;
+        match self.effects.len() {
+            0 => {}
+            1 => {
+                let effect = self.effects.pop().expect("one effect");
+                self.apply_effect(node, effect);
+            }
+            _ => {
+                let mut effects = std::mem::take(&mut self.effects);
+                for effect in effects.drain(..) {
+                    self.apply_effect(node, effect);
+                }
+                self.effects = effects;
+            }
         }
-        let mut effects = std::mem::take(&mut self.effects);
-        for effect in effects.drain(..) {
+    }
+
+    /// Carries out one effect of `node`'s handler.
+    #[inline]
+    fn apply_effect(&mut self, node: NodeId, effect: Effect<P>) {
+        {
             match effect {
                 Effect::Send { to, msg } => self.send(node, to, msg),
                 Effect::Broadcast { msg } => {
@@ -183,7 +201,6 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
                 Effect::Suspect { peer } => self.record_suspicion(node, peer),
             }
         }
-        self.effects = effects;
     }
 
     /// Records that `by` suspects `peer`, with what is true of `peer` now.

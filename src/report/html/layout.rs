@@ -4,6 +4,7 @@
 //! here; everything that zooms is drawn by the script from the data.
 
 use crate::des::time::format_instant;
+use crate::history::{History, OpType, Process};
 use serde_json::Value;
 use std::fmt::Write;
 
@@ -130,7 +131,16 @@ pub fn checks_panel(checks: &[crate::check::CheckResult]) -> String {
 /// The CAP panel: for each partition window, each side's availability (from the JSON
 /// report's `availability.partitions`) beside its consistency on the ladder
 /// (`availability.consistency`, when the ladder ran), and the verdicts of the checks.
-pub fn cap_panel(availability: &Value, checks: &[crate::check::CheckResult]) -> String {
+///
+/// A side whose consistency the ladder did not judge still shows the failing checks whose key
+/// witnessed operation happened there: invoked inside the window and answered by one of the
+/// side's nodes (a stale read served by an isolated old leader, say).
+pub fn cap_panel(
+    availability: &Value,
+    checks: &[crate::check::CheckResult],
+    history: &History,
+) -> String {
+    let witnessed = witnessed_ops(checks, history);
     let mut s = String::from(
         "<section id=\"cap\"><h2>CAP: availability and consistency during partitions</h2>",
     );
@@ -191,7 +201,27 @@ pub fn cap_panel(availability: &Value, checks: &[crate::check::CheckResult]) -> 
                             escape(&list("weakest_broken"))
                         )
                     })
-                    .unwrap_or_else(|| "not judged".to_string());
+                    .unwrap_or_else(|| {
+                        let here: Vec<String> = witnessed
+                            .iter()
+                            .filter(|w| {
+                                start <= w.invoked && w.invoked < end && nodes.contains(&w.node)
+                            })
+                            .map(|w| {
+                                format!(
+                                    "<span class=\"verdict fail\">fail</span> {}'s witness is here: {}",
+                                    escape(w.check),
+                                    escape(&w.what)
+                                )
+                            })
+                            .collect();
+                        if here.is_empty() {
+                            "not judged (no per-side ladder: the consistency ladder did not run)"
+                                .to_string()
+                        } else {
+                            here.join("<br>")
+                        }
+                    });
                 let when = if i == 0 {
                     format!(
                         "#{} {} – {}",
@@ -220,6 +250,57 @@ pub fn cap_panel(availability: &Value, checks: &[crate::check::CheckResult]) -> 
     }
     s.push_str("</section>");
     s
+}
+
+/// The key operation of a failing check's witness, placed in time and on a node.
+struct Witnessed<'a> {
+    /// The check that failed.
+    check: &'a str,
+    /// When the operation was invoked.
+    invoked: crate::des::time::Nanos,
+    /// The node that answered it.
+    node: &'a str,
+    /// The operation in words: `p17's read of 70 (answered by n2 at 2.597 s)`.
+    what: String,
+}
+
+/// For every failing check with structured witness references, its key operation (the first
+/// one named) when the history says which node answered it.
+fn witnessed_ops<'a>(
+    checks: &'a [crate::check::CheckResult],
+    history: &'a History,
+) -> Vec<Witnessed<'a>> {
+    let mut out = Vec::new();
+    for c in checks.iter().filter(|c| c.verdict.name() == "fail") {
+        let Some(&key) = c.refs.ops.first() else {
+            continue;
+        };
+        let Some(invoke) = history.ops.get(key as usize) else {
+            continue;
+        };
+        let completion = history.ops[key as usize + 1..]
+            .iter()
+            .find(|o| o.process == invoke.process && o.kind != OpType::Invoke);
+        let Some((done, node)) = completion.and_then(|o| o.node.as_deref().map(|n| (o, n))) else {
+            continue;
+        };
+        let who = match invoke.process {
+            Process::Client(p) => format!("p{p}"),
+            Process::Nemesis => "the nemesis".to_string(),
+        };
+        out.push(Witnessed {
+            check: c.name,
+            invoked: invoke.time,
+            node,
+            what: format!(
+                "{who}'s {} {} (answered by {node} at {})",
+                done.f.name(),
+                crate::history::fmt_value(&done.value),
+                format_instant(done.time)
+            ),
+        });
+    }
+    out
 }
 
 #[cfg(test)]

@@ -85,7 +85,7 @@ pub fn run_report(scenario: &Scenario, outcome: &Outcome, trace: &Collected) -> 
         layout::checks_panel(&outcome.checks),
         layout::diagram_panel(),
         layout::timeline_panel(),
-        layout::cap_panel(&report["availability"], &outcome.checks),
+        layout::cap_panel(&report["availability"], &outcome.checks, &out.history),
         latency::panel(&data::ok_latencies(&spans)),
     ];
     layout::page(&header, &panels, &data)
