@@ -1,6 +1,7 @@
 //! Step 2 of shrinking: reductions of the scenario document, each kept only when the
 //! candidate still fails the same way ([`super::oracle`]). Faults go by delta debugging
-//! ([`super::ddmin`]); the duration (and so the number of operations), the clients, the keys
+//! ([`super::ddmin`]), then runs of cuts of the same nodes are merged ([`super::coalesce`]);
+//! the duration (and so the number of operations), the clients, the keys
 //! and the nodes by binary search for the smallest value that still fails; network noise by
 //! trying each knob at zero (loss, duplication, reordering) and latency at a constant (the
 //! distribution's mean). Rounds repeat until one changes nothing or the budget is spent.
@@ -40,6 +41,7 @@ impl<'a> Shrinker<'a> {
             let mut progress = false;
             progress |= self.duration();
             progress |= self.faults();
+            progress |= self.coalesce();
             progress |= self.clients();
             progress |= self.rate();
             progress |= self.settle();
