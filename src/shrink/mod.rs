@@ -1,22 +1,28 @@
 //! `faultline shrink`: turns a failing run (a scenario and a seed) into a small scenario that
 //! fails the same way.
 //!
+//! Step 0 ([`prescript`]), for a dense nemesis run only: the nemesis run itself on fewer
+//! nodes, cut short, so that its faults keep hitting the leader while the cluster shrinks.
+//!
 //! Step 1 ([`convert`]): the faults that fired, the nemesis's included, become a scripted
 //! `[[faults]]` timeline with exact times and the nodes they hit, `[nemesis]` goes, and a
 //! swarm seed's protocol knobs are pinned in `[cluster.params]`; the seed stays (it drives
 //! the other randomness too). If that timeline does not fail the same way, the nemesis is
 //! kept and the reason recorded.
 //!
-//! Step 2 ([`passes`]): delta debugging ([`ddmin`]) over the faults, then binary search over
-//! the duration, clients, nodes and keys, and network noise to zero, each step kept when the
+//! Step 2 ([`passes`]): delta debugging ([`ddmin`]) over the faults, runs of cuts of the same
+//! nodes merged ([`coalesce`]), then binary search over the duration, clients, nodes and
+//! keys, and network noise to zero, each step kept when the
 //! run still fails the same way ([`oracle`]). Everything is deterministic: with a run limit
 //! the result depends only on the inputs; a wall-clock budget (the caller's stop rule) ends
 //! it with the best so far.
 
+pub mod coalesce;
 pub mod convert;
 pub mod ddmin;
 pub mod oracle;
 pub mod passes;
+pub mod prescript;
 pub mod size;
 pub mod writer;
 
@@ -104,6 +110,8 @@ pub struct Shrunk {
     pub kept_nemesis: Option<String>,
     /// What changed: (key, before, after).
     pub changes: Vec<(String, String, String)>,
+    /// The original file's opening comment lines (its description of the scenario).
+    pub preamble: Vec<String>,
     /// Runs made.
     pub runs: u64,
     /// Why it stopped early, if it did.
@@ -148,7 +156,7 @@ pub fn shrink(
         .map_err(|e: toml::de::Error| ShrinkError::Check(format!("{file}: {e}")))?;
     doc.insert("seed".into(), Value::Integer(seed as i64));
     doc.insert("expect".into(), Value::String("fail".into()));
-    let mut oracle = Oracle {
+    let oracle = Oracle {
         seed,
         target: signature.clone(),
         original: before,
@@ -161,9 +169,24 @@ pub fn shrink(
         phase: "timeline",
         path: file.clone(),
     };
-    // Step 1: the fired faults as a script.
     let had_nemesis = original.nemesis.is_some();
-    let scripted_doc = scripted(&doc, &original, &outcome.output);
+    // Step 0: a dense nemesis run on fewer nodes while the nemesis still draws.
+    let fired: usize = outcome.output.faults.iter().map(|f| f.script.len()).sum();
+    let (doc, oracle, mut early) = if had_nemesis && fired >= prescript::DENSE {
+        prescript::fewer_nodes(doc, oracle, before)
+    } else {
+        (doc, oracle, Vec::new())
+    };
+    let mut oracle = oracle;
+    let small = oracle.valid(&doc).unwrap_or(original);
+    let small_run = if early.is_empty() {
+        outcome
+    } else {
+        run_seed(&small, seed, Trace::hash_only())?
+    };
+    let small_size = Size::of(&small, &small_run);
+    // Step 1: the fired faults as a script.
+    let scripted_doc = scripted(&doc, &small, &small_run.output);
     // The timeline has events of its own (each fault, each end): it is not held to the
     // original's size, and later steps are held to the larger of the two.
     oracle.original = Size::unbounded();
@@ -180,12 +203,13 @@ pub fn shrink(
         }
     };
     if !scripted {
-        // The original itself must pass the oracle (it does: same run) for sizes.
-        oracle.last_size = Some(before);
+        // The original (or step 0's run) itself passes the oracle, for sizes.
+        oracle.last_size = Some(small_size);
         start = doc;
     }
     let entries = passes::fault_list(&start).len();
     let mut shrinker = passes::Shrinker::new(start, oracle);
+    shrinker.changes.append(&mut early);
     shrinker.run();
     let left = passes::fault_list(&shrinker.doc).len();
     if left < entries {
@@ -210,6 +234,7 @@ pub fn shrink(
         had_nemesis,
         kept_nemesis,
         changes: shrinker.changes,
+        preamble: writer::opening_comment(&text),
         runs: shrinker.oracle.runs,
         stopped: shrinker.oracle.stopped,
     })

@@ -1,6 +1,7 @@
 //! Step 2 of shrinking: reductions of the scenario document, each kept only when the
 //! candidate still fails the same way ([`super::oracle`]). Faults go by delta debugging
-//! ([`super::ddmin`]); the duration (and so the number of operations), the clients, the keys
+//! ([`super::ddmin`]), then runs of cuts of the same nodes are merged ([`super::coalesce`]);
+//! the duration (and so the number of operations), the clients, the keys
 //! and the nodes by binary search for the smallest value that still fails; network noise by
 //! trying each knob at zero (loss, duplication, reordering) and latency at a constant (the
 //! distribution's mean). Rounds repeat until one changes nothing or the budget is spent.
@@ -40,6 +41,7 @@ impl<'a> Shrinker<'a> {
             let mut progress = false;
             progress |= self.duration();
             progress |= self.faults();
+            progress |= self.coalesce();
             progress |= self.clients();
             progress |= self.rate();
             progress |= self.settle();
@@ -62,7 +64,7 @@ impl<'a> Shrinker<'a> {
     }
 
     /// Notes that `key` went from `from` to `to`.
-    fn note(&mut self, key: &str, from: String, to: String) {
+    pub fn note(&mut self, key: &str, from: String, to: String) {
         match self.changes.iter_mut().find(|c| c.0 == key) {
             Some(c) => c.2 = to,
             None => self.changes.push((key.to_string(), from, to)),
@@ -273,20 +275,7 @@ impl<'a> Shrinker<'a> {
             return false;
         };
         let names = scenario.cluster.nodes.clone();
-        let make = |doc: &Table, v: u64| {
-            let mut c = doc.clone();
-            let cluster = c.get_mut("cluster")?.as_table_mut()?;
-            let keep = &names[..v as usize];
-            let value = match cluster.get("nodes")? {
-                Value::Integer(_) => Value::Integer(v as i64),
-                _ => Value::Array(keep.iter().map(|n| Value::String(n.clone())).collect()),
-            };
-            cluster.insert("nodes".into(), value);
-            for gone in &names[v as usize..] {
-                drop_node(&mut c, gone);
-            }
-            Some(c)
-        };
+        let make = |doc: &Table, v: u64| with_nodes(doc, &names, v as usize);
         match self.smallest(0, names.len() as u64, 1, &make) {
             Some(v) => {
                 let n = names.len().to_string();
@@ -369,6 +358,23 @@ pub fn fault_list(doc: &Table) -> Vec<Value> {
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default()
+}
+
+/// `doc` on the first `v` of its nodes `names`: faults, link overrides, clock overrides and
+/// targets that name a removed node go (a partition group just loses it).
+pub fn with_nodes(doc: &Table, names: &[String], v: usize) -> Option<Table> {
+    let mut c = doc.clone();
+    let cluster = c.get_mut("cluster")?.as_table_mut()?;
+    let keep = names.get(..v)?;
+    let value = match cluster.get("nodes")? {
+        Value::Integer(_) => Value::Integer(v as i64),
+        _ => Value::Array(keep.iter().map(|n| Value::String(n.clone())).collect()),
+    };
+    cluster.insert("nodes".into(), value);
+    for gone in &names[v..] {
+        drop_node(&mut c, gone);
+    }
+    Some(c)
 }
 
 /// `doc` with `faults` as its `[[faults]]` (none: the key goes).

@@ -1,6 +1,8 @@
 //! The shrunk scenario as a file: a header comment (where it came from, the seed, the
 //! failure it keeps, the sizes before and after, and what was removed), then the document.
-//! The document is the one the last kept run parsed, so `faultline run` reproduces it.
+//! The document is the one the last kept run parsed, so `faultline run` reproduces it; the
+//! original file's opening comment (its description of the scenario) is kept after the
+//! header, marked as the original's.
 
 use super::Shrunk;
 use std::fmt::Write as _;
@@ -46,11 +48,59 @@ pub fn render(s: &Shrunk) -> String {
         None => "",
     };
     let _ = writeln!(h, "# {} runs{stopped}.", s.runs);
-    let _ = writeln!(
-        h,
-        "# The original file's comments are not copied; its description is kept."
-    );
+    if s.preamble.is_empty() {
+        let _ = writeln!(
+            h,
+            "# The original file's comments are not copied; its description is kept."
+        );
+    } else {
+        let _ = writeln!(
+            h,
+            "# The original file's opening comment follows (it describes the original run);"
+        );
+        let _ = writeln!(h, "# its other comments are not copied.");
+        let _ = writeln!(h, "#");
+        for line in &s.preamble {
+            let _ = writeln!(h, "{line}");
+        }
+    }
     h.push('\n');
     h.push_str(&s.toml);
     h
+}
+
+/// The comment lines `text` opens with (blank lines among them become `#`), up to the first
+/// line that is neither; trailing blank ones dropped.
+pub fn opening_comment(text: &str) -> Vec<String> {
+    let mut lines: Vec<String> = text
+        .lines()
+        .map(str::trim_end)
+        .take_while(|l| l.is_empty() || l.starts_with('#'))
+        .map(|l| {
+            if l.is_empty() {
+                "#".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    while lines.last().is_some_and(|l| l == "#") {
+        lines.pop();
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::opening_comment;
+
+    #[test]
+    fn the_opening_comment_is_the_leading_comment_block() {
+        let text = "# Title\n#\n# More.\n\n# after a blank\n\nname = \"x\"\n# later\n";
+        assert_eq!(
+            opening_comment(text),
+            vec!["# Title", "#", "# More.", "#", "# after a blank"]
+        );
+        assert!(opening_comment("name = \"x\"\n# late\n").is_empty());
+    }
 }
