@@ -102,8 +102,10 @@ pub fn build(
         (Some(start), Some(end)) => Window { start, end },
         _ => Window { start: end, end },
     };
+    let mut key_terms: Vec<u64> = Vec::new();
     for v in violations.iter().filter(|_| !broken.is_empty()) {
         serving.extend(v.nodes.iter().map(|n| out.nodes[n.index()].as_str()));
+        key_terms.extend(terms_named(&v.detail));
     }
 
     // The faults and leadership changes, as candidates.
@@ -119,6 +121,7 @@ pub fn build(
                 time: f.time,
                 involved,
                 minor: faults::is_minor(f),
+                key: false,
             },
             Sentence {
                 t: f.time,
@@ -144,6 +147,8 @@ pub fn build(
                 time: c.time,
                 involved: serving.contains(&node),
                 minor: !c.leads,
+                // The first leader of a term a broken invariant names: the plot of the break.
+                key: c.leads && key_terms.contains(&c.term) && first_of_term(leaders, c),
             },
             Sentence {
                 t: c.time,
@@ -233,6 +238,28 @@ fn verdict_line(verdict: Verdict, failing: &[&CheckResult]) -> String {
         line.push_str(&format!(" (also {what}: {})", others.join(", ")));
     }
     line
+}
+
+/// The terms an invariant monitor's detail names: every number after the word `term`
+/// (`n4 became leader of term 47 without the entry of term 40 at index 24 that n2 committed`
+/// names 47 and 40).
+fn terms_named(detail: &str) -> Vec<u64> {
+    detail
+        .split("term ")
+        .skip(1)
+        .filter_map(|rest| {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .collect()
+}
+
+/// True when `c` is the first time any node took the lead in `c.term`.
+fn first_of_term(leaders: &[LeaderChange], c: &LeaderChange) -> bool {
+    leaders
+        .iter()
+        .find(|o| o.leads && o.term == c.term)
+        .is_some_and(|o| o == c)
 }
 
 /// The role and epoch words of a protocol: (`primary`, `epoch`) or (`leader`, `term`).

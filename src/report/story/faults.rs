@@ -2,10 +2,35 @@
 //! after 1s`) becomes a sentence with its source as subject (`the script crashes n1 (the
 //! leader), restart after 1s`), and the nodes it names are found for relevance.
 
+use crate::des::time::{format_approx, parse_duration};
 use crate::sim::FiredFault;
 
 /// The fault in one sentence, without its time.
 pub(super) fn sentence(f: &FiredFault) -> String {
+    approximate_durations(&told(f))
+}
+
+/// Exact durations with a fraction (a nemesis draws them to the nanosecond: `restart after
+/// 18.076674ms`) as people read them (`18ms`, two significant digits); whole ones (`1s`,
+/// `200ms`) as they are. The run's report and trace keep the exact text.
+fn approximate_durations(text: &str) -> String {
+    text.split(' ')
+        .map(|word| {
+            let end = word.trim_end_matches([',', ')', ';', ':']);
+            let (number, rest) = word.split_at(end.len());
+            let fractional =
+                number.contains('.') && number.starts_with(|c: char| c.is_ascii_digit());
+            match parse_duration(number) {
+                Ok(n) if fractional => format!("{}{rest}", format_approx(n)),
+                _ => word.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The fault in one sentence, durations exact.
+fn told(f: &FiredFault) -> String {
     let who = match f.source {
         "script" => "the script",
         "nemesis" => "the nemesis",
@@ -113,6 +138,17 @@ mod tests {
         assert_eq!(
             sentence(&fired("engine", "end of workload: heal network")),
             "the workload ends and the engine undoes every fault (heal network)"
+        );
+        assert_eq!(
+            sentence(&fired(
+                "nemesis",
+                "crash n5,n6 (a random majority), restart after 18.076674ms"
+            )),
+            "the nemesis crashes n5,n6 (a random majority), restart after 18ms"
+        );
+        assert_eq!(
+            sentence(&fired("nemesis", "pause n3 for 1.25s, then 2.5ms)")),
+            "the nemesis pauses n3 for 1.2s, then 2.5ms)"
         );
         let names: Vec<String> = ["n1", "n2", "n10"].iter().map(|s| s.to_string()).collect();
         assert_eq!(

@@ -128,15 +128,37 @@ impl<'a> Told<'a> {
     }
 }
 
-/// A value as histories show it (EDN), cut to a readable length.
+/// A value as histories show it (EDN), with long lists shortened to their first two and last
+/// three elements (`[393 411 … 447 450 452]`: a list-append read's newest elements are the
+/// ones a witness is about), then cut to a readable length.
 fn value(v: &Value) -> String {
-    const MAX: usize = 48;
-    let s = fmt_value(v);
+    const MAX: usize = 120;
+    let s = shortened(v);
     if s.chars().count() <= MAX {
         return s;
     }
     let cut: String = s.chars().take(MAX - 1).collect();
     format!("{cut}…")
+}
+
+/// [`fmt_value`], lists of more than six elements shortened (see [`value`]).
+fn shortened(v: &Value) -> String {
+    const LONG: usize = 6;
+    match v {
+        Value::List(items) => {
+            let told: Vec<String> = if items.len() > LONG {
+                let head = items[..2].iter().map(shortened);
+                let tail = items[items.len() - 3..].iter().map(shortened);
+                head.chain(std::iter::once("…".to_string()))
+                    .chain(tail)
+                    .collect()
+            } else {
+                items.iter().map(shortened).collect()
+            };
+            format!("[{}]", told.join(" "))
+        }
+        other => fmt_value(other),
+    }
 }
 
 /// A compare-and-set's `[expected new]` as `expected→new`.

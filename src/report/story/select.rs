@@ -2,7 +2,8 @@
 //! fixed number of places, ranked by how near in time it is to the witnessed operations
 //! (before them counts more than after), whether it involves a node that served one, and
 //! whether it is a major event (a crash, a partition, a new leader) or a minor one (a fault
-//! ending, a degraded link, a step-down).
+//! ending, a degraded link, a step-down). Key events (a new leader in a term a broken
+//! invariant names) are told whatever their distance.
 
 use crate::des::time::Nanos;
 
@@ -15,6 +16,8 @@ pub(super) struct Candidate {
     pub(super) involved: bool,
     /// Whether it is a minor event (it counts as three times as far).
     pub(super) minor: bool,
+    /// Whether the failure names it (it counts as inside the window).
+    pub(super) key: bool,
 }
 
 /// The window the witnessed operations span (first invocation to last completion).
@@ -26,12 +29,15 @@ pub(super) struct Window {
     pub(super) end: Nanos,
 }
 
-/// How far `c` is from the story's moment: zero inside the window; the gap before it; four
+/// How far `c` is from the story's moment: zero inside the window or for a key event; the gap
+/// before it; four
 /// times the gap after it (an event after the witness rarely explains it, but a crash after
 /// an acknowledged write can lose it). Halved for an event that involves a serving node,
 /// tripled for a minor one.
 fn distance(c: &Candidate, w: Window) -> Nanos {
-    let d = if c.time < w.start {
+    let d = if c.key {
+        0
+    } else if c.time < w.start {
         w.start - c.time
     } else if c.time > w.end {
         (c.time - w.end).saturating_mul(4)
@@ -66,6 +72,7 @@ mod tests {
             time,
             involved,
             minor: false,
+            key: false,
         };
         let events = [
             c(100, false), // far before
@@ -91,5 +98,8 @@ mod tests {
         minor[1].time = 700; // minor: 600
         assert_eq!(choose(&minor, w, 2), vec![2, 5]);
         assert_eq!(choose(&events, w, 10), vec![0, 1, 2, 3, 4, 5]);
+        let mut keyed = events.clone();
+        keyed[0].key = true; // far before, but named by the failure
+        assert_eq!(choose(&keyed, w, 2), vec![0, 2]);
     }
 }
