@@ -5,7 +5,7 @@
 
 use super::{CheckInput, CheckResult, Checker, Verdict};
 use crate::des::ids::RequestId;
-use crate::des::time::format_duration;
+use crate::des::time::format_instant;
 use crate::scenario::Scenario;
 use crate::sim::{NodeFinal, RunOutput};
 use std::collections::BTreeSet;
@@ -92,8 +92,8 @@ pub fn check_committed_log(out: &RunOutput) -> Option<CheckResult> {
                 "{what} (client {}, request {}), invoked {} and acknowledged {}, is not committed",
                 w.request.client,
                 w.request.seq,
-                format_duration(w.invoked),
-                format_duration(w.acked)
+                format_instant(w.invoked),
+                format_instant(w.acked)
             )
         })
         .collect();

@@ -24,7 +24,7 @@
 //! with the convergence check, which makes them of the replicas' own states.
 
 use super::{CheckInput, CheckResult, Checker, Verdict, WitnessRefs};
-use crate::des::time::format_duration;
+use crate::des::time::format_instant;
 use crate::history::{Func, Op, OpType, Process, Value};
 use crate::ops::Datum;
 use crate::scenario::Scenario;
@@ -128,13 +128,13 @@ pub(super) fn describe(e: &Effect<'_>) -> String {
     match e.done {
         Some(d) => format!(
             "{what} by {process} (invoked {}, {} at {})",
-            format_duration(e.invoke.time),
+            format_instant(e.invoke.time),
             d.kind.name(),
-            format_duration(d.time)
+            format_instant(d.time)
         ),
         None => format!(
             "{what} by {process} (invoked {}, never answered)",
-            format_duration(e.invoke.time)
+            format_instant(e.invoke.time)
         ),
     }
 }

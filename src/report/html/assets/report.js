@@ -17,7 +17,9 @@
   var MAX_OPS = 4000;         // above this many visible operations, merge bars per row
   var MAX_NOTES = 1500;       // above this many visible notes, show none (say so)
   var END = Math.max(D.end || 0, 1);
-  var view = { t0: 0, t1: END };
+  // An external history's clock may start far from zero: the view opens on its operations.
+  var BEGIN = Math.min(D.begin || 0, END - 1);
+  var view = { t0: BEGIN, t1: END };
   var folded = {};
   if (D.diagram && D.diagram.lanes.length - D.diagram.nodes > 8) {
     // Many clients: their lanes start folded (click a name to unfold it).
@@ -47,9 +49,9 @@
   // ---- controls -------------------------------------------------------------------------
   function setView(t0, t1) {
     var span = Math.max(t1 - t0, 1000);
-    t0 = Math.max(0, t0);
+    t0 = Math.max(BEGIN, t0);
     t1 = Math.min(END, t0 + span);
-    if (t1 - t0 < span) t0 = Math.max(0, t1 - span);
+    if (t1 - t0 < span) t0 = Math.max(BEGIN, t1 - span);
     view.t0 = t0; view.t1 = t1;
     render();
   }
@@ -79,7 +81,7 @@
       if (id) b.id = id;
       c.appendChild(b);
     }
-    button("Whole run", function () { setView(0, END); }, "zoom-all");
+    button("Whole run", function () { setView(BEGIN, END); }, "zoom-all");
     button("Zoom in", function () { var m = (view.t0 + view.t1) / 2, h = (view.t1 - view.t0) / 4; setView(m - h, m + h); });
     button("Zoom out", function () { var m = (view.t0 + view.t1) / 2, h = (view.t1 - view.t0); setView(m - h, m + h); });
     button("◀", function () { var s = (view.t1 - view.t0) / 2; setView(view.t0 - s, view.t1 - s); });
