@@ -248,6 +248,19 @@ fn knossos_history_report_in_a_browser() {
         "a history has no trace to draw"
     );
     assert!(dom.contains("not linearizable"));
+    // The command to rerun is the one given, --html left out; the history's clock starts at
+    // 99.287 s and the view opens there, not at zero.
+    let command = format!(
+        "faultline check {} --model cas-register --init 0<",
+        corpus
+            .join("cas-register/bad/rethink-fail-smaller.edn")
+            .display()
+    );
+    assert!(dom.contains(&command), "the rerun command: {command}");
+    assert!(
+        dom.contains("showing 99.287s"),
+        "the view opens on the operations"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -167,6 +167,34 @@ pub(super) fn run(args: CheckArgs) -> Result<i32, BadInput> {
     })
 }
 
+/// The command line that checks the same way as this one, `--html` and its file left out:
+/// what an HTML report shows as the command to rerun.
+pub(super) fn command_without_html() -> String {
+    let mut words = vec!["faultline".to_string()];
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--html" {
+            args.next();
+        } else if !arg.starts_with("--html=") {
+            words.push(shell_word(&arg));
+        }
+    }
+    words.join(" ")
+}
+
+/// `word` as a shell reads it back: as is when it is plain, else in single quotes.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./:=,+@%".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
 /// Writes an HTML report to `path`.
 pub(super) fn write_html(path: &std::path::Path, page: &str) -> Result<(), BadInput> {
     std::fs::write(path, page)
@@ -330,7 +358,7 @@ fn check_one(
         let checks = [result.to_check_result()];
         write_html(
             path,
-            &html::history_report(file, &args.model, history, &checks),
+            &html::history_report(file, &args.model, &command_without_html(), history, &checks),
         )?;
     }
     if args.json {

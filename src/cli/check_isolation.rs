@@ -39,8 +39,14 @@ pub(super) fn check_one(
     let check_ms = started.elapsed().as_secs_f64() * 1000.0;
     if let Some(path) = html {
         let checks = [report.to_check_result()];
-        let page =
-            crate::report::html::history_report(&source.file, model, &source.history, &checks);
+        let command = super::check::command_without_html();
+        let page = crate::report::html::history_report(
+            &source.file,
+            model,
+            &command,
+            &source.history,
+            &checks,
+        );
         if let Err(super::BadInput(e)) = super::check::write_html(path, &page) {
             eprintln!("error: {e}");
             return super::EXIT_BAD_INPUT;

@@ -93,9 +93,14 @@ pub fn run_report(scenario: &Scenario, outcome: &Outcome, trace: &Collected) -> 
 
 /// The report of an external history checked with `faultline check`: there is no trace, so
 /// it shows the checks with their witness, the operation timeline and the latencies.
+///
+/// `command` is the command that checks the history the same way (the CLI gives its own
+/// arguments without `--html`). The view opens on the operations: an external history's
+/// clock may start far from zero.
 pub fn history_report(
     file: &str,
     model: &str,
+    command: &str,
     history: &History,
     checks: &[CheckResult],
 ) -> String {
@@ -107,17 +112,14 @@ pub fn history_report(
             ("history", file.to_string(), true),
             ("model", model.to_string(), false),
             ("entries", history.ops.len().to_string(), false),
-            (
-                "command",
-                format!("faultline check {file} --model {model}"),
-                true,
-            ),
+            ("command", command.to_string(), true),
             ("faultline", env!("CARGO_PKG_VERSION").to_string(), false),
         ],
     };
     let (timeline, spans) = data::timeline(history, checks);
     let end = timeline["end"].clone();
-    let data = json!({ "timeline": timeline, "diagram": null, "end": end });
+    let begin = history.ops.iter().map(|o| o.time).min().unwrap_or(0);
+    let data = json!({ "timeline": timeline, "diagram": null, "begin": begin, "end": end });
     let panels = [
         layout::checks_panel(checks),
         layout::timeline_panel(),

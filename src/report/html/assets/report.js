@@ -283,13 +283,21 @@
       pos[o[4]] = [xOf((o[1] + end) / 2, w), top + o[0] * rh + rh / 2];
       stats.witnessOps++;
     });
+    var labels = [];  // drawn edge labels: one of each word per neighbourhood, not a pile
     T.witness.edges.forEach(function (e) {
       var a = pos[e[0]], b = pos[e[1]];
       if (!a || !b) return;
       var mx = (a[0] + b[0]) / 2, my = Math.min(a[1], b[1]) - 25 - Math.abs(a[0] - b[0]) * 0.05;
       var p = el("path", { d: "M" + a[0] + "," + a[1] + " Q" + mx + "," + my + " " + b[0] + "," + b[1], "class": "witness-edge", "marker-end": "url(#arrow-witness)" }, svg);
       title(p, e[2] + ": history entry " + e[0] + " → " + e[1]);
-      el("text", { x: mx, y: (my + Math.min(a[1], b[1])) / 2, "class": "edgelabel" }, svg, e[2]);
+      var ly = (my + Math.min(a[1], b[1])) / 2;
+      var crowded = labels.some(function (l) {
+        return l[2] === e[2] && Math.abs(l[0] - mx) < 70 && Math.abs(l[1] - ly) < 16;
+      });
+      if (!crowded) {
+        el("text", { x: mx, y: ly, "class": "edgelabel" }, svg, e[2]);
+        labels.push([mx, ly, e[2]]);
+      }
       stats.witnessEdges++;
     });
   }
