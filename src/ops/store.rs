@@ -285,11 +285,32 @@ impl Store {
 
     /// Applies `txn` atomically (see the module documentation).
     pub fn apply(&mut self, txn: &Txn) -> Applied {
-        if let Err(abort) = self.admissible(txn) {
-            return Applied::Aborted(abort);
+        let results = match self.apply_results(txn) {
+            Ok(results) => results,
+            Err(abort) => return Applied::Aborted(abort),
+        };
+        let effects: Vec<MicroOp> = txn
+            .ops()
+            .iter()
+            .filter_map(|op| match *op {
+                MicroOp::Read { .. } => None,
+                MicroOp::Cas { key, new, .. } => Some(MicroOp::Write { key, value: new }),
+                effect => Some(effect),
+            })
+            .collect();
+        Applied::Done {
+            results,
+            update: (!effects.is_empty()).then(|| Update(Txn::new(effects))),
         }
+    }
+
+    /// Applies `txn` atomically like [`Store::apply`], returning only what its reads
+    /// returned (or why it aborted) without building the [`Update`] for replicas: the
+    /// cheaper form for a replicated state machine, where every replica applies the
+    /// transaction itself.
+    pub fn apply_results(&mut self, txn: &Txn) -> Result<Results, Abort> {
+        self.admissible(txn)?;
         let mut results = Vec::with_capacity(txn.ops().len());
-        let mut effects = Vec::new();
         for op in txn.ops() {
             match *op {
                 MicroOp::Read { key } => {
@@ -297,21 +318,13 @@ impl Store {
                     continue;
                 }
                 MicroOp::Cas { key, new, .. } => {
-                    let write = MicroOp::Write { key, value: new };
-                    self.apply_effect(&write);
-                    effects.push(write);
+                    self.apply_effect(&MicroOp::Write { key, value: new });
                 }
-                effect => {
-                    self.apply_effect(&effect);
-                    effects.push(effect);
-                }
+                effect => self.apply_effect(&effect),
             }
             results.push(None);
         }
-        Applied::Done {
-            results: Results(results),
-            update: (!effects.is_empty()).then(|| Update(Txn::new(effects))),
-        }
+        Ok(Results(results))
     }
 
     /// Applies a committed transaction's effects, as the replica that committed it did.
@@ -447,6 +460,44 @@ mod tests {
             Applied::Done { results, update } => (results, update),
             Applied::Aborted(why) => panic!("aborted: {why:?}"),
         }
+    }
+
+    #[test]
+    fn apply_results_does_what_apply_does_without_the_update() {
+        let txns = [
+            Txn::new(vec![
+                MicroOp::Write { key: 1, value: 3 },
+                MicroOp::Read { key: 1 },
+                MicroOp::Append { key: 2, value: 7 },
+            ]),
+            Txn::one(MicroOp::Cas {
+                key: 1,
+                expected: 3,
+                new: 4,
+            }),
+            Txn::one(MicroOp::Cas {
+                key: 1,
+                expected: 3,
+                new: 5,
+            }),
+            Txn::new(vec![MicroOp::Read { key: 1 }, MicroOp::Read { key: 2 }]),
+            Txn::one(MicroOp::Add { key: 2, delta: 1 }),
+        ];
+        let (mut full, mut lean) = (Store::default(), Store::default());
+        for txn in &txns {
+            let expected = match full.apply(txn) {
+                Applied::Done { results, .. } => Ok(results),
+                Applied::Aborted(why) => Err(why),
+            };
+            assert_eq!(lean.apply_results(txn), expected, "{txn:?}");
+            assert_eq!(lean, full);
+        }
+        let reads = lean.apply_results(&txns[3]).expect("reads apply");
+        assert_eq!(
+            reads.0,
+            vec![Some(Datum::Int(4)), Some(Datum::List(vec![7]))]
+        );
+        assert!(lean.apply_results(&txns[2]).is_err(), "cas finds 4, not 3");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use super::{Entry, Msg, Raft, Timer};
 use crate::des::ids::NodeId;
 use crate::protocol::{Context, Role};
+use std::collections::btree_map::Entry as Slot;
 
 /// An AppendEntries request, unpacked.
 pub(super) struct Append {
@@ -123,7 +124,10 @@ impl Raft {
             break;
         }
         if let Some(k) = new_from {
-            let fresh = entries.split_off(k);
+            // Drop the prefix already stored in place: `split_off(0)` would allocate a
+            // fresh buffer for the (empty) remainder on every append.
+            entries.drain(..k);
+            let fresh = entries;
             for e in &fresh {
                 self.log.append_entry(e);
             }
@@ -213,16 +217,18 @@ impl Raft {
         while self.applied < upto {
             self.applied += 1;
             let entry = self.log.get(self.applied).expect("applied <= last index");
-            let reply = self.sm.apply(entry);
             let request = entry.request;
+            let reply = self.sm.apply(entry);
             if self.role != Role::Leader {
                 continue;
             }
             if let Some(id) = request {
-                if self.pending.get(&id) == Some(&self.applied) {
-                    self.pending.remove(&id);
-                    if let Some(reply) = reply {
-                        ctx.reply(id, reply);
+                if let Slot::Occupied(o) = self.pending.entry(id) {
+                    if *o.get() == self.applied {
+                        o.remove();
+                        if let Some(reply) = reply {
+                            ctx.reply(id, reply.into_owned());
+                        }
                     }
                 }
             }

@@ -3,8 +3,10 @@
 //! else.
 
 use super::log::Entry;
-use crate::ops::{Applied, Results, Store, Txn};
+use crate::ops::{Results, Store, Txn};
 use crate::protocol::Reply;
+use std::borrow::Cow;
+use std::collections::btree_map::Entry as Slot;
 use std::collections::BTreeMap;
 
 /// The applied state: the store and, per client, the last applied request.
@@ -61,25 +63,39 @@ impl StateMachine {
 
     /// Applies a committed entry; returns the reply owed to its client (`None` for a no-op
     /// or a stale duplicate). A duplicate of the client's last request is not applied again
-    /// and gets the cached reply (§6.3).
-    pub fn apply(&mut self, entry: &Entry) -> Option<Reply> {
+    /// and gets the cached reply (§6.3). The reply is borrowed from the session table when
+    /// it is cached there, so a follower, which answers no client, copies nothing.
+    pub fn apply(&mut self, entry: &Entry) -> Option<Cow<'_, Reply>> {
         let txn = entry.txn.as_ref()?;
-        let request = entry.request;
-        if let Some(r) = request {
-            match self.session(r.client, r.seq) {
-                Session::New => {}
-                Session::Applied(reply) => return Some(reply),
-                Session::Stale => return None,
+        let dedup = entry.request.filter(|_| !self.no_dedup);
+        if let Some(r) = dedup {
+            match self.sessions.get(&r.client).map(|(last, _)| *last) {
+                Some(last) if r.seq == last => {
+                    return self
+                        .sessions
+                        .get(&r.client)
+                        .map(|(_, reply)| Cow::Borrowed(reply))
+                }
+                Some(last) if r.seq < last => return None,
+                _ => {}
             }
         }
-        let reply = match self.store.apply(txn) {
-            Applied::Done { results, .. } => Reply::Ok(results),
-            Applied::Aborted(_) => Reply::Fail,
+        let reply = match self.store.apply_results(txn) {
+            Ok(results) => Reply::Ok(results),
+            Err(_) => Reply::Fail,
         };
-        if let (Some(r), false) = (request, self.no_dedup) {
-            self.sessions.insert(r.client, (r.seq, reply.clone()));
-        }
-        Some(reply)
+        let Some(r) = dedup else {
+            return Some(Cow::Owned(reply));
+        };
+        let slot = match self.sessions.entry(r.client) {
+            Slot::Occupied(o) => {
+                let slot = o.into_mut();
+                *slot = (r.seq, reply);
+                slot
+            }
+            Slot::Vacant(v) => v.insert((r.seq, reply)),
+        };
+        Some(Cow::Borrowed(&slot.1))
     }
 }
 
@@ -98,6 +114,10 @@ mod tests {
         }
     }
 
+    fn apply(sm: &mut StateMachine, e: &Entry) -> Option<Reply> {
+        sm.apply(e).map(Cow::into_owned)
+    }
+
     fn read(sm: &StateMachine, key: u64) -> Reply {
         Reply::Ok(sm.read(&Txn::one(MicroOp::Read { key })))
     }
@@ -110,19 +130,23 @@ mod tests {
             new: 5,
         };
         let mut sm = StateMachine::new(false);
-        assert_eq!(sm.apply(&entry(1, 1, cas)), Some(Reply::Fail), "absent key");
+        assert_eq!(
+            apply(&mut sm, &entry(1, 1, cas)),
+            Some(Reply::Fail),
+            "absent key"
+        );
         let w = MicroOp::Write { key: 1, value: 0 };
-        assert_eq!(sm.apply(&entry(1, 2, w)), Some(Reply::single(None)));
-        assert_eq!(sm.apply(&entry(2, 1, cas)), Some(Reply::single(None)));
+        assert_eq!(apply(&mut sm, &entry(1, 2, w)), Some(Reply::single(None)));
+        assert_eq!(apply(&mut sm, &entry(2, 1, cas)), Some(Reply::single(None)));
         assert_eq!(read(&sm, 1), Reply::single(Some(5)));
         // §6.3: the retried write is not applied again; the cached reply is returned.
-        assert_eq!(sm.apply(&entry(1, 2, w)), Some(Reply::single(None)));
+        assert_eq!(apply(&mut sm, &entry(1, 2, w)), Some(Reply::single(None)));
         assert_eq!(read(&sm, 1), Reply::single(Some(5)));
-        assert_eq!(sm.apply(&entry(1, 1, w)), None, "stale");
+        assert_eq!(apply(&mut sm, &entry(1, 1, w)), None, "stale");
         let mut raw = StateMachine::new(true);
-        raw.apply(&entry(1, 2, w));
-        raw.apply(&entry(2, 1, cas));
-        raw.apply(&entry(1, 2, w));
+        apply(&mut raw, &entry(1, 2, w));
+        apply(&mut raw, &entry(2, 1, cas));
+        apply(&mut raw, &entry(1, 2, w));
         assert_eq!(
             read(&raw, 1),
             Reply::single(Some(0)),
