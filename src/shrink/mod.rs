@@ -214,7 +214,7 @@ pub fn shrink(
     let left = passes::fault_list(&shrinker.doc).len();
     if left < entries {
         let note = (
-            "[[faults]] entries".to_string(),
+            "[[faults]] entries scripted from the faults fired".to_string(),
             entries.to_string(),
             left.to_string(),
         );
