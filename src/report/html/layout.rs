@@ -271,7 +271,10 @@ fn witnessed_ops<'a>(
     history: &'a History,
 ) -> Vec<Witnessed<'a>> {
     let mut out = Vec::new();
-    for c in checks.iter().filter(|c| c.verdict.name() == "fail") {
+    for c in checks
+        .iter()
+        .filter(|c| c.verdict == crate::check::Verdict::Fail)
+    {
         let Some(&key) = c.refs.ops.first() else {
             continue;
         };
