@@ -4,6 +4,7 @@
 
 pub mod ids;
 pub mod queue;
+pub mod radix;
 pub mod rng;
 pub mod time;
 pub mod trace;

@@ -1,38 +1,89 @@
-//! The event queue: a monotone radix heap with FIFO buckets over events stored in a slab.
+//! The event queue: a calendar ring of time-sorted lists for the near future, over a radix
+//! heap for the rest, with every event stored once in a slab of list nodes.
 //!
 //! Events pop in `(time, seq)` order, `seq` being the order they were scheduled: events for
 //! the same instant run in the order they were scheduled (DESIGN §3.5). The engine never
-//! schedules into the past, which lets a radix heap replace a comparison heap: an entry sits
-//! in bucket `b` = the position of the highest bit where its time differs from the last time
-//! popped, counted in 6-bit digits (level = highest differing digit, then the entry's digit there;
-//! a level-0 bucket holds one exact time). Popping takes from the current level-0 bucket in
-//! FIFO order; when it is empty, the lowest non-empty bucket becomes current (level 0) or is
-//! redistributed around its smallest time (higher levels), each move descending a level. Entries of
-//! equal time always share a bucket and move together in order, and a redistribution only
-//! fills buckets that were empty, so insertion order among equal times is preserved exactly.
-//! Entries are 16 bytes; events stay put in a slab whose slots are reused, so the hot path
-//! does not allocate once warm.
+//! schedules into the past (before the time last popped or peeked), which the structure
+//! relies on.
+//!
+//! Time is cut into *days* of `2^grain` nanoseconds. The ring has one bucket per day for the
+//! window of [`RING`] days starting at the current day (the day of the earliest event); each
+//! bucket is a singly linked list of slab nodes kept sorted by time, equal times in push
+//! order (a push walks back from nowhere: it appends when it is the latest, the common case,
+//! and otherwise walks the short list from its head). Popping takes the head of the current
+//! day's list; when that list is empty, a two-level bitmap finds the next occupied day.
+//! An event beyond the window goes to the radix heap ([`super::radix`]); whenever the window
+//! moves on, the radix heap's events that now fall inside it move into the ring, before any
+//! later push, so the ring always holds exactly the events earlier than the window's end and
+//! equal times keep their push order across the two.
+//!
+//! For a workload whose events are spread finer than a day (a few events per list), a push
+//! and a pop each touch one bucket and one slab node, which is what makes this faster than
+//! the radix heap alone, where an event moves between buckets several times before it pops.
+//! Should a list grow long all the same (many events inside one day, pushed out of order),
+//! the day is halved and the ring rebuilt, so a push never walks more than
+//! [`WALK_LIMIT`] nodes for long. The grain changes speed only, never the order of events.
 
+use super::radix::RadixHeap;
 use super::time::Nanos;
 
-const DIGIT_BITS: u32 = 6;
-const DIGITS: usize = 1 << DIGIT_BITS;
-const LEVELS: usize = 64_usize.div_ceil(DIGIT_BITS as usize);
-const BUCKETS: usize = LEVELS * DIGITS;
-const WORDS: usize = BUCKETS.div_ceil(64);
+/// Days in the ring's window.
+pub const RING: usize = 1 << 11;
+/// The default length of a day, as a power of two of nanoseconds (8.192 µs).
+pub const DEFAULT_GRAIN: u32 = 13;
+/// Nodes a sorted insertion may walk before the day is judged too coarse and halved.
+pub const WALK_LIMIT: u32 = 64;
+/// The longest day, as a power of two of nanoseconds (about 17.6 minutes).
+pub const MAX_GRAIN: u32 = 40;
+/// Far pushes between two looks at whether the day should be longer.
+const ADAPT_EVERY: u64 = 1024;
+/// The day doubles when more than one push in this many went beyond the window.
+const FAR_SHARE: u64 = 8;
+const MASK: usize = RING - 1;
+const WORDS: usize = RING / 64;
+const NIL: u32 = u32::MAX;
+
+/// One scheduled event in the slab: its time, the next node of its day's list, the event.
+struct Node<E> {
+    time: Nanos,
+    next: u32,
+    event: Option<E>,
+}
+
+/// The first time past a window of [`RING`] days of `2^grain` nanoseconds from `day`.
+#[inline]
+fn horizon(day: u64, grain: u32) -> Nanos {
+    (day + RING as u64).saturating_mul(1 << grain)
+}
 
 /// A deterministic priority queue of events of type `E` for non-decreasing times.
 pub struct EventQueue<E> {
-    buckets: Vec<Vec<(Nanos, u32)>>,
-    /// Smallest time in each bucket (`u64::MAX` when empty), so redistributing needs no scan.
-    minimum: Vec<Nanos>,
-    nonempty: [u64; WORDS],
-    current: usize,
-    head: usize,
+    /// Head and tail node of each day's list (`NIL` when empty), by `day % RING`.
+    ends: Vec<[u32; 2]>,
+    /// Bit `p` set when the list of ring position `p` is non-empty.
+    occupied: [u64; WORDS],
+    /// Bit `w` set when `occupied[w]` is non-zero.
+    summary: u64,
+    /// The day of the earliest event (the window is `day .. day + RING`).
+    day: u64,
+    /// Days are `2^grain` nanoseconds long.
+    grain: u32,
+    /// The first time past the window (kept in step with `day` and `grain`).
+    horizon: Nanos,
+    /// Pushes, and pushes beyond the window, since the day's length was last judged.
+    pushes: u64,
+    far_pushes: u64,
+    /// Set once the day was halved for crowding: it is never doubled again.
+    refined: bool,
+    /// Events at or beyond the window's end.
+    far: RadixHeap,
+    /// The earliest time in `far` (`Nanos::MAX` when empty).
+    far_min: Nanos,
+    nodes: Vec<Node<E>>,
+    free: Vec<u32>,
+    /// The time last popped or peeked: no push may precede it.
     last: Nanos,
     len: usize,
-    slab: Vec<Option<E>>,
-    free: Vec<u32>,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -41,58 +92,54 @@ impl<E> Default for EventQueue<E> {
     }
 }
 
-/// Bucket of `time` relative to `last`: level = highest differing digit, then that digit of
-/// `time`. Buckets in index order hold ever later times; level-0 buckets hold one exact time.
-#[inline]
-fn bucket_of(time: Nanos, last: Nanos) -> usize {
-    let diff = time ^ last;
-    let level = if diff == 0 {
-        0
-    } else {
-        (63 - diff.leading_zeros()) / DIGIT_BITS
-    };
-    let digit = (time >> (level * DIGIT_BITS)) as usize & (DIGITS - 1);
-    level as usize * DIGITS + digit
-}
-
 impl<E> EventQueue<E> {
-    /// An empty queue.
+    /// An empty queue with days of [`DEFAULT_GRAIN`].
     pub fn new() -> Self {
+        Self::with_grain(DEFAULT_GRAIN)
+    }
+
+    /// An empty queue whose days are `2^grain` nanoseconds (at most 2^40).
+    pub fn with_grain(grain: u32) -> Self {
         EventQueue {
-            buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
-            minimum: vec![Nanos::MAX; BUCKETS],
-            nonempty: [0; WORDS],
-            current: 0,
-            head: 0,
+            ends: vec![[NIL, NIL]; RING],
+            occupied: [0; WORDS],
+            summary: 0,
+            day: 0,
+            grain: grain.min(MAX_GRAIN),
+            horizon: horizon(0, grain.min(MAX_GRAIN)),
+            pushes: 0,
+            far_pushes: 0,
+            refined: false,
+            far: RadixHeap::new(),
+            far_min: Nanos::MAX,
+            nodes: Vec::new(),
+            free: Vec::new(),
             last: 0,
             len: 0,
-            slab: Vec::new(),
-            free: Vec::new(),
         }
     }
 
-    #[inline]
-    fn insert(&mut self, b: usize, time: Nanos, slot: u32) {
-        self.buckets[b].push((time, slot));
-        self.minimum[b] = self.minimum[b].min(time);
-        self.nonempty[b / 64] |= 1 << (b % 64);
+    /// The current length of a day, as a power of two of nanoseconds.
+    pub fn grain(&self) -> u32 {
+        self.grain
     }
 
     #[inline]
-    fn unmark(&mut self, b: usize) {
-        self.nonempty[b / 64] &= !(1 << (b % 64));
-        self.minimum[b] = Nanos::MAX;
+    fn mark(&mut self, pos: usize) {
+        self.occupied[pos / 64] |= 1 << (pos % 64);
+        self.summary |= 1 << (pos / 64);
     }
 
-    fn lowest_nonempty(&self) -> Option<usize> {
-        self.nonempty
-            .iter()
-            .enumerate()
-            .find(|(_, w)| **w != 0)
-            .map(|(i, w)| i * 64 + w.trailing_zeros() as usize)
+    #[inline]
+    fn unmark(&mut self, pos: usize) {
+        let w = pos / 64;
+        self.occupied[w] &= !(1 << (pos % 64));
+        if self.occupied[w] == 0 {
+            self.summary &= !(1 << w);
+        }
     }
 
-    /// Schedules `event` at `time`, which must not precede the last time popped.
+    /// Schedules `event` at `time`, which must not precede the last time popped or peeked.
     #[inline]
     pub fn push(&mut self, time: Nanos, event: E) {
         assert!(
@@ -100,89 +147,232 @@ impl<E> EventQueue<E> {
             "event scheduled in the past ({time} < {})",
             self.last
         );
-        let slot = match self.free.pop() {
-            Some(s) => {
-                self.slab[s as usize] = Some(event);
-                s
+        let node = match self.free.pop() {
+            Some(i) => {
+                let n = &mut self.nodes[i as usize];
+                n.time = time;
+                n.next = NIL;
+                n.event = Some(event);
+                i
             }
             None => {
-                self.slab.push(Some(event));
-                (self.slab.len() - 1) as u32
+                self.nodes.push(Node {
+                    time,
+                    next: NIL,
+                    event: Some(event),
+                });
+                (self.nodes.len() - 1) as u32
             }
         };
-        self.insert(bucket_of(time, self.last), time, slot);
         self.len += 1;
+        self.pushes += 1;
+        self.place(time, node);
     }
 
-    /// Makes the current bucket hold the earliest entries; false when the queue is empty.
+    /// Puts `node` (at `time`) in the ring if it falls inside the window, else in `far`.
+    #[inline]
+    fn place(&mut self, time: Nanos, node: u32) {
+        if time < self.horizon {
+            if self.link(time, node) > WALK_LIMIT {
+                self.refine();
+            }
+        } else {
+            self.far.push(time, node);
+            self.far_min = self.far_min.min(time);
+            self.count_far();
+        }
+    }
+
+    /// Links `node` into its day's list after every node of a time no later than `time`;
+    /// returns how many nodes it walked past.
+    #[inline]
+    fn link(&mut self, time: Nanos, node: u32) -> u32 {
+        let pos = (time >> self.grain) as usize & MASK;
+        let [head, tail] = self.ends[pos];
+        if head == NIL {
+            self.ends[pos] = [node, node];
+            self.mark(pos);
+            return 0;
+        }
+        if self.nodes[tail as usize].time <= time {
+            self.nodes[tail as usize].next = node;
+            self.ends[pos][1] = node;
+            return 0;
+        }
+        self.link_inside(pos, time, node)
+    }
+
+    /// [`EventQueue::link`] when `node` goes before the tail: walks from the head.
+    #[inline(never)]
+    fn link_inside(&mut self, pos: usize, time: Nanos, node: u32) -> u32 {
+        let head = self.ends[pos][0];
+        if self.nodes[head as usize].time > time {
+            self.nodes[node as usize].next = head;
+            self.ends[pos][0] = node;
+            return 1;
+        }
+        let mut prev = head;
+        let mut walked = 1;
+        loop {
+            // The tail is later than `time`, so a later node exists before the list ends.
+            let next = self.nodes[prev as usize].next;
+            if self.nodes[next as usize].time > time {
+                self.nodes[node as usize].next = next;
+                self.nodes[prev as usize].next = node;
+                return walked;
+            }
+            prev = next;
+            walked += 1;
+        }
+    }
+
+    /// Halves the day (down to one nanosecond) when events crowd into one: lists stay
+    /// short. A queue once refined never coarsens again, so the two cannot take turns.
+    #[cold]
+    #[inline(never)]
+    fn refine(&mut self) {
+        if self.grain > 0 {
+            self.refined = true;
+            self.rebuild(self.grain - 1);
+        }
+    }
+
+    /// Counts a push that went beyond the window; when, over the last [`ADAPT_EVERY`] such
+    /// pushes, more than one push in [`FAR_SHARE`] went there, doubles the day so that the
+    /// window reaches further (each far event costs a move into the ring besides its push
+    /// and pop).
+    #[inline]
+    fn count_far(&mut self) {
+        self.far_pushes += 1;
+        if self.far_pushes < ADAPT_EVERY {
+            return;
+        }
+        let crowded_far = self.far_pushes * FAR_SHARE > self.pushes;
+        self.far_pushes = 0;
+        self.pushes = 0;
+        if crowded_far && !self.refined && self.grain < MAX_GRAIN {
+            self.rebuild(self.grain + 1);
+        }
+    }
+
+    /// Rebuilds the ring and `far` with days of `2^grain` nanoseconds from the events in
+    /// their pop order (every link then appends).
+    fn rebuild(&mut self, grain: u32) {
+        let last = self.last;
+        let mut order = Vec::with_capacity(self.len);
+        while let Some((time, node)) = self.take_next() {
+            order.push((time, node));
+        }
+        self.last = last;
+        self.grain = grain;
+        self.far = RadixHeap::new();
+        self.far_min = Nanos::MAX;
+        self.day = self.last >> self.grain;
+        self.horizon = horizon(self.day, self.grain);
+        for (time, node) in order {
+            self.nodes[node as usize].next = NIL;
+            if time < self.horizon {
+                self.link(time, node);
+            } else {
+                self.far.push(time, node);
+                self.far_min = self.far_min.min(time);
+            }
+        }
+    }
+
+    /// Unlinks the earliest node (for a rebuild), without touching its event.
+    fn take_next(&mut self) -> Option<(Nanos, u32)> {
+        if !self.refill() {
+            return None;
+        }
+        let pos = self.day as usize & MASK;
+        let node = self.ends[pos][0];
+        let n = &self.nodes[node as usize];
+        let (time, next) = (n.time, n.next);
+        self.ends[pos][0] = next;
+        if next == NIL {
+            self.ends[pos][1] = NIL;
+            self.unmark(pos);
+        }
+        Some((time, node))
+    }
+
+    /// Makes the current day's list hold the earliest event; false when the queue is empty.
     #[inline(always)]
     fn refill(&mut self) -> bool {
-        if self.head < self.buckets[self.current].len() {
+        if self.ends[self.day as usize & MASK][0] != NIL {
             return true;
         }
         self.refill_slow()
     }
 
-    /// [`EventQueue::refill`] once the current bucket is used up: takes the next bucket,
-    /// redistributing it if it spans more than one time (kept out of line so that the
-    /// common case, one more entry in the current bucket, costs a comparison).
+    /// [`EventQueue::refill`] once the current day is used up: moves to the next occupied
+    /// day of the ring, or, when the ring is empty, to the day of `far`'s earliest event;
+    /// then moves into the ring what `far` holds inside the new window.
     #[inline(never)]
     fn refill_slow(&mut self) -> bool {
-        if self.head > 0 {
-            self.buckets[self.current].clear();
-            self.head = 0;
-            self.unmark(self.current);
-        }
-        let Some(b) = self.lowest_nonempty() else {
+        if let Some(ahead) = self.next_occupied() {
+            self.day += ahead as u64;
+        } else if self.far_min != Nanos::MAX {
+            self.day = self.far_min >> self.grain;
+        } else {
             return false;
-        };
-        if b < DIGITS {
-            // A level-0 bucket: one exact time, already in scheduling order.
-            self.current = b;
-            self.last = self.buckets[b][0].0;
-            return true;
         }
-        self.last = self.minimum[b];
-        self.current = bucket_of(self.last, self.last);
-        if self.buckets[b].len() == 1 {
-            // The common case with fine-grained times: the lone entry is the earliest, so it
-            // becomes the current bucket by swapping vectors instead of moving entries.
-            self.buckets.swap(b, self.current);
-            self.unmark(b);
-            self.minimum[self.current] = self.last;
-            self.nonempty[self.current / 64] |= 1 << (self.current % 64);
-            return true;
+        self.horizon = horizon(self.day, self.grain);
+        while self.far_min < self.horizon {
+            let (time, node) = self.far.pop().expect("far holds its minimum");
+            self.link(time, node);
+            self.far_min = self.far.min_time().unwrap_or(Nanos::MAX);
         }
-        let mut moving = std::mem::take(&mut self.buckets[b]);
-        self.unmark(b);
-        for &(time, slot) in &moving {
-            self.insert(bucket_of(time, self.last), time, slot);
-        }
-        moving.clear();
-        self.buckets[b] = moving;
+        let head = self.ends[self.day as usize & MASK][0];
+        self.last = self.nodes[head as usize].time;
         true
+    }
+
+    /// How many days ahead of the current (empty) one the next occupied day is, if any.
+    #[inline]
+    fn next_occupied(&self) -> Option<usize> {
+        if self.summary == 0 {
+            return None;
+        }
+        let pos = self.day as usize & MASK;
+        let w = pos / 64;
+        let bits = self.occupied[w] & (u64::MAX << (pos % 64));
+        let found = if bits != 0 {
+            w * 64 + bits.trailing_zeros() as usize
+        } else {
+            // Later words, then around the ring from its start.
+            let later = self.summary & (u64::MAX << w << 1);
+            let word = if later != 0 {
+                later.trailing_zeros() as usize
+            } else {
+                self.summary.trailing_zeros() as usize
+            };
+            word * 64 + self.occupied[word].trailing_zeros() as usize
+        };
+        Some(found.wrapping_sub(pos) & MASK)
     }
 
     /// Removes and returns the earliest event with its time.
     #[inline(always)]
     pub fn pop(&mut self) -> Option<(Nanos, E)> {
-        if !self.refill() {
-            return None;
-        }
-        let (time, slot) = self.buckets[self.current][self.head];
-        self.head += 1;
+        let (time, node) = self.take_next()?;
+        self.last = time;
         self.len -= 1;
-        let ev = self.slab[slot as usize]
+        let event = self.nodes[node as usize]
+            .event
             .take()
-            .expect("queued slot holds an event");
-        self.free.push(slot);
-        Some((time, ev))
+            .expect("a listed node holds an event");
+        self.free.push(node);
+        Some((time, event))
     }
 
-    /// The time of the earliest event, if any.
+    /// The time of the earliest event, if any. Later pushes must not precede it.
     #[inline]
     pub fn peek_time(&mut self) -> Option<Nanos> {
         if self.refill() {
+            let head = self.ends[self.day as usize & MASK][0];
+            self.last = self.nodes[head as usize].time;
             Some(self.last)
         } else {
             None
@@ -203,8 +393,10 @@ impl<E> EventQueue<E> {
 
     /// Visits every queued event (in no particular order; for accounting only).
     pub fn for_each(&self, mut f: impl FnMut(&E)) {
-        for e in self.slab.iter().flatten() {
-            f(e);
+        for n in &self.nodes {
+            if let Some(e) = &n.event {
+                f(e);
+            }
         }
     }
 }
@@ -216,8 +408,11 @@ mod tests {
 
     proptest! {
         #[test]
-        fn pops_in_time_then_insertion_order(times in proptest::collection::vec(0u64..20, 0..200)) {
-            let mut q = EventQueue::new();
+        fn pops_in_time_then_insertion_order(
+            times in proptest::collection::vec(0u64..20_000, 0..300),
+            grain in 0u32..16,
+        ) {
+            let mut q = EventQueue::with_grain(grain);
             for (i, t) in times.iter().enumerate() {
                 q.push(*t, i);
             }
@@ -232,11 +427,12 @@ mod tests {
 
         #[test]
         fn interleaved_push_pop_matches_a_sorted_model(
-            ops in proptest::collection::vec((any::<bool>(), 0u64..5, 0u32..40), 0..400)
+            ops in proptest::collection::vec((any::<bool>(), 0u64..5, 0u32..40), 0..400),
+            grain in 0u32..20,
         ) {
             // Pushes are never earlier than the last pop, as in the engine; delays span many
-            // bit widths so entries move between buckets.
-            let mut q = EventQueue::new();
+            // bit widths, so events land inside the window, beyond it, and in crowded days.
+            let mut q = EventQueue::with_grain(grain);
             let mut model: Vec<(u64, u64)> = Vec::new();
             let mut n = 0u64;
             let mut now = 0u64;
@@ -257,6 +453,92 @@ mod tests {
                 prop_assert_eq!(q.len(), model.len());
             }
         }
+    }
+
+    #[test]
+    fn a_crowded_day_is_split_and_keeps_the_order() {
+        // 1,000 events inside one 8 µs day, the latest pushed first and the rest in rising
+        // order: every push would walk the whole list to its end; the day is halved until
+        // lists are short, and the order is exact.
+        let mut q = EventQueue::new();
+        q.push(8_000, 0);
+        for i in 1..1_000u64 {
+            q.push(i * 7, i);
+        }
+        assert!(q.grain() < DEFAULT_GRAIN);
+        let mut last = (0, 0);
+        for k in 0..1_000u64 {
+            let (t, i) = q.pop().unwrap();
+            assert!(k == 0 || (t, i) > last);
+            last = (t, i);
+        }
+        assert!(q.pop().is_none());
+    }
+
+    #[test]
+    fn the_day_lengthens_for_far_events_and_the_order_stays_exact() {
+        // A hold model whose delays (0.1-1 s) all fall beyond a 16.8 ms window, then a burst
+        // of events crowded into one day out of order: the day doubles, later halves, and
+        // every pop matches a comparison heap keyed by (time, push order).
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
+        let mut q = EventQueue::new();
+        let mut model = BinaryHeap::new();
+        let mut seq = 0u64;
+        let mut x = 12345u64;
+        let mut next = |span: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % span
+        };
+        for _ in 0..100 {
+            let t = 100_000_000 + next(900_000_000);
+            q.push(t, seq);
+            model.push(Reverse((t, seq)));
+            seq += 1;
+        }
+        for _ in 0..20_000 {
+            let Reverse((mt, ms)) = model.pop().unwrap();
+            assert_eq!(q.pop(), Some((mt, ms)));
+            let t = mt + 100_000_000 + next(900_000_000);
+            q.push(t, seq);
+            model.push(Reverse((t, seq)));
+            seq += 1;
+        }
+        let lengthened = q.grain();
+        assert!(lengthened > DEFAULT_GRAIN, "grain {lengthened}");
+        let now = model.peek().unwrap().0 .0;
+        q.push(now + 5_000, seq);
+        model.push(Reverse((now + 5_000, seq)));
+        seq += 1;
+        for i in 0..500 {
+            q.push(now + i, seq);
+            model.push(Reverse((now + i, seq)));
+            seq += 1;
+        }
+        assert!(q.grain() < lengthened);
+        while let Some(Reverse(m)) = model.pop() {
+            assert_eq!(q.pop(), Some(m));
+        }
+        assert_eq!(q.pop(), None);
+    }
+
+    #[test]
+    fn far_events_wait_beyond_the_window_and_keep_push_order() {
+        let mut q = EventQueue::new();
+        let far = 10_000_000_000; // 10 s, far beyond a 16.8 ms window
+        q.push(far, 0);
+        q.push(5, 1);
+        q.push(far, 2);
+        assert_eq!(q.pop(), Some((5, 1)));
+        q.push(far, 3);
+        assert_eq!(q.pop(), Some((far, 0)));
+        q.push(far, 4);
+        assert_eq!(q.pop(), Some((far, 2)));
+        assert_eq!(q.pop(), Some((far, 3)));
+        assert_eq!(q.pop(), Some((far, 4)));
+        assert_eq!(q.pop(), None);
     }
 
     #[test]
