@@ -113,7 +113,7 @@ impl Stream {
     }
 
     /// A uniform integer in `lo..=hi`.
-    #[inline]
+    #[inline(always)]
     pub fn between(&mut self, lo: u64, hi: u64) -> u64 {
         if hi <= lo {
             return lo;

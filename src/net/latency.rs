@@ -8,9 +8,20 @@ use crate::des::rng::Stream;
 use crate::des::time::Nanos;
 use crate::scenario::Latency;
 
-/// Draws one delay from `latency` using `rng`.
-#[inline]
+/// Draws one delay from `latency` using `rng`. The integer distributions are inlined into
+/// the caller (the hot path of every send); the others are drawn out of line.
+#[inline(always)]
 pub fn sample(latency: &Latency, rng: &mut Stream) -> Nanos {
+    match *latency {
+        Latency::Constant(d) => d,
+        Latency::Uniform { min, max } => rng.between(min, max),
+        _ => sample_continuous(latency, rng),
+    }
+}
+
+/// [`sample`] for the distributions that need floating point.
+#[inline(never)]
+fn sample_continuous(latency: &Latency, rng: &mut Stream) -> Nanos {
     match *latency {
         Latency::Constant(d) => d,
         Latency::Uniform { min, max } => rng.between(min, max),

