@@ -457,6 +457,45 @@ mod tests {
         }
     }
 
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+
+        #[test]
+        fn long_mixed_runs_match_a_comparison_heap(
+            delays in proptest::collection::vec((0u32..4, 0u64..1_000_000), 1..4_000),
+            start in 0u64..1_000,
+        ) {
+            // Thousands of pushes and pops mixing equal times, crowded days, near and far
+            // delays (ns to seconds), so the day lengthens and halves at random moments;
+            // every pop must match a comparison heap keyed by (time, push order).
+            use std::cmp::Reverse;
+            use std::collections::BinaryHeap;
+            let mut q = EventQueue::new();
+            let mut model = BinaryHeap::new();
+            let mut now = 0u64;
+            for (seq, (kind, x)) in delays.into_iter().enumerate() {
+                let delay = match kind {
+                    0 => 0,
+                    1 => x % 64,
+                    2 => x * 10,
+                    _ => x * 1_000 + 500_000_000,
+                };
+                let seq = seq as u64;
+                q.push(now + delay, seq);
+                model.push(Reverse((now + delay, seq)));
+                if seq % 3 != 0 || seq < start {
+                    let Reverse(m) = model.pop().unwrap();
+                    prop_assert_eq!(q.pop(), Some(m));
+                    now = m.0;
+                }
+            }
+            while let Some(Reverse(m)) = model.pop() {
+                prop_assert_eq!(q.pop(), Some(m));
+            }
+            prop_assert_eq!(q.pop(), None);
+        }
+    }
+
     #[test]
     fn a_crowded_day_is_split_and_keeps_the_order() {
         // 1,000 events inside one 8 µs day, the latest pushed first and the rest in rising
