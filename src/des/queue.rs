@@ -9,8 +9,8 @@
 //! Time is cut into *days* of `2^grain` nanoseconds. The ring has one bucket per day for the
 //! window of [`RING`] days starting at the current day (the day of the earliest event); each
 //! bucket is a singly linked list of slab nodes kept sorted by time, equal times in push
-//! order (a push walks back from nowhere: it appends when it is the latest, the common case,
-//! and otherwise walks the short list from its head). Popping takes the head of the current
+//! order (a push appends when it is the latest of its day, the common case, and otherwise
+//! walks the short list from its head). Popping takes the head of the current
 //! day's list; when that list is empty, a two-level bitmap finds the next occupied day.
 //! An event beyond the window goes to the radix heap ([`super::radix`]); whenever the window
 //! moves on, the radix heap's events that now fall inside it move into the ring, before any
@@ -372,13 +372,12 @@ impl<E> EventQueue<E> {
     /// The time of the earliest event, if any. Later pushes must not precede it.
     #[inline]
     pub fn peek_time(&mut self) -> Option<Nanos> {
-        if self.refill() {
-            let head = self.ends[self.day as usize & MASK][0];
-            self.last = self.nodes[head as usize].time;
-            Some(self.last)
-        } else {
-            None
+        // A refill that moves to a later day records the head's time as the last peeked.
+        if !self.refill() {
+            return None;
         }
+        let head = self.ends[self.day as usize & MASK][0];
+        Some(self.nodes[head as usize].time)
     }
 
     /// Number of queued events.
