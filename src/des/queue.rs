@@ -140,7 +140,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Schedules `event` at `time`, which must not precede the last time popped or peeked.
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, time: Nanos, event: E) {
         assert!(
             time >= self.last,
@@ -170,7 +170,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Puts `node` (at `time`) in the ring if it falls inside the window, else in `far`.
-    #[inline]
+    #[inline(always)]
     fn place(&mut self, time: Nanos, node: u32) {
         if time < self.horizon {
             if self.link(time, node) > WALK_LIMIT {
@@ -185,7 +185,7 @@ impl<E> EventQueue<E> {
 
     /// Links `node` into its day's list after every node of a time no later than `time`;
     /// returns how many nodes it walked past.
-    #[inline]
+    #[inline(always)]
     fn link(&mut self, time: Nanos, node: u32) -> u32 {
         let pos = (time >> self.grain) as usize & MASK;
         let [head, tail] = self.ends[pos];

@@ -75,6 +75,13 @@ impl Probability {
     pub fn is_zero(&self) -> bool {
         self.threshold == 0
     }
+
+    /// True when all of `ps` are zero: one branch instead of one per probability, for the
+    /// network's per-message loss, reorder and duplicate draws (none of which draws when zero).
+    #[inline(always)]
+    pub fn all_zero(ps: [Probability; 3]) -> bool {
+        ps[0].threshold | ps[1].threshold | ps[2].threshold == 0
+    }
 }
 
 /// One component's random stream (pinned ChaCha8).
@@ -99,7 +106,7 @@ impl Stream {
 
     /// A uniform integer in `0..n` (Lemire's multiply-and-reject; exact and unbiased).
     /// `n` must be positive.
-    #[inline]
+    #[inline(always)]
     pub fn below(&mut self, n: u64) -> u64 {
         debug_assert!(n > 0);
         let mut m = u128::from(self.next_u64()) * u128::from(n);

@@ -10,7 +10,7 @@
 use super::cuts::Cuts;
 use super::latency;
 use crate::des::ids::{FaultId, NodeId};
-use crate::des::rng::Stream;
+use crate::des::rng::{Probability, Stream};
 use crate::des::time::Nanos;
 use crate::scenario::{LinkSpec, Network};
 
@@ -90,7 +90,7 @@ impl Links {
     }
 
     /// Decides the fate of a message `from → to`, drawing from the sender's stream.
-    #[inline]
+    #[inline(always)]
     pub fn route(&mut self, from: NodeId, to: NodeId) -> Fate {
         if self.cuts.any() && self.cuts.is_cut(from, to) {
             return Fate::Cut;
@@ -102,6 +102,13 @@ impl Links {
             &self.default
         };
         let rng = &mut self.streams[from.index()];
+        if Probability::all_zero([spec.loss, spec.reorder, spec.duplicate]) {
+            // A faultless link (PHOLD's, most scenarios' default): only the delay is drawn.
+            return Fate::Deliver {
+                delay: latency::sample(&spec.latency, rng),
+                dup_delay: None,
+            };
+        }
         if rng.chance(spec.loss) {
             return Fate::Lost;
         }

@@ -30,6 +30,8 @@ pub struct Phold {
 }
 
 impl Phold {
+    /// Sends the next hop to a uniformly drawn other node (inlined: every delivery does it).
+    #[inline(always)]
     fn send_to_random_peer(ctx: &mut Context<'_, Self>, hops: u32) {
         let n = ctx.members().len() as u64;
         if n < 2 {
@@ -61,7 +63,7 @@ impl Protocol for Phold {
         Phold { received: 0 }
     }
 
-    #[inline]
+    #[inline(always)]
     fn on_message(&mut self, ctx: &mut Context<'_, Self>, _from: NodeId, hops: u32) {
         self.received += 1;
         Self::send_to_random_peer(ctx, hops.wrapping_add(1));

@@ -301,7 +301,8 @@ impl<'s, 't, P: Protocol, O: Observer> Sim<'s, 't, P, O> {
         }
     }
 
-    /// Processes one event.
+    /// Processes one event (inlined into the run loop).
+    #[inline(always)]
     fn step(&mut self, event: Event<P>) {
         if let Some(node) = event.node_bound() {
             let host = &mut self.nodes[node.index()];
