@@ -22,7 +22,10 @@
 //! the radix heap alone, where an event moves between buckets several times before it pops.
 //! Should a list grow long all the same (many events inside one day, pushed out of order),
 //! the day is halved and the ring rebuilt, so a push never walks more than
-//! [`WALK_LIMIT`] nodes for long. The grain changes speed only, never the order of events.
+//! [`WALK_LIMIT`] nodes for long; a burst of events at one instant is left alone, as no day
+//! is short enough to split it. When many pushes land beyond the window the day doubles, but
+//! not for a while after a halving, so the two cannot take quick turns. The grain changes
+//! speed only, never the order of events.
 
 use super::radix::RadixHeap;
 use super::time::Nanos;
@@ -38,7 +41,10 @@ pub const MAX_GRAIN: u32 = 40;
 /// Far pushes between two looks at whether the day should be longer.
 const ADAPT_EVERY: u64 = 1024;
 /// The day doubles when more than one push in this many went beyond the window.
-const FAR_SHARE: u64 = 8;
+const FAR_SHARE: u64 = 16;
+/// Looks at the far share (one per [`ADAPT_EVERY`] far pushes) after a halving during which
+/// the day may not double again, so that halving and doubling cannot take quick turns.
+const HOLD_LOOKS: u32 = 8;
 const MASK: usize = RING - 1;
 const WORDS: usize = RING / 64;
 const NIL: u32 = u32::MAX;
@@ -73,8 +79,8 @@ pub struct EventQueue<E> {
     /// Pushes, and pushes beyond the window, since the day's length was last judged.
     pushes: u64,
     far_pushes: u64,
-    /// Set once the day was halved for crowding: it is never doubled again.
-    refined: bool,
+    /// Looks at the far share left before the day may double again (set by a halving).
+    hold: u32,
     /// Events at or beyond the window's end.
     far: RadixHeap,
     /// The earliest time in `far` (`Nanos::MAX` when empty).
@@ -109,7 +115,7 @@ impl<E> EventQueue<E> {
             horizon: horizon(0, grain.min(MAX_GRAIN)),
             pushes: 0,
             far_pushes: 0,
-            refined: false,
+            hold: 0,
             far: RadixHeap::new(),
             far_min: Nanos::MAX,
             nodes: Vec::new(),
@@ -174,7 +180,7 @@ impl<E> EventQueue<E> {
     fn place(&mut self, time: Nanos, node: u32) {
         if time < self.horizon {
             if self.link(time, node) > WALK_LIMIT {
-                self.refine();
+                self.refine(time);
             }
         } else {
             self.far.push(time, node);
@@ -226,21 +232,26 @@ impl<E> EventQueue<E> {
         }
     }
 
-    /// Halves the day (down to one nanosecond) when events crowd into one: lists stay
-    /// short. A queue once refined never coarsens again, so the two cannot take turns.
+    /// Halves the day (down to one nanosecond) when a push at `time` walked a long list, so
+    /// lists stay short, unless the walk began at an event of that very instant: a burst at
+    /// one instant (a resumed node's backlog, say) stays in one list however short the day,
+    /// and halving for it would only send every later event beyond the window. After a
+    /// halving the day may not double for [`HOLD_LOOKS`] looks at the far share.
     #[cold]
     #[inline(never)]
-    fn refine(&mut self) {
-        if self.grain > 0 {
-            self.refined = true;
-            self.rebuild(self.grain - 1);
+    fn refine(&mut self, time: Nanos) {
+        let head = self.ends[(time >> self.grain) as usize & MASK][0];
+        if self.grain == 0 || self.nodes[head as usize].time == time {
+            return;
         }
+        self.hold = HOLD_LOOKS;
+        self.rebuild(self.grain - 1);
     }
 
     /// Counts a push that went beyond the window; when, over the last [`ADAPT_EVERY`] such
     /// pushes, more than one push in [`FAR_SHARE`] went there, doubles the day so that the
     /// window reaches further (each far event costs a move into the ring besides its push
-    /// and pop).
+    /// and pop), unless a recent halving still holds it.
     #[inline]
     fn count_far(&mut self) {
         self.far_pushes += 1;
@@ -250,7 +261,9 @@ impl<E> EventQueue<E> {
         let crowded_far = self.far_pushes * FAR_SHARE > self.pushes;
         self.far_pushes = 0;
         self.pushes = 0;
-        if crowded_far && !self.refined && self.grain < MAX_GRAIN {
+        if self.hold > 0 {
+            self.hold -= 1;
+        } else if crowded_far && self.grain < MAX_GRAIN {
             self.rebuild(self.grain + 1);
         }
     }
@@ -558,6 +571,60 @@ mod tests {
             seq += 1;
         }
         assert!(q.grain() < lengthened);
+        while let Some(Reverse(m)) = model.pop() {
+            assert_eq!(q.pop(), Some(m));
+        }
+        assert_eq!(q.pop(), None);
+    }
+
+    #[test]
+    fn a_burst_at_one_instant_leaves_the_day_alone() {
+        // A later event, then 300 at one earlier instant of the same day: every push walks
+        // past the burst's earlier events, but no day could split them, so the day stays.
+        let t = 5 << DEFAULT_GRAIN;
+        let mut q = EventQueue::new();
+        q.push(t + 100, 0);
+        for i in 1..=300u64 {
+            q.push(t, i);
+        }
+        assert_eq!(q.grain(), DEFAULT_GRAIN);
+        for i in 1..=300u64 {
+            assert_eq!(q.pop(), Some((t, i)));
+        }
+        assert_eq!(q.pop(), Some((t + 100, 0)));
+        assert_eq!(q.pop(), None);
+    }
+
+    #[test]
+    fn the_day_doubles_again_once_a_halving_no_longer_holds_it() {
+        // Events crowded into one day halve it; then a hold model whose delays all fall
+        // beyond the window lengthens it again past where it was, in the exact order.
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
+        let mut q = EventQueue::new();
+        let mut model = BinaryHeap::new();
+        let mut seq = 0u64;
+        let mut push = |q: &mut EventQueue<u64>, model: &mut BinaryHeap<_>, t: u64| {
+            q.push(t, seq);
+            model.push(Reverse((t, seq)));
+            seq += 1;
+        };
+        push(&mut q, &mut model, 8_000);
+        for i in 1..1_000u64 {
+            push(&mut q, &mut model, i * 7);
+        }
+        let halved = q.grain();
+        assert!(halved < DEFAULT_GRAIN, "grain {halved}");
+        let mut x = 99u64;
+        for _ in 0..40_000 {
+            let Reverse((mt, ms)) = model.pop().unwrap();
+            assert_eq!(q.pop(), Some((mt, ms)));
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            push(&mut q, &mut model, mt + 100_000_000 + x % 900_000_000);
+        }
+        assert!(q.grain() > DEFAULT_GRAIN, "grain {}", q.grain());
         while let Some(Reverse(m)) = model.pop() {
             assert_eq!(q.pop(), Some(m));
         }
