@@ -49,7 +49,8 @@ const MASK: usize = RING - 1;
 const WORDS: usize = RING / 64;
 const NIL: u32 = u32::MAX;
 
-/// One scheduled event in the slab: its time, the next node of its day's list, the event.
+/// One scheduled event in the slab: its time, the next node of its day's list (or, for a
+/// free node, of the free list), the event.
 struct Node<E> {
     time: Nanos,
     next: u32,
@@ -65,7 +66,7 @@ fn horizon(day: u64, grain: u32) -> Nanos {
 /// A deterministic priority queue of events of type `E` for non-decreasing times.
 pub struct EventQueue<E> {
     /// Head and tail node of each day's list (`NIL` when empty), by `day % RING`.
-    ends: Vec<[u32; 2]>,
+    ends: Box<[[u32; 2]; RING]>,
     /// Bit `p` set when the list of ring position `p` is non-empty.
     occupied: [u64; WORDS],
     /// Bit `w` set when `occupied[w]` is non-zero.
@@ -86,7 +87,8 @@ pub struct EventQueue<E> {
     /// The earliest time in `far` (`Nanos::MAX` when empty).
     far_min: Nanos,
     nodes: Vec<Node<E>>,
-    free: Vec<u32>,
+    /// The first node of the free list (linked through `next`; `NIL` when none is free).
+    free: u32,
     /// The time last popped or peeked: no push may precede it.
     last: Nanos,
     len: usize,
@@ -107,7 +109,7 @@ impl<E> EventQueue<E> {
     /// An empty queue whose days are `2^grain` nanoseconds (at most 2^40).
     pub fn with_grain(grain: u32) -> Self {
         EventQueue {
-            ends: vec![[NIL, NIL]; RING],
+            ends: Box::new([[NIL, NIL]; RING]),
             occupied: [0; WORDS],
             summary: 0,
             day: 0,
@@ -119,7 +121,7 @@ impl<E> EventQueue<E> {
             far: RadixHeap::new(),
             far_min: Nanos::MAX,
             nodes: Vec::new(),
-            free: Vec::new(),
+            free: NIL,
             last: 0,
             len: 0,
         }
@@ -153,22 +155,21 @@ impl<E> EventQueue<E> {
             "event scheduled in the past ({time} < {})",
             self.last
         );
-        let node = match self.free.pop() {
-            Some(i) => {
-                let n = &mut self.nodes[i as usize];
-                n.time = time;
-                n.next = NIL;
-                n.event = Some(event);
-                i
-            }
-            None => {
-                self.nodes.push(Node {
-                    time,
-                    next: NIL,
-                    event: Some(event),
-                });
-                (self.nodes.len() - 1) as u32
-            }
+        let node = if self.free != NIL {
+            let i = self.free;
+            let n = &mut self.nodes[i as usize];
+            self.free = n.next;
+            n.time = time;
+            n.next = NIL;
+            n.event = Some(event);
+            i
+        } else {
+            self.nodes.push(Node {
+                time,
+                next: NIL,
+                event: Some(event),
+            });
+            (self.nodes.len() - 1) as u32
         };
         self.len += 1;
         self.pushes += 1;
@@ -374,11 +375,10 @@ impl<E> EventQueue<E> {
         let (time, node) = self.take_next()?;
         self.last = time;
         self.len -= 1;
-        let event = self.nodes[node as usize]
-            .event
-            .take()
-            .expect("a listed node holds an event");
-        self.free.push(node);
+        let n = &mut self.nodes[node as usize];
+        let event = n.event.take().expect("a listed node holds an event");
+        n.next = self.free;
+        self.free = node;
         Some((time, event))
     }
 
