@@ -339,8 +339,11 @@ impl Store {
     /// writes. Nothing is changed.
     fn admissible(&self, txn: &Txn) -> Result<(), Abort> {
         // The transaction's own effects so far, for the keys it touched: type and register value.
+        // A lone or last operation leaves nothing for a later one to see, so a one-operation
+        // transaction (most of them) allocates nothing here.
         let mut own: Vec<(Key, Type, Option<i64>)> = Vec::new();
-        for op in txn.ops() {
+        let ops = txn.ops();
+        for (i, op) in ops.iter().enumerate() {
             if let MicroOp::Send { .. } | MicroOp::Poll { .. } = op {
                 return Err(Abort::Unsupported(op.kind()));
             }
@@ -374,6 +377,9 @@ impl Store {
                 MicroOp::Write { value, .. } => Some(value),
                 _ => None,
             };
+            if i + 1 == ops.len() {
+                break;
+            }
             match own.iter_mut().find(|(k, ..)| *k == key) {
                 Some(slot) => *slot = (key, need, value),
                 None => own.push((key, need, value)),
