@@ -93,12 +93,22 @@ const BATCH: usize = 256;
 /// Draws come out of a batch of the generator's bytes, read eight at a time little-endian:
 /// exactly the words `ChaCha8Rng::next_u64` would return, in the same order (the golden
 /// values below pin them), without a call into the generator per draw.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Stream {
     inner: ChaCha8Rng,
     batch: [u8; BATCH],
     /// Offset of the next unread byte of `batch` (`BATCH` when it is used up).
     at: usize,
+}
+
+/// The generator and the read offset; not the 256 bytes of the batch.
+impl std::fmt::Debug for Stream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stream")
+            .field("inner", &self.inner)
+            .field("at", &self.at)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Stream {
